@@ -1,0 +1,68 @@
+"""Exceptions raised by taizhang.
+
+Every user-facing problem is a :class:`TaizhangError`. Its message is Simplified Chinese and names where the
+problem is (file, sheet, cell, entry or parameter), what was expected and what was found. The command line
+prints the message and exits non-zero; it never shows a traceback for these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class TaizhangError(Exception):
+    """Root of every error taizhang reports to a user."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return self.message
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found while checking a file: where it is and what is wrong (Chinese)."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}：{self.message}" if self.where else self.message
+
+
+class ProblemsError(TaizhangError):
+    """Several problems found in one check; the message lists every one of them."""
+
+    def __init__(self, title: str, problems: list[Problem]) -> None:
+        self.title = title
+        self.problems = list(problems)
+        lines = [title] + [f"  - {p}" for p in self.problems]
+        super().__init__("\n".join(lines))
+
+
+class RegistryError(ProblemsError):
+    """The target registry (targets/*.yaml) is invalid; each problem names the file and entry."""
+
+
+class ReturnError(ProblemsError):
+    """A monthly return cannot be accepted; each problem names the file, sheet and cell."""
+
+
+class ParameterError(TaizhangError):
+    """A run or notebook parameter is unknown or malformed."""
+
+    exit_code = 2
+
+    def __init__(self, parameter: str, given: object, allowed: str) -> None:
+        self.parameter = parameter
+        self.given = given
+        self.allowed = allowed
+        super().__init__(f"参数 {parameter} 的取值无效：收到 {given!r}，允许的取值为 {allowed}。")
+
+
+class RenderError(TaizhangError):
+    """Executing or converting a report notebook failed."""

@@ -1,0 +1,157 @@
+"""Deterministic sample returns with plausible, varied trajectories (for demos, tests and benchmarks).
+
+Each unit × metric gets one archetype, chosen from a hash of (plan, unit, metric) so the same registry always
+gives the same files: ``early`` (meets well before the deadline), ``on_time``, ``late`` (meets after the
+deadline), ``regress`` (meets, then slips back), ``never`` (plateaus below). Milestone completion dates
+follow the same archetypes. One unit per plan misses one month. Nothing random depends on the clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .returns import period_end, write_return
+from .targets import Registry, reporting_levels
+
+ARCHETYPES = ("early", "on_time", "late", "regress", "never")
+_LAST_PERIOD = "2025-12"
+
+
+def _seed(*parts: str) -> int:
+    return int.from_bytes(hashlib.sha256("|".join(parts).encode()).digest()[:8], "little")
+
+
+def _months(first: str, last: str) -> list[str]:
+    return [str(p) for p in pd.period_range(first, last, freq="M")]
+
+
+def _path(value_at_cross: float, start: float, n: int, cross: int, archetype: str, rng: np.random.Generator,
+          higher: bool, is_rate: bool, regress_at: int) -> np.ndarray:
+    """A monthly path from ``start`` that reaches the target near month ``cross`` (or never)."""
+    t = np.arange(n, dtype=float)
+    target = value_at_cross
+    if archetype == "never":
+        plateau = start + 0.75 * (target - start)
+        path = start + (plateau - start) * (1 - np.exp(-t / max(n / 4, 1)))
+    else:
+        slope = (target - start) / max(cross, 1)
+        path = np.where(t < cross, start + slope * t, target + abs(target - start) * 0.04 * np.log1p(np.maximum(t - cross, 0) + 1))
+        if archetype == "regress":
+            path = np.where(t >= regress_at, path - abs(target - start) * 0.25, path)
+    noise = rng.normal(0, abs(target - start) * 0.015 + 1e-9, n)
+    path = path + np.where(t < cross, noise, np.abs(noise) * (1 if higher else -1))
+    if is_rate:
+        path = np.clip(path, 0, 100)
+    return path
+
+
+def generate_plan_sample(registry: Registry, plan_id: str, out_dir: Path, first: str | None = None,
+                         last: str = _LAST_PERIOD) -> list[Path]:
+    """Write sample returns for every unit of ``plan_id`` and every month from the plan's issue month.
+
+    Files are named ``<单位>_<YYYY-MM>.xlsx`` under ``out_dir``. Returns the written paths.
+    """
+    plan = registry.plan(plan_id)
+    units = registry.unit_list(plan_id)
+    first = first or f"{plan.issued.year:04d}-{plan.issued.month:02d}"
+    months = _months(first, last)
+    n = len(months)
+    levels_present = {u.level for u in units}
+    fields = registry.return_fields(plan_id)
+    missing_unit = units[_seed(plan_id, "missing") % len(units)].id if len(units) > 1 else None
+    missing_month = months[_seed(plan_id, "missing-month") % max(n - 2, 1) + 1] if n > 2 else None
+
+    written: list[Path] = []
+    for unit in units:
+        rng = np.random.default_rng(_seed(plan_id, unit.id))
+        applicable = [t for t in plan.targets if unit.level in reporting_levels(t.levels, levels_present)]
+        values: dict[str, np.ndarray] = {}
+        # scale of denominators: items and cases differ by unit size
+        size = 1.0 if unit.level != "city" else 2.5
+        size *= 0.6 + (_seed(unit.id, "size") % 100) / 100
+        # strictest applicable threshold per metric (quantitative and recurring)
+        by_metric: dict[str, object] = {}
+        for t in applicable:
+            if t.kind == "milestone" or t.value is None:
+                continue
+            prev = by_metric.get(t.metric)
+            if prev is None or (t.op == ">=" and t.value > prev.value) or (t.op == "<=" and t.value < prev.value):
+                by_metric[t.metric] = t
+        for key, t in sorted(by_metric.items()):
+            m = registry.metrics[key]
+            arche = ARCHETYPES[_seed(plan_id, unit.id, key) % len(ARCHETYPES)]
+            higher = t.op != "<="
+            deadline = t.deadline or date(plan.issued.year + 2, 12, 31)
+            dl_index = sum(1 for p in months if period_end(p) <= deadline)
+            cross = {"early": max(dl_index * 0.5, 2), "on_time": max(dl_index - 1, 2), "late": dl_index + 6,
+                     "regress": max(dl_index * 0.6, 2), "never": n + 1}[arche]
+            regress_at = int(cross + 8 + _seed(unit.id, key, "r") % 6)
+            if t.kind == "recurring":
+                per_month = {"month": 1, "week": 4, "day": 21, "quarter": 1 / 3, "half_year": 1 / 6,
+                             "year": 1 / 12}.get(t.recurrence or "month", 1)
+                rate = t.value * per_month * (0.6 if arche == "never" else 1.1)
+                counts = rng.poisson(max(rate, 0.05), n).astype(float)
+                values[m.field] = counts
+                continue
+            if m.type == "rate":
+                start = t.value * (0.45 if higher else 1.8) if t.value else 20.0
+                start = min(start, 95.0)
+                target = t.value
+                if target >= 100 - EPS_RATE:
+                    target = 100.0
+                path = _path(target, start, n, int(cross), arche, rng, higher, True, regress_at)
+                if target >= 100 and arche not in ("never", "regress"):
+                    path = np.where(np.arange(n) >= cross, 100.0, np.minimum(path, 99.0))
+                den_field, num_field = m.denominator, m.numerator
+                den = values.get(den_field)
+                if den is None:
+                    base = 200 * size + _seed(unit.id, den_field) % 120
+                    den = np.round(base * (1 + 0.004 * np.arange(n)))
+                    values[den_field] = den
+                num = np.floor(den * np.clip(path, 0, 100) / 100 + 1e-9)
+                if target >= 100:
+                    num = np.where(path >= 100, den, num)
+                values.setdefault(num_field, num)
+            else:
+                start = t.value * (0.55 if higher else 1.6) if t.value else 0.0
+                path = _path(t.value, start, n, int(cross), arche, rng, higher, False, regress_at)
+                if m.type == "yesno":
+                    path = (path >= t.value - EPS_RATE).astype(float)
+                else:
+                    path = np.maximum(np.round(path), 0)
+                    if higher and arche not in ("never", "regress"):
+                        path = np.where(np.arange(n) >= cross, np.maximum(path, t.value), path)
+                values.setdefault(m.field, path)
+
+        # milestone completion dates
+        tasks = []
+        for t in applicable:
+            if t.kind != "milestone":
+                continue
+            arche = ARCHETYPES[_seed(plan_id, unit.id, t.id) % len(ARCHETYPES)]
+            deadline = t.deadline or date(plan.issued.year + 1, 12, 31)
+            start = period_end(months[0])
+            span = max((deadline - start).days, 30)
+            offset = {"early": 0.5, "on_time": 0.95, "regress": 0.8, "late": 1.3, "never": None}[arche]
+            done = None if offset is None else start + timedelta(days=int(span * offset))
+            tasks.append((t.id, done))
+
+        for i, period in enumerate(months):
+            if unit.id == missing_unit and period == missing_month:
+                continue
+            row = {f: (float(values[f][i]) if f in values else 0.0) for f in fields}
+            end = period_end(period)
+            row_tasks = [(tid, d if d and d <= end else None, "见附件" if d and d <= end else "")
+                         for tid, d in tasks]
+            path = out_dir / f"{unit.name}_{period}.xlsx"
+            written.append(write_return(path, registry, plan_id, unit.name, period, row,
+                                        row_tasks if row_tasks else None))
+    return written
+
+
+EPS_RATE = 1e-6

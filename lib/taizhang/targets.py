@@ -1,0 +1,526 @@
+"""The target registry: typed, validated, immutable objects mirroring ``targets/*.yaml``.
+
+``load_registry()`` builds the registry and raises :class:`~taizhang.errors.RegistryError` listing every
+problem; ``check_registry()`` only reports the problems (the ``taizhang targets check`` command). The YAML
+format, level vocabulary and date rules are documented in ``targets/README.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Literal, Optional
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .dates import parse_deadline
+from .errors import Problem, RegistryError
+from .project import PLAN_IDS, targets_dir
+
+Kind = Literal["quantitative", "recurring", "milestone"]
+Op = Literal[">=", "<=", "=="]
+Level = Literal["city", "county", "township", "village", "sub_center", "department", "park"]
+Recurrence = Literal["year", "half_year", "quarter", "month", "week", "day"]
+
+LEVEL_LABELS = {
+    "city": "市级", "county": "旗县区级", "township": "苏木乡镇(街道)级", "village": "嘎查村(社区)级",
+    "sub_center": "专业分中心", "department": "部门", "park": "园区",
+}
+KIND_LABELS = {"quantitative": "量化指标", "recurring": "常态化任务", "milestone": "节点任务"}
+RECURRENCE_LABELS = {"year": "每年", "half_year": "每半年", "quarter": "每季度", "month": "每月", "week": "每周", "day": "每日"}
+OP_LABELS = {">=": "≥", "<=": "≤", "==": "="}
+
+_STRICT = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Deadline(BaseModel):
+    """One deadline as the plan words it; ``date`` is filled from the date rules when absent."""
+
+    model_config = _STRICT
+    text: str = Field(min_length=2)
+    date: Optional[dt.date] = None
+    where: Literal["bracket", "text", "goals"] = "bracket"
+
+
+class Target(BaseModel):
+    """One target of a plan (see targets/README.md for every key)."""
+
+    model_config = _STRICT
+    id: str = Field(pattern=r"^[a-z-]+\.[0-9a-z-]+\.[0-9a-z-]+$")
+    title: str = Field(min_length=2)
+    section: str = Field(min_length=1)
+    kind: Kind
+    metric: str
+    op: Optional[Op] = None
+    value: Optional[float] = None
+    upper: Optional[float] = None
+    unit: Optional[str] = None
+    levels: tuple[Level, ...] = Field(min_length=1)
+    applies_to: Optional[str] = None
+    deadlines: tuple[Deadline, ...] = ()
+    ongoing: bool = False
+    ongoing_text: Optional[str] = None
+    recurrence: Optional[Recurrence] = None
+    lead: tuple[str, ...] = ()
+    responsible: tuple[str, ...] = ()
+    quote: str = Field(min_length=4)
+    conflicts_with: tuple[str, ...] = ()
+    note: Optional[str] = None
+    plan: str = ""  # filled by the loader from the file
+
+    @field_validator("lead", "responsible", "conflicts_with", mode="before")
+    @classmethod
+    def _none_is_empty(cls, v):
+        return () if v is None else v
+
+    @property
+    def deadline(self) -> date | None:
+        """The date the target is judged by: the earliest of its deadlines, or None (期限未明确)."""
+        dates = [d.date for d in self.deadlines if d.date is not None]
+        return min(dates) if dates else None
+
+    @property
+    def deadline_text(self) -> str:
+        """All deadlines in the plan's words, earliest first, joined with "；"."""
+        ordered = sorted(self.deadlines, key=lambda d: d.date or date.max)
+        return "；".join(d.text for d in ordered)
+
+    @property
+    def threshold_label(self) -> str:
+        """The target as a reader says it, e.g. "≥ 70%" or "≥ 1名（参考上限 2名）"."""
+        if self.kind == "milestone" or self.op is None or self.value is None:
+            return "按期完成"
+        unit = self.unit or ""
+        text = f"{OP_LABELS[self.op]} {_fmt(self.value)}{unit}"
+        if self.upper is not None:
+            text += f"（参考上限 {_fmt(self.upper)}{unit}）"
+        if self.recurrence:
+            text = f"{RECURRENCE_LABELS[self.recurrence]} {text}"
+        return text
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+class Plan(BaseModel):
+    """One implementation plan (实施方案) and its targets."""
+
+    model_config = _STRICT
+    plan: str
+    document: str
+    issuer: str
+    issued: date
+    issued_note: Optional[str] = None
+    source: str
+    targets: tuple[Target, ...] = ()
+
+
+class Unit(BaseModel):
+    """A reporting unit (市本级, 旗县区, 苏木镇, 分中心 …)."""
+
+    model_config = _STRICT
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str
+    level: Level
+    aliases: tuple[str, ...] = ()
+
+
+class UnitList(BaseModel):
+    model_config = _STRICT
+    plan: str
+    units: tuple[Unit, ...] = Field(min_length=1)
+
+
+class FieldDef(BaseModel):
+    """A raw quantity a monthly return carries."""
+
+    model_config = _STRICT
+    name: str
+    unit: str
+    optional: bool = False  # may be left blank (e.g. "本月无调整时不填")
+
+
+class Metric(BaseModel):
+    """A metric computed from return fields."""
+
+    model_config = _STRICT
+    name: str
+    type: Literal["rate", "count", "yesno"]
+    unit: str = ""
+    field: Optional[str] = None
+    numerator: Optional[str] = None
+    denominator: Optional[str] = None
+    higher_is_better: bool = True
+    description: str = ""
+    key: str = ""  # filled by the loader
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The return fields this metric reads."""
+        if self.type == "rate":
+            return (self.numerator, self.denominator)  # type: ignore[return-value]
+        return (self.field,) if self.field else ()
+
+
+class Catalogue(BaseModel):
+    model_config = _STRICT
+    fields: dict[str, FieldDef]
+    metrics: dict[str, Metric]
+
+
+@dataclass(frozen=True)
+class Registry:
+    """Every plan, unit list and metric, validated; build it with :func:`load_registry`."""
+
+    root: Path
+    fields: dict[str, FieldDef]
+    metrics: dict[str, Metric]
+    plans: dict[str, Plan]
+    units: dict[str, tuple[Unit, ...]]
+    version: str
+
+    def plan(self, plan_id: str) -> Plan:
+        """The plan with id ``plan_id``; unknown ids raise a ParameterError listing the known ones."""
+        from .errors import ParameterError
+
+        if plan_id not in self.plans:
+            raise ParameterError("plan", plan_id, "、".join(self.plans) or "（登记册中没有方案）")
+        return self.plans[plan_id]
+
+    def source_text(self, plan_id: str) -> str:
+        return (self.root / "sources" / self.plan(plan_id).source).read_text(encoding="utf-8")
+
+    def unit_list(self, plan_id: str) -> tuple[Unit, ...]:
+        self.plan(plan_id)
+        return self.units.get(plan_id, ())
+
+    def find_unit(self, plan_id: str, name: str) -> Unit | None:
+        """The unit whose id, name or alias equals ``name`` (spaces ignored), or None."""
+        key = "".join(str(name).split())
+        for unit in self.unit_list(plan_id):
+            if key in (unit.id, unit.name, *unit.aliases):
+                return unit
+        return None
+
+    def return_fields(self, plan_id: str) -> list[str]:
+        """The fields a monthly return for this plan carries, in catalogue order."""
+        used: set[str] = set()
+        for t in self.plan(plan_id).targets:
+            if t.kind != "milestone":
+                used.update(f for f in self.metrics[t.metric].fields if f)
+        return [f for f in self.fields if f in used]
+
+    @cached_property
+    def targets_frame(self) -> pd.DataFrame:
+        """Every target as one row with the export columns (see :func:`export_frame`)."""
+        return export_frame(self)
+
+
+# --------------------------------------------------------------------------------------------------
+# applicability
+
+
+LEVEL_RANK = {"city": 0, "county": 1, "township": 2, "village": 3}
+
+
+def reporting_levels(target_levels: tuple[str, ...], unit_levels: set[str]) -> set[str]:
+    """The unit levels that report a target, given the levels present in the plan's unit list.
+
+    A unit reports targets at its own level, and for levels below it that have no units of their own
+    (a 旗县区 reports its 苏木乡镇 and 嘎查村 aggregate when those are not units of the plan). Department-
+    and park-level targets are reported by the halls they sit in (city and county units); a 分中心 target is
+    reported by the plan's 分中心 units, or by the city unit when the plan lists none.
+    """
+    out: set[str] = set()
+    ranked = sorted((lv for lv in unit_levels if lv in LEVEL_RANK), key=LEVEL_RANK.get)
+    for level in target_levels:
+        if level in unit_levels:
+            out.add(level)
+        elif level in LEVEL_RANK:
+            above = [lv for lv in ranked if LEVEL_RANK[lv] < LEVEL_RANK[level]]
+            if above:
+                out.add(above[-1])
+        elif level in ("department", "park"):
+            out.update(lv for lv in ("city", "county") if lv in unit_levels)
+        elif level == "sub_center":
+            out.add("city" if "city" in unit_levels else (ranked[0] if ranked else "city"))
+    return out
+
+
+def applies(target: Target, unit: Unit, unit_levels: set[str]) -> bool:
+    """Whether ``unit`` reports ``target`` (see :func:`reporting_levels`)."""
+    return unit.level in reporting_levels(target.levels, unit_levels)
+
+
+# --------------------------------------------------------------------------------------------------
+# loading and checking
+
+
+def _read_yaml(path: Path, problems: list[Problem]):
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path.name} 第{mark.line + 1}行" if mark else path.name
+        problems.append(Problem(where, f"YAML 格式错误：{getattr(exc, 'problem', exc)}"))
+    except OSError as exc:
+        problems.append(Problem(path.name, f"无法读取文件：{exc.strerror}"))
+    return None
+
+
+def _pydantic_problems(where: str, exc: ValidationError, data) -> list[Problem]:
+    out = []
+    for err in exc.errors():
+        loc = list(err["loc"])
+        label = where
+        if len(loc) >= 2 and loc[0] == "targets" and isinstance(loc[1], int):
+            try:
+                tid = data["targets"][loc[1]].get("id", f"第{loc[1] + 1}条")
+            except (KeyError, IndexError, TypeError, AttributeError):
+                tid = f"第{loc[1] + 1}条"
+            label = f"{where} / 目标 {tid}"
+            loc = loc[2:]
+        elif len(loc) >= 2 and loc[0] == "units" and isinstance(loc[1], int):
+            label = f"{where} / 第{loc[1] + 1}个单位"
+            loc = loc[2:]
+        field = ".".join(str(p) for p in loc) or "（整体）"
+        got = err.get("input")
+        got_text = "缺失" if err["type"] == "missing" else repr(got)[:80]
+        out.append(Problem(label, f"字段 {field} 不符合格式（{_translate(err)}），实际为 {got_text}"))
+    return out
+
+
+_ERROR_ZH = {
+    "missing": "必填",
+    "extra_forbidden": "不允许的字段",
+    "literal_error": "取值不在允许范围内",
+    "string_pattern_mismatch": "格式不符",
+    "date_from_datetime_parsing": "应为 YYYY-MM-DD 日期",
+    "date_parsing": "应为 YYYY-MM-DD 日期",
+    "date_type": "应为 YYYY-MM-DD 日期",
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "string_type": "应为文字",
+    "bool_type": "应为 true/false",
+    "bool_parsing": "应为 true/false",
+    "too_short": "不能为空",
+    "string_too_short": "太短",
+    "tuple_type": "应为列表",
+    "dict_type": "应为映射",
+}
+
+
+def _translate(err) -> str:
+    zh = _ERROR_ZH.get(err["type"], err["type"])
+    ctx = err.get("ctx") or {}
+    if err["type"] == "literal_error" and "expected" in ctx:
+        zh += f"：允许 {ctx['expected']}"
+    if err["type"] == "string_pattern_mismatch" and "pattern" in ctx:
+        zh += f"：应匹配 {ctx['pattern']}"
+    return zh
+
+
+def _check_target(plan: Plan, t: Target, source: str, metrics: dict[str, Metric], where: str) -> list[Problem]:
+    p: list[Problem] = []
+    w = f"{where} / 目标 {t.id}"
+    if not t.id.startswith(plan.plan + "."):
+        p.append(Problem(w, f"目标编号应以“{plan.plan}.”开头"))
+    if t.quote not in source:
+        p.append(Problem(w, f"quote 不是原文的逐字摘录：“{t.quote[:40]}…”在 {plan.source} 中找不到"))
+    if len(t.quote) > 400:
+        p.append(Problem(w, f"quote 过长（{len(t.quote)} 字），应只摘录载有目标的句子"))
+    for d in t.deadlines:
+        if d.text not in source:
+            p.append(Problem(w, f"期限原文“{d.text}”在 {plan.source} 中找不到"))
+        ruled = parse_deadline(d.text, plan.issued)
+        if ruled is None and d.date is None:
+            p.append(Problem(w, f"期限原文“{d.text}”无法按日期规则解读，请补充 date（YYYY-MM-DD）"))
+        if ruled is not None and d.date is not None and ruled != d.date:
+            p.append(Problem(w, f"期限“{d.text}”按日期规则为 {ruled}，但 date 写为 {d.date}"))
+    if t.ongoing_text and t.ongoing_text not in source:
+        p.append(Problem(w, f"ongoing_text“{t.ongoing_text}”在 {plan.source} 中找不到"))
+    metric = metrics.get(t.metric)
+    if metric is None:
+        p.append(Problem(w, f"指标 {t.metric} 未在 metrics.yaml 中定义"))
+    if t.kind == "milestone":
+        if t.metric != "task_completion":
+            p.append(Problem(w, f"节点任务的指标应为 task_completion，实际为 {t.metric}"))
+    else:
+        if t.op is None or t.value is None:
+            p.append(Problem(w, f"{KIND_LABELS[t.kind]}须有 op 和 value"))
+        if metric is not None and metric.type == "rate" and t.unit != "%":
+            p.append(Problem(w, f"比率指标 {t.metric} 的单位应为 %，实际为 {t.unit!r}"))
+        if metric is not None and metric.type == "rate" and t.value is not None and not 0 <= t.value <= 100:
+            p.append(Problem(w, f"比率目标值应在 0–100 之间，实际为 {t.value}"))
+        if t.upper is not None and t.value is not None and t.upper < t.value:
+            p.append(Problem(w, f"区间上限 {t.upper} 小于下限 {t.value}"))
+    if t.kind == "recurring" and t.recurrence is None:
+        p.append(Problem(w, "常态化任务须写明 recurrence（year/quarter/month/week …）"))
+    if t.kind != "recurring" and t.recurrence is not None:
+        p.append(Problem(w, f"只有 recurring 类目标可写 recurrence，本条为 {t.kind}"))
+    if t.ongoing and not t.ongoing_text:
+        p.append(Problem(w, "ongoing 为 true 时须写明 ongoing_text（原文用语）"))
+    return p
+
+
+def _collect(root: Path) -> tuple[Registry | None, list[Problem]]:
+    problems: list[Problem] = []
+    cat_path = root / "metrics.yaml"
+    raw = _read_yaml(cat_path, problems)
+    fields: dict[str, FieldDef] = {}
+    metrics: dict[str, Metric] = {}
+    if raw is not None:
+        try:
+            cat = Catalogue.model_validate(raw)
+            fields = dict(cat.fields)
+            metrics = {k: m.model_copy(update={"key": k}) for k, m in cat.metrics.items()}
+        except ValidationError as exc:
+            problems += _pydantic_problems("metrics.yaml", exc, raw)
+    for key, m in metrics.items():
+        where = f"metrics.yaml / 指标 {key}"
+        for f in m.fields:
+            if f not in fields:
+                problems.append(Problem(where, f"引用的字段 {f} 未在 fields 中定义"))
+        if m.type == "rate" and not (m.numerator and m.denominator):
+            problems.append(Problem(where, "比率指标须有 numerator 和 denominator"))
+        if m.type in ("count",) and not m.field:
+            problems.append(Problem(where, "计数指标须有 field"))
+
+    plans: dict[str, Plan] = {}
+    seen_ids: dict[str, str] = {}
+    for path in sorted((root / "plans").glob("*.yaml")):
+        where = f"plans/{path.name}"
+        data = _read_yaml(path, problems)
+        if data is None:
+            continue
+        if path.stem not in PLAN_IDS:
+            problems.append(Problem(where, f"文件名应为方案编号之一：{'、'.join(PLAN_IDS)}"))
+        try:
+            plan = Plan.model_validate(data)
+        except ValidationError as exc:
+            problems += _pydantic_problems(where, exc, data)
+            continue
+        if plan.plan != path.stem:
+            problems.append(Problem(where, f"plan 应为 {path.stem}，实际为 {plan.plan}"))
+        src_path = root / "sources" / plan.source
+        if not src_path.is_file():
+            problems.append(Problem(where, f"原文文件 sources/{plan.source} 不存在"))
+            source = ""
+        else:
+            source = src_path.read_text(encoding="utf-8")
+        resolved = []
+        for t in plan.targets:
+            if t.id in seen_ids:
+                problems.append(Problem(f"{where} / 目标 {t.id}", f"目标编号重复（另见 {seen_ids[t.id]}）"))
+            seen_ids[t.id] = where
+            problems += _check_target(plan, t, source, metrics, where)
+            dls = tuple(
+                d if d.date is not None else d.model_copy(update={"date": parse_deadline(d.text, plan.issued)})
+                for d in t.deadlines
+            )
+            resolved.append(t.model_copy(update={"plan": plan.plan, "deadlines": dls}))
+        ids = {t.id for t in resolved}
+        for t in resolved:
+            for other in t.conflicts_with:
+                if other not in ids:
+                    problems.append(Problem(f"{where} / 目标 {t.id}", f"conflicts_with 引用的 {other} 不在本方案中"))
+        plans[plan.plan] = plan.model_copy(update={"targets": tuple(resolved)})
+
+    units: dict[str, tuple[Unit, ...]] = {}
+    for path in sorted((root / "units").glob("*.yaml")):
+        where = f"units/{path.name}"
+        data = _read_yaml(path, problems)
+        if data is None:
+            continue
+        try:
+            ul = UnitList.model_validate(data)
+        except ValidationError as exc:
+            problems += _pydantic_problems(where, exc, data)
+            continue
+        if ul.plan != path.stem:
+            problems.append(Problem(where, f"plan 应为 {path.stem}，实际为 {ul.plan}"))
+        names: dict[str, str] = {}
+        for u in ul.units:
+            for n in (u.id, u.name, *u.aliases):
+                if n in names and names[n] != u.id:
+                    problems.append(Problem(f"{where} / 单位 {u.id}", f"名称或别名“{n}”与单位 {names[n]} 重复"))
+                names[n] = u.id
+        units[ul.plan] = ul.units
+    for pid in plans:
+        if pid not in units:
+            problems.append(Problem(f"units/{pid}.yaml", "缺少该方案的填报单位清单"))
+
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml", ".txt")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    registry = Registry(root=root, fields=fields, metrics=metrics, plans=plans, units=units,
+                        version=digest.hexdigest()[:12])
+    return registry, problems
+
+
+def check_registry(root: Path | None = None) -> list[Problem]:
+    """Validate every registry file against the schema and the provenance rules; return all problems."""
+    return _collect(Path(root) if root else targets_dir())[1]
+
+
+_CACHE: dict[Path, tuple[tuple, Registry]] = {}
+
+
+def load_registry(root: Path | None = None) -> Registry:
+    """Load and validate the registry under ``root`` (default: the project's ``targets/``).
+
+    Raises :class:`RegistryError` naming the file and entry of every problem. The result is cached per
+    folder and reloaded when any registry file changes.
+    """
+    root = Path(root) if root else targets_dir()
+    stamp = tuple((str(p), p.stat().st_mtime_ns) for p in sorted(root.rglob("*.yaml")))
+    hit = _CACHE.get(root)
+    if hit and hit[0] == stamp:
+        return hit[1]
+    registry, problems = _collect(root)
+    if problems:
+        raise RegistryError(f"目标登记册（{root}）有 {len(problems)} 处问题：", problems)
+    _CACHE[root] = (stamp, registry)
+    return registry
+
+
+EXPORT_COLUMNS = [
+    "target_id", "plan", "document", "issuer", "section", "kind", "metric", "op", "value", "unit", "level",
+    "deadline", "deadline_text", "ongoing", "recurrence", "quote",
+    "title", "upper", "deadline_dates", "lead", "responsible", "conflicts_with", "note",
+]
+
+
+def export_frame(registry: Registry, plan_id: str | None = None) -> pd.DataFrame:
+    """The registry as a table, one row per target, with :data:`EXPORT_COLUMNS`.
+
+    ``deadline`` is the earliest deadline as YYYY-MM-DD (empty where the plan gives none);
+    ``deadline_text`` and ``deadline_dates`` list every deadline, earliest first.
+    """
+    rows = []
+    plan_ids = [registry.plan(plan_id).plan] if plan_id else list(registry.plans)
+    for pid in plan_ids:
+        plan = registry.plans[pid]
+        for t in plan.targets:
+            ordered = sorted(t.deadlines, key=lambda d: d.date or date.max)
+            rows.append({
+                "target_id": t.id, "plan": pid, "document": plan.document, "issuer": plan.issuer,
+                "section": t.section, "kind": t.kind, "metric": t.metric, "op": t.op or "",
+                "value": t.value, "unit": t.unit or "", "level": ",".join(t.levels),
+                "deadline": t.deadline.isoformat() if t.deadline else "",
+                "deadline_text": t.deadline_text, "ongoing": t.ongoing, "recurrence": t.recurrence or "",
+                "quote": t.quote, "title": t.title, "upper": t.upper,
+                "deadline_dates": "；".join(d.date.isoformat() for d in ordered if d.date),
+                "lead": "，".join(t.lead), "responsible": "，".join(t.responsible),
+                "conflicts_with": ",".join(t.conflicts_with), "note": t.note or "",
+            })
+    return pd.DataFrame(rows, columns=EXPORT_COLUMNS)
