@@ -33,6 +33,12 @@ STATUS_STYLES = {
     "met": StatusStyle("#1e8449", "#ffffff", "✓"),
     "done": StatusStyle("#1e8449", "#ffffff", "✓"),
     "not_applicable": StatusStyle("#ffffff", "#999999", "—"),
+    # statuses of the progress judgement (issue "Judging progress")
+    "behind": StatusStyle("#e67e22", "#ffffff", "▼"),
+    "due_soon": StatusStyle("#f39c12", "#3d3d3d", "！"),
+    "regressed": StatusStyle("#8e44ad", "#ffffff", "↘"),
+    "stale": StatusStyle("#95a5a6", "#3d3d3d", "⌛"),
+    "on_track": StatusStyle("#a9dfbf", "#1e4d2b", "▲"),
 }
 
 e = html.escape

@@ -155,3 +155,21 @@ def generate_plan_sample(registry: Registry, plan_id: str, out_dir: Path, first:
 
 
 EPS_RATE = 1e-6
+STAMP = ".registry-version"
+
+
+def ensure_sample(registry: Registry, plan_id: str, out_dir: Path) -> bool:
+    """Generate the plan's sample returns unless ``out_dir`` already holds them for this registry version.
+
+    The folder carries a ``.registry-version`` stamp; when the registry changes, the samples are written
+    anew (they are derived data, never hand-edited). Returns True when files were (re)written.
+    """
+    stamp = out_dir / STAMP
+    if stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == registry.version:
+        return False
+    if out_dir.exists():
+        for old in out_dir.glob("*.xlsx"):
+            old.unlink()
+    generate_plan_sample(registry, plan_id, out_dir)
+    stamp.write_text(registry.version + "\n", encoding="utf-8")
+    return True
