@@ -36,6 +36,7 @@ KIND_LABELS = {"quantitative": "量化指标", "recurring": "常态化任务", "
 RECURRENCE_LABELS = {"year": "每年", "half_year": "每半年", "quarter": "每季度", "month": "每月", "week": "每周", "day": "每日"}
 OP_LABELS = {">=": "≥", "<=": "≤", "==": "="}
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STRICT = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
@@ -266,7 +267,7 @@ def applies(target: Target, unit: Unit, unit_levels: set[str]) -> bool:
 def _read_yaml(path: Path, problems: list[Problem]):
     try:
         with open(path, encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return yaml.load(fh, Loader=_LOADER)  # noqa: S506 - a safe loader (libyaml's when available)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path.name} 第{mark.line + 1}行" if mark else path.name
@@ -459,7 +460,8 @@ def _collect(root: Path) -> tuple[Registry | None, list[Problem]]:
             problems.append(Problem(f"units/{pid}.yaml", "缺少该方案的填报单位清单"))
 
     digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml", ".txt")):
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml", ".txt")
+                       and "scenarios" not in p.relative_to(root).parts):  # scenarios are not the registry
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
     registry = Registry(root=root, fields=fields, metrics=metrics, plans=plans, units=units,
@@ -482,7 +484,8 @@ def load_registry(root: Path | None = None) -> Registry:
     folder and reloaded when any registry file changes.
     """
     root = Path(root) if root else targets_dir()
-    stamp = tuple((str(p), p.stat().st_mtime_ns) for p in sorted(root.rglob("*.yaml")))
+    stamp = tuple((str(p), p.stat().st_mtime_ns) for p in sorted(root.rglob("*.yaml"))
+                  if "scenarios" not in p.relative_to(root).parts)
     hit = _CACHE.get(root)
     if hit and hit[0] == stamp:
         return hit[1]
