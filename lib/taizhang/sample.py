@@ -3,7 +3,9 @@
 Each unit × metric gets one archetype, chosen from a hash of (plan, unit, metric) so the same registry always
 gives the same files: ``early`` (meets well before the deadline), ``on_time``, ``late`` (meets after the
 deadline), ``regress`` (meets, then slips back), ``never`` (plateaus below). Milestone completion dates
-follow the same archetypes. One unit per plan misses one month. Nothing random depends on the clock.
+follow the same archetypes (some on time, some late, some never). A few unit-months are missing and about
+one return in ten carries a late 填报日期 (see :func:`filed_date`). Nothing random depends on the clock;
+files are byte-for-byte reproducible.
 """
 
 from __future__ import annotations
@@ -63,8 +65,12 @@ def generate_plan_sample(registry: Registry, plan_id: str, out_dir: Path, first:
     n = len(months)
     levels_present = {u.level for u in units}
     fields = registry.return_fields(plan_id)
-    missing_unit = units[_seed(plan_id, "missing") % len(units)].id if len(units) > 1 else None
-    missing_month = months[_seed(plan_id, "missing-month") % max(n - 2, 1) + 1] if n > 2 else None
+    # a few unit-months never reported (never the first or the last month)
+    missing: set[tuple[str, str]] = set()
+    if len(units) > 1 and n > 2:
+        for k in range(max(2, len(units) // 4)):
+            missing.add((units[_seed(plan_id, "missing", str(k)) % len(units)].id,
+                         months[_seed(plan_id, "missing-month", str(k)) % (n - 2) + 1]))
 
     written: list[Path] = []
     for unit in units:
@@ -128,6 +134,20 @@ def generate_plan_sample(registry: Registry, plan_id: str, out_dir: Path, first:
                         path = np.where(np.arange(n) >= cross, np.maximum(path, t.value), path)
                 values.setdefault(m.field, path)
 
+        # every rate the return carries must have numerator <= denominator, also for fields that only
+        # appear through another unit level's metric (e.g. a 分中心 carries entered_items but no entry_rate)
+        rates = [m for m in registry.metrics.values() if m.type == "rate"
+                 and m.numerator in fields and m.denominator in fields]
+        for _ in range(4):
+            for m in rates:
+                num, den = values.get(m.numerator), values.get(m.denominator)
+                if num is not None and den is None:
+                    values[m.denominator] = np.ceil(num * 1.08) + 3
+                elif den is not None and num is None:
+                    values[m.numerator] = np.floor(den * 0.9)
+                elif num is not None and den is not None and (num > den).any():
+                    values[m.numerator] = np.minimum(num, den)
+
         # milestone completion dates
         tasks = []
         for t in applicable:
@@ -142,7 +162,7 @@ def generate_plan_sample(registry: Registry, plan_id: str, out_dir: Path, first:
             tasks.append((t.id, done))
 
         for i, period in enumerate(months):
-            if unit.id == missing_unit and period == missing_month:
+            if (unit.id, period) in missing:
                 continue
             row = {f: (float(values[f][i]) if f in values else 0.0) for f in fields}
             end = period_end(period)
@@ -150,12 +170,22 @@ def generate_plan_sample(registry: Registry, plan_id: str, out_dir: Path, first:
                          for tid, d in tasks]
             path = out_dir / f"{unit.name}_{period}.xlsx"
             written.append(write_return(path, registry, plan_id, unit.name, period, row,
-                                        row_tasks if row_tasks else None))
+                                        row_tasks if row_tasks else None, filed=filed_date(plan_id, unit.id, period)))
     return written
+
+
+def filed_date(plan_id: str, unit_id: str, period: str) -> date:
+    """The sample 填报日期: usually day 2–9 of the next month; about one return in ten is late (day 12–28)."""
+    h = _seed(plan_id, unit_id, period, "filed")
+    late = h % 10 == 0
+    day = 12 + (h >> 8) % 17 if late else 2 + (h >> 8) % 8
+    return period_end(period) + timedelta(days=day)
 
 
 EPS_RATE = 1e-6
 STAMP = ".registry-version"
+#: bump when the generator changes, so ``ensure_sample`` rewrites old samples
+GENERATOR_VERSION = "3"
 
 
 def ensure_sample(registry: Registry, plan_id: str, out_dir: Path) -> bool:
@@ -165,11 +195,12 @@ def ensure_sample(registry: Registry, plan_id: str, out_dir: Path) -> bool:
     anew (they are derived data, never hand-edited). Returns True when files were (re)written.
     """
     stamp = out_dir / STAMP
-    if stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == registry.version:
+    version = f"{registry.version}+g{GENERATOR_VERSION}"
+    if stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == version:
         return False
     if out_dir.exists():
         for old in out_dir.glob("*.xlsx"):
             old.unlink()
     generate_plan_sample(registry, plan_id, out_dir)
-    stamp.write_text(registry.version + "\n", encoding="utf-8")
+    stamp.write_text(version + "\n", encoding="utf-8")
     return True

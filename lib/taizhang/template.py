@@ -1,0 +1,223 @@
+"""Workbooks the office sends to districts: blank return templates and 退回修改清单 feedback.
+
+``write_templates`` writes, per unit, the workbook a district fills in (layout in ``inputs/README.md`` and
+:mod:`taizhang.returns`): a 填报说明 sheet, the 指标 sheet with unit, period and plan pre-filled, number
+validation on the value cells and protected headers, and a 任务完成情况 sheet listing the plan's milestone
+tasks for the unit's level with 完成日期 (date validation), 佐证材料 and a 完成情况 dropdown.
+
+``write_feedback`` writes the list of problems of a rejected return, one row per problem with sheet and
+cell, that the office can send back to the district.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+from .errors import ParameterError, ProblemsError
+from .returns import (DUE_DAY, FILED_CELL, HEADER_ROW, METRIC_COLUMNS, METRICS_SHEET, PERIOD_CELL, PLAN_CELL,
+                      TASK_COLUMNS, TASK_STATES, TASKS_SHEET, UNIT_CELL)
+from .targets import LEVEL_LABELS, Registry, Unit, reporting_levels
+
+GUIDE_SHEET = "填报说明"
+_FIXED_STAMP = (2022, 1, 1, 0, 0, 0)
+
+
+def milestone_tasks(registry: Registry, plan_id: str, unit: Unit):
+    """The plan's milestone targets that ``unit`` reports (by level, see :func:`taizhang.targets.reporting_levels`)."""
+    levels = {u.level for u in registry.unit_list(plan_id)}
+    return [t for t in registry.plan(plan_id).targets
+            if t.kind == "milestone" and unit.level in reporting_levels(t.levels, levels)]
+
+
+def _guide_lines(registry: Registry, plan_id: str, unit: Unit, period: str) -> list[str]:
+    plan = registry.plan(plan_id)
+    return [
+        "政务服务目标台账 月度报表 填报说明",
+        "",
+        f"实施方案：{plan.document}（方案编号 {plan_id}）",
+        f"填报单位：{unit.name}（{LEVEL_LABELS.get(unit.level, unit.level)}）",
+        f"统计月份：{period}",
+        "",
+        f"1. 请于统计月份次月 {DUE_DAY} 日前报送；文件名保持“{unit.name}_{period}.xlsx”，不要改名。",
+        "2. “指标”表：只在“数值”列（D 列）填写数字，可在“备注”列（E 列）写说明；填报单位、统计月份、方案编号已预填，请勿修改。",
+        f"3. 在“指标”表 {FILED_CELL} 填写填报日期（YYYY-MM-DD）。",
+        "4. 只填写数量（件、项、个、名……），不要填写百分比：比率由系统按分子、分母自动计算。分子不能大于分母，数量不能为负数。",
+        "5. 数字可以带千位分隔符（1,234），全角数字也可识别；不要填写文字（如“约100”“暂无”），没有发生的事项填 0。",
+        "6. 单元格可以使用公式，但必须在 Excel 中保存过计算结果；#DIV/0! 等错误值会导致退回。",
+        "7. “任务完成情况”表：已完成的任务填写完成日期（不晚于统计月末）和佐证材料（文件名或说明），完成情况选“已完成”；"
+        "未完成的任务完成日期留空，完成情况选“正在推进”或“未启动”。",
+        "8. 请保存为 .xlsx 格式；不要设置打开密码；不要使用旧版 .xls 格式。",
+        "9. 报表如被退回，会附“退回修改清单”，逐条列出问题所在的工作表和单元格；修改后以同一文件名重新报送即可，系统保留历次版本。",
+    ]
+
+
+def write_template(registry: Registry, plan_id: str, period: str, unit: Unit, path: Path) -> Path:
+    """Write the blank return workbook of ``unit`` for ``period`` to ``path`` (reproducible bytes)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    plan = registry.plan(plan_id)
+    bold = Font(bold=True)
+    head_fill = PatternFill("solid", fgColor="DDE4EE")
+    input_fill = PatternFill("solid", fgColor="FFF7D6")
+    unlocked = Protection(locked=False)
+
+    wb = Workbook()
+    guide = wb.active
+    guide.title = GUIDE_SHEET
+    for r, line in enumerate(_guide_lines(registry, plan_id, unit, period), start=1):
+        guide.cell(row=r, column=1, value=line).alignment = Alignment(wrap_text=True, vertical="top")
+    guide["A1"].font = Font(bold=True, size=14)
+    guide.column_dimensions["A"].width = 110
+    guide.protection.sheet = True
+
+    ws = wb.create_sheet(METRICS_SHEET)
+    ws["A1"] = f"政务服务目标台账 月度报表（{plan.document}）"
+    ws["A1"].font = Font(bold=True, size=13)
+    ws["A2"], ws[UNIT_CELL] = "填报单位", unit.name
+    ws["A3"], ws[PERIOD_CELL] = "统计月份", period
+    ws[PERIOD_CELL].number_format = "@"  # keep "2024-06" as text; Excel would turn it into a date
+    ws["D2"], ws[PLAN_CELL] = "方案编号", plan_id
+    ws["D3"] = "填报日期"
+    ws[FILED_CELL].number_format = "yyyy-mm-dd"
+    ws[FILED_CELL].protection = unlocked
+    ws[FILED_CELL].fill = input_fill
+    for ref in ("A2", "A3", "D2", "D3"):
+        ws[ref].font = bold
+    for c, head in enumerate(METRIC_COLUMNS, start=1):
+        cell = ws.cell(row=HEADER_ROW, column=c, value=head)
+        cell.font, cell.fill = bold, head_fill
+    codes = registry.return_fields(plan_id)
+    for r, code in enumerate(codes, start=HEADER_ROW + 1):
+        f = registry.fields[code]
+        ws.cell(row=r, column=1, value=code)
+        ws.cell(row=r, column=2, value=f.name).alignment = Alignment(wrap_text=True)
+        ws.cell(row=r, column=3, value=f.unit)
+        for c in (4, 5):
+            ws.cell(row=r, column=c).protection = unlocked
+        ws.cell(row=r, column=4).fill = input_fill
+        ws.cell(row=r, column=4).number_format = "#,##0.##"
+    last = HEADER_ROW + max(len(codes), 1)
+    number = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                            showErrorMessage=True, errorTitle="请填写数字",
+                            error="这里只能填写不小于 0 的数字（数量，不是百分比）。",
+                            showInputMessage=True, promptTitle="数值", prompt="填写数量；没有发生填 0。")
+    number.add(f"D{HEADER_ROW + 1}:D{last}")
+    filed = DataValidation(type="date", operator="greaterThan", formula1="DATE(2020,1,1)", allow_blank=True,
+                           showErrorMessage=True, errorTitle="请填写日期", error="请按 YYYY-MM-DD 填写填报日期。")
+    filed.add(FILED_CELL)
+    ws.add_data_validation(number)
+    ws.add_data_validation(filed)
+    for col, width in zip("ABCDE", (34, 46, 10, 14, 30)):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = f"A{HEADER_ROW + 1}"
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+
+    tws = wb.create_sheet(TASKS_SHEET)
+    tws.append(list(TASK_COLUMNS))
+    for c in range(1, len(TASK_COLUMNS) + 1):
+        tws.cell(row=1, column=c).font, tws.cell(row=1, column=c).fill = bold, head_fill
+    tasks = milestone_tasks(registry, plan_id, unit)
+    for r, t in enumerate(tasks, start=2):
+        tws.append([t.id, t.section, t.title, t.deadline_text or "期限未明确", None, None, None])
+        tws.cell(row=r, column=3).alignment = Alignment(wrap_text=True, vertical="top")
+        for c in (5, 6, 7):
+            tws.cell(row=r, column=c).protection = unlocked
+            tws.cell(row=r, column=c).fill = input_fill
+        tws.cell(row=r, column=5).number_format = "yyyy-mm-dd"
+    end = max(len(tasks) + 1, 2)
+    done = DataValidation(type="date", operator="greaterThan", formula1="DATE(2020,1,1)", allow_blank=True,
+                          showErrorMessage=True, errorTitle="请填写日期", error="完成日期请按 YYYY-MM-DD 填写；未完成留空。")
+    done.add(f"E2:E{end}")
+    state = DataValidation(type="list", formula1='"' + ",".join(TASK_STATES) + '"', allow_blank=True,
+                           showErrorMessage=True, errorTitle="请从下拉列表选择", error="完成情况只能选：" + "、".join(TASK_STATES))
+    state.add(f"G2:G{end}")
+    tws.add_data_validation(done)
+    tws.add_data_validation(state)
+    for col, width in zip("ABCDEFG", (34, 12, 60, 24, 14, 30, 12)):
+        tws.column_dimensions[col].width = width
+    tws.freeze_panes = "A2"
+    tws.protection.sheet = True
+    wb.active = 1
+    _save(wb, Path(path))
+    return Path(path)
+
+
+def write_templates(registry: Registry, plan_id: str, period: str, out_dir: Path, unit: str | None = None) -> list[Path]:
+    """Write one template per unit of ``plan_id`` (or only ``unit``: id, name or alias) into ``out_dir``."""
+    units = registry.unit_list(plan_id)
+    if unit is not None:
+        found = registry.find_unit(plan_id, unit)
+        if found is None:
+            raise ParameterError("--unit", unit, "本方案的单位：" + "、".join(u.name for u in units))
+        units = (found,)
+    return [write_template(registry, plan_id, period, u, Path(out_dir) / f"{u.name}_{period}.xlsx") for u in units]
+
+
+def write_feedback(path: Path, error: ProblemsError, file_name: str, sha256: str, received: str,
+                   registry: Registry, plan_id: str | None) -> Path:
+    """Write the 退回修改清单 of a rejected return: file facts, then one row per problem (sheet, cell, problem)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "退回修改清单"
+    ws["A1"] = "月度报表 退回修改清单"
+    ws["A1"].font = Font(bold=True, size=14)
+    unit = getattr(error, "unit", None)
+    unit_name = next((u.name for u in registry.unit_list(plan_id) if u.id == unit), unit) if plan_id and unit else unit
+    facts = [
+        ("报表文件", file_name), ("SHA-256", sha256),
+        ("方案", f"{registry.plans[plan_id].document}（{plan_id}）" if plan_id in registry.plans else "无法确定"),
+        ("填报单位", unit_name or "无法确定"), ("统计月份", getattr(error, "period", None) or "无法确定"),
+        ("接收时间", received), ("结论", f"整份报表退回，共 {len(error.problems)} 处问题；请逐条修改后以同一文件名重新报送"),
+    ]
+    for r, (k, v) in enumerate(facts, start=3):
+        ws.cell(row=r, column=1, value=k).font = Font(bold=True)
+        ws.cell(row=r, column=2, value=v)
+    head = 3 + len(facts) + 1
+    for c, h in enumerate(("序号", "工作表", "单元格", "问题说明"), start=1):
+        cell = ws.cell(row=head, column=c, value=h)
+        cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="F4D6D6")
+    for i, p in enumerate(error.problems, start=1):
+        parts = [s.strip() for s in p.where.split(" / ")]
+        sheet = parts[1] if len(parts) > 1 and not re.fullmatch(r"[A-Z]+\d+", parts[1]) else ""
+        cell = parts[-1] if len(parts) > 1 and re.fullmatch(r"[A-Z]+\d+|第\d+行", parts[-1]) else ""
+        row = head + i
+        ws.cell(row=row, column=1, value=i)
+        ws.cell(row=row, column=2, value=sheet)
+        ws.cell(row=row, column=3, value=cell)
+        ws.cell(row=row, column=4, value=p.message).alignment = Alignment(wrap_text=True)
+    for col, width in zip("ABCD", (10, 16, 10, 90)):
+        ws.column_dimensions[col].width = width
+    _save(wb, Path(path), normalize=False)
+    return Path(path)
+
+
+def _save(wb, path: Path, normalize: bool = True) -> None:
+    """Save atomically (temporary name, then rename); with ``normalize``, fixed timestamps for reproducible bytes."""
+    wb.properties.creator = "taizhang"
+    wb.properties.created = datetime(2022, 1, 1)
+    wb.properties.modified = datetime(2022, 1, 1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    wb.save(tmp)
+    if normalize:
+        with zipfile.ZipFile(tmp) as zin:
+            entries = [(i.filename, zin.read(i.filename)) for i in zin.infolist()]
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zout:
+            for name, data in entries:
+                if name == "docProps/core.xml":
+                    data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                                  rb"\g<1>2022-01-01T00:00:00Z\g<2>", data)
+                info = zipfile.ZipInfo(name, date_time=_FIXED_STAMP)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                zout.writestr(info, data)
+    tmp.replace(path)

@@ -1,0 +1,134 @@
+"""Ingest into the SQLite store: exit codes, idempotence, revisions, input files untouched, feedback,
+quality view, concurrent ingests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+
+from taizhang.cli import main
+from taizhang.project import project_root, sha256_file
+from taizhang.returns import write_return
+from taizhang.store import ingest, load_returnset, quality_frame, submissions_frame
+
+FIX = project_root() / "tests" / "fixtures" / "returns"
+
+
+def _values(registry, **over):
+    v = {f: 100.0 for f in registry.return_fields("bayannur")}
+    v.update(required_items=800.0, entered_items=790.0, one_window_items=700.0, total_items=900.0)
+    v.update(over)
+    return v
+
+
+def _write(registry, folder, unit="临河区", period="2024-06", filed=date(2024, 7, 5), **over):
+    return write_return(folder / f"{unit}_{period}.xlsx", registry, "bayannur", unit, period,
+                        _values(registry, **over), filed=filed)
+
+
+def _snapshot(store):
+    con = sqlite3.connect(store)
+    try:
+        return {t: con.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
+                for t in ("submissions", "observations", "tasks")}
+    finally:
+        con.close()
+
+
+def test_exit_codes_and_input_files_untouched(tmp_path, registry, capsys):
+    good = _write(registry, tmp_path / "in")
+    bad = shutil.copy(FIX / "bad" / "numerator_gt_denominator" / "临河区_2024-06.xlsx", tmp_path / "in" / "五原县_2024-06.xlsx")
+    before = {p: (sha256_file(p), os.stat(p).st_mtime_ns) for p in (good, bad)}
+    store = tmp_path / "s.sqlite"
+    assert main(["ingest", str(good), "--store", str(store)]) == 0
+    assert main(["ingest", str(tmp_path / "in"), "--store", str(store)]) == 1
+    out = capsys.readouterr().out
+    assert "实现“一窗”分类受理的事项数（812）大于已进驻政务服务事项数（790）" in out
+    assert main(["ingest", str(tmp_path / "nowhere"), "--store", str(store)]) == 2
+    assert {p: (sha256_file(p), os.stat(p).st_mtime_ns) for p in (good, bad)} == before
+
+
+def test_same_file_twice_changes_nothing(tmp_path, registry):
+    path = _write(registry, tmp_path / "in")
+    store = tmp_path / "s.sqlite"
+    (first,) = ingest([path], store=store, registry=registry, today=date(2026, 1, 15))
+    snap = _snapshot(store)
+    (again,) = ingest([path], store=store, registry=registry, today=date(2026, 1, 15))
+    assert (first.outcome, again.outcome, again.previous_outcome) == ("accepted", "unchanged", "accepted")
+    assert _snapshot(store) == snap
+
+
+def test_corrected_resubmission_becomes_current_and_history_is_kept(tmp_path, registry):
+    store = tmp_path / "s.sqlite"
+    p1 = _write(registry, tmp_path / "v1", window_staff=10.0)
+    p2 = _write(registry, tmp_path / "v2", window_staff=12.0)
+    r1, = ingest([p1], store=store, registry=registry)
+    r2, = ingest([p2], store=store, registry=registry)
+    assert (r1.revision, r2.revision) == (1, 2)
+    rs = load_returnset(store, registry, "bayannur")
+    obs = rs.observations.set_index("field")["value"]
+    assert obs["window_staff"] == 12.0
+    assert list(rs.files["sha256"]) == [r2.sha256]
+    log = submissions_frame(store, "bayannur")
+    assert list(log["revision"]) == [1, 2] and list(log["is_current"]) == [0, 1]
+
+
+def test_rejected_file_gets_feedback_workbook_and_quality_view(tmp_path, registry):
+    store = tmp_path / "s.sqlite"
+    _write(registry, tmp_path / "in", unit="临河区", filed=date(2024, 7, 5))
+    _write(registry, tmp_path / "in", unit="五原县", filed=date(2024, 7, 25))
+    _write(registry, tmp_path / "in", unit="磴口县", window_staff=-1.0)
+    results = ingest([tmp_path / "in"], store=store, registry=registry, feedback_dir=tmp_path / "fb")
+    assert sorted(r.outcome for r in results) == ["accepted", "accepted", "rejected"]
+    fb = tmp_path / "fb" / "磴口县_2024-06_退回修改清单.xlsx"
+    ws = load_workbook(fb).active
+    cells = [[c.value for c in row] for row in ws.iter_rows()]
+    assert ["序号", "工作表", "单元格", "问题说明"] in cells
+    assert [1, "指标", "D6", "综合窗口工作人员数不能为负数，实际为 -1"] in cells
+    q = quality_frame(store, registry, "bayannur", "2024-06").set_index("unit")
+    assert q.loc["linhe", "status"] == "reported" and q.loc["linhe", "status_label"] == "按时报送"
+    assert q.loc["wuyuan", "status"] == "late"
+    assert q.loc["dengkou", "status"] == "rejected"
+    assert "D6：综合窗口工作人员数不能为负数" in q.loc["dengkou", "problems"]
+    assert q.loc["city", "status"] == "missing"
+    rs = load_returnset(store, registry, "bayannur")
+    assert [e.file for e in rs.rejected] == ["磴口县_2024-06.xlsx"]
+    assert set(rs.observations["unit"]) == {"linhe", "wuyuan"}
+
+
+def test_plan_is_told_apart_by_the_plan_cell(tmp_path, registry):
+    # 乌拉特中旗 is a county of bayannur and the top unit of urad-middle
+    store = tmp_path / "s.sqlite"
+    path = write_return(tmp_path / "乌拉特中旗_2024-06.xlsx", registry, "bayannur", "乌拉特中旗", "2024-06",
+                        _values(registry), filed=date(2024, 7, 2))
+    (res,) = ingest([path], store=store, registry=registry)
+    assert (res.outcome, res.plan, res.unit) == ("accepted", "bayannur", "urad-middle")
+
+
+def test_two_ingests_at_once_do_not_corrupt_the_store(tmp_path, registry):
+    store = tmp_path / "s.sqlite"
+    for k, unit in enumerate(("临河区", "五原县", "磴口县", "乌拉特前旗")):
+        for month in range(1, 7):
+            _write(registry, tmp_path / f"batch{k % 2}", unit=unit, period=f"2024-{month:02d}",
+                   filed=date(2024, month + 1, 3))
+    # both processes also ingest the same shared file: it must be recorded once
+    shared = _write(registry, tmp_path / "shared", unit="杭锦后旗")
+    code = ("import sys; from taizhang.cli import main; "
+            "sys.exit(main(['ingest', sys.argv[1], sys.argv[2], '--store', sys.argv[3]]))")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path / f"batch{k}"), str(shared), str(store)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for k in (0, 1)]
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err.decode()
+    con = sqlite3.connect(store)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert con.execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 25
+    assert con.execute("SELECT COUNT(*) FROM submissions WHERE is_current = 1").fetchone()[0] == 25
+    con.close()

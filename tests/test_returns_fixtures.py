@@ -1,0 +1,109 @@
+"""Every defect fixture is rejected with its exact Chinese message; every tolerance fixture is accepted."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from taizhang.project import project_root
+from taizhang.returns import ReturnRejected, parse_count, parse_percent, read_return
+
+TODAY = date(2026, 1, 15)
+FIX = project_root() / "tests" / "fixtures" / "returns"
+F = "临河区_2024-06.xlsx"
+M = f"{F} / 指标"
+
+BAD = {
+    "unknown_unit": [f"{M} / B2：未知的填报单位“临和区”，是否为“临河区”？"],
+    "period_mismatch": [f"{M} / B3：统计月份 2024-05 与文件名中的月份 2024-06 不一致"],
+    "numerator_gt_denominator": [f"{M} / D10：实现“一窗”分类受理的事项数（812）大于已进驻政务服务事项数（790）"],
+    "negative_count": [f"{M} / D6：综合窗口工作人员数不能为负数，实际为 -5"],
+    "text_in_number": [f"{M} / D6：综合窗口工作人员数应为数字，实际为“约100”"],
+    "percent_in_count": [f"{M} / D6：综合窗口工作人员数应填写数量（名），不能填写百分数“85%”；比率由系统按分子和分母计算"],
+    "missing_value": [f"{M} / D6：综合窗口工作人员数未填写"],
+    "missing_row": [f"{M}：缺少必填字段 综合窗口工作人员数（window_staff）"],
+    "duplicate_row": [f"{M} / A28：综合窗口工作人员数（window_staff）重复填报，第 6 行已有"],
+    "div0_error": [f"{M} / D6：综合窗口工作人员数是错误值 #DIV/0!，应为数字"],
+    "formula_without_value": [f"{M} / D6：综合窗口工作人员数是公式但没有保存计算结果；请在 Excel 中打开、重新计算并保存，或直接填写数字"],
+    "bad_period_text": [f"{M} / B3：统计月份应为 YYYY-MM（例如 2024-06），实际为“2024年13月”"],
+    "future_filed_date": [f"{M} / E3：填报日期 2099-01-01 晚于今天（2026-01-15）"],
+    "future_period": ["临河区_2099-01.xlsx / 指标 / B3：统计月份 2099-01 晚于今天（2026-01-15），不能填报未来月份"],
+    "task_done_after_period": [f"{F} / 任务完成情况 / E2：完成日期 2024-07-20 晚于统计月份 2024-06 的月末"],
+    "task_done_without_evidence": [f"{F} / 任务完成情况 / F2：已填写完成日期，须同时填写佐证材料（文件名或说明）"],
+    "old_xls": ["临河区_2024-06.xls：这是旧版 Excel 97-2003（.xls）文件，不能接收；请在 Excel 中“另存为”.xlsx 格式后重新报送"],
+    "xls_renamed": [f"{F}：这是旧版 Excel 97-2003（.xls）格式的文件（只是扩展名为 .xlsx），请在 Excel 中“另存为”.xlsx 后重新报送"],
+    "encrypted": [f"{F}：文件设置了打开密码（已加密），无法读取；请取消密码后重新报送"],
+    "truncated": [f"{F}：文件已损坏或不是 Excel 工作簿（压缩包结构无效）"],
+    "not_excel": [f"{F}：文件已损坏或不是 Excel 工作簿（不是有效的 .xlsx 文件）"],
+    "zip_bomb": [f"{F}：工作簿解压后有 64 MB，超过上限 40 MB，疑似压缩炸弹"],
+    "xml_entities": [f"{F}：部件 xl/worksheets/sheet1.xml 含有 DTD/实体声明，正常的 Excel 文件不会有，疑似恶意文件（XML 实体炸弹）"],
+    "csv_bad_encoding": ["临河区_2024-06.csv：CSV 文件的文字编码无法识别；请用 UTF-8 或 GBK（GB18030）保存"],
+}
+
+
+def test_every_bad_fixture_has_an_expectation():
+    assert sorted(p.name for p in (FIX / "bad").iterdir()) == sorted([*BAD, "plan_mismatch"])
+
+
+@pytest.mark.parametrize("defect", sorted(BAD))
+def test_bad_fixture_rejected_with_exact_message(defect, registry):
+    (path,) = list((FIX / "bad" / defect).iterdir())
+    with pytest.raises(ReturnRejected) as info:
+        read_return(path, registry, "bayannur", today=TODAY)
+    assert [str(p) for p in info.value.problems] == BAD[defect]
+
+
+def test_plan_cell_contradicting_the_chosen_plan(registry):
+    path = FIX / "bad" / "plan_mismatch" / F
+    with pytest.raises(ReturnRejected) as info:
+        read_return(path, registry, "bayannur", today=TODAY)
+    assert [str(p) for p in info.value.problems] == [f"{M} / E2：方案编号“baotou”与导入时的方案“bayannur”不一致"]
+
+
+GOOD = ["", "fullwidth_thousands_spaces", "alias_and_blank_rows", "formula_cached", "macro_workbook", "csv_utf8",
+        "csv_utf8_bom", "csv_gbk", "period_as_date"]
+
+
+@pytest.mark.parametrize("case", GOOD)
+def test_good_fixture_accepted(case, registry):
+    folder = FIX / "good" / case
+    (path,) = [p for p in folder.iterdir() if p.is_file()]
+    ret = read_return(path, registry, None, today=TODAY)  # plan from the 方案编号 cell
+    assert (ret.plan, ret.unit, ret.period) == ("bayannur", "linhe", "2024-06")
+    assert ret.values["entered_items"] == 790
+    assert ret.values["one_window_items"] == 700
+    assert ret.values["total_items"] == (1234 if case == "fullwidth_thousands_spaces" else 900)
+    assert ret.filed == date(2024, 7, 5)
+
+
+def test_good_fixture_task_sheet(registry):
+    ret = read_return(FIX / "good" / F, registry, "bayannur", today=TODAY)
+    assert len(ret.tasks) == 1 and ret.tasks[0][1] == date(2024, 6, 20) and ret.tasks[0][2] == "见附件1"
+
+
+@pytest.mark.parametrize("raw,expected", [("85%", 85.0), ("８５％", 85.0), (85, 85.0), ("85", 85.0), (0.85, 85.0),
+                                          ("0", 0.0), ("100%", 100.0), ("1%", 1.0)])
+def test_percent_rule(raw, expected):
+    assert parse_percent(raw, "比例") == (expected, None)
+
+
+@pytest.mark.parametrize("raw,problem", [
+    (1, "比例填写的“1”含义不明（1% 还是 100%），请填写“1%”或“100%”"),
+    ("120%", "比例不能超过 100%，实际为 120%"),
+    ("-5%", "比例不能为负数，实际为 -5"),
+])
+def test_percent_rule_rejections(raw, problem):
+    assert parse_percent(raw, "比例") == (None, problem)
+
+
+@pytest.mark.parametrize("raw,expected", [("1,234", 1234.0), ("１２３４", 1234.0), (" 12 ", 12.0), ("1 234", 1234.0),
+                                          ("12.5", 12.5), (7, 7.0)])
+def test_count_tolerances(raw, expected):
+    assert parse_count(raw, "数量") == (expected, None)
+
+
+@pytest.mark.parametrize("raw", ["1,23", "12..5", "1e3", "TRUE", "－", "#N/A"])
+def test_count_rejects_ambiguous_text(raw):
+    value, problem = parse_count(raw, "数量")
+    assert value is None and problem.startswith("数量")
