@@ -1,0 +1,349 @@
+"""Hand-computed scenarios for the progress judgement (taizhang.evaluate); see docs/evaluation.md.
+
+Every scenario builds a tiny registry (real metrics catalogue, one hand-written plan, two units) and a few
+observations, evaluates at a known as-of date and checks the status, the numbers and the reason.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from taizhang.errors import ParameterError
+from taizhang.evaluate import (LEDGER_COLUMNS, STATUS_LABELS, STATUSES, evaluate, month_over_month,
+                               previous_month, rank_units)
+from taizhang.returns import ReturnSet
+from taizhang.targets import Deadline, Plan, Registry, Target, Unit, load_registry
+
+PLAN = "tst"
+
+
+def target(slug: str, metric: str = "entry_rate", op: str | None = ">=", value: float | None = 100,
+           unit: str | None = "%", kind: str = "quantitative", levels=("county",), deadlines=("2024-12-31",),
+           recurrence: str | None = None) -> Target:
+    return Target(
+        id=f"{PLAN}.1.{slug}", title=f"测试目标{slug}", section="一", kind=kind, metric=metric, op=op,
+        value=value, unit=unit, levels=levels, recurrence=recurrence, quote="测试用的原文摘录",
+        deadlines=tuple(Deadline(text=f"期限{i}", date=date.fromisoformat(d)) for i, d in enumerate(deadlines)),
+    ).model_copy(update={"plan": PLAN})
+
+
+def registry(*targets: Target, issued: date = date(2023, 1, 1)) -> Registry:
+    base = load_registry()
+    plan = Plan(plan=PLAN, document="测试方案", issuer="测试", issued=issued, source="none.txt",
+                targets=tuple(targets))
+    units = (Unit(id="a", name="甲县", level="county"), Unit(id="b", name="乙县", level="county"),
+             Unit(id="z", name="丙镇", level="township"))
+    return Registry(root=base.root, fields=base.fields, metrics=base.metrics, plans={PLAN: plan},
+                    units={PLAN: units}, version="test")
+
+
+def rate_obs(unit: str, values: dict[str, float]) -> list[tuple]:
+    """entry_rate observations: required_items = 100, entered_items = the rate."""
+    rows = []
+    for period, v in values.items():
+        rows += [(unit, period, "required_items", 100.0), (unit, period, "entered_items", float(v))]
+    return rows
+
+
+def field_obs(unit: str, field: str, values: dict[str, float]) -> list[tuple]:
+    return [(unit, p, field, float(v)) for p, v in values.items()]
+
+
+def returns(rows: list[tuple], tasks: list[tuple] = ()) -> ReturnSet:
+    return ReturnSet(
+        observations=pd.DataFrame(rows, columns=["unit", "period", "field", "value"]),
+        tasks=pd.DataFrame(list(tasks), columns=["unit", "period", "target_id", "done_date", "evidence"]),
+        files=pd.DataFrame(columns=["file", "sha256", "unit", "period"]),
+    )
+
+
+def months(start: str, values: list[float]) -> dict[str, float]:
+    return {str(p): v for p, v in zip(pd.period_range(start, periods=len(values), freq="M"), values)}
+
+
+def row(ledger: pd.DataFrame, unit: str = "a", slug: str | None = None) -> pd.Series:
+    sel = ledger[ledger["unit"] == unit]
+    if slug is not None:
+        sel = sel[sel["target_id"] == f"{PLAN}.1.{slug}"]
+    assert len(sel) == 1
+    return sel.iloc[0]
+
+
+# ---------------------------------------------------------------------------------------------- scenarios
+
+# (name, target kwargs, observations of unit a as {period: rate}, as_of, expected status, reason fragment)
+SCENARIOS = [
+    ("met", {}, {"2024-05": 90, "2024-06": 100}, "2024-06", "met", "达到目标 ≥ 100%"),
+    ("exactly-on-threshold", {"value": 90}, {"2024-06": 90}, "2024-06", "met", "最新值 90.0%（2024-06）"),
+    ("just-below-threshold", {"value": 90, "deadlines": ("2024-03-31",)}, {"2024-06": 89.9}, "2024-06",
+     "overdue", "期限 2024-03-31 已过 91 天"),
+    ("due-soon", {"deadlines": ("2024-08-15",)}, {"2024-06": 80}, "2024-06", "due_soon", "仅剩 46 天"),
+    ("on-track", {}, months("2024-01", [55, 60, 65, 70, 75, 80]), "2024-06", "on_track", "预计 2024-10 达标"),
+    ("behind", {}, months("2024-01", [50, 51, 52, 53, 54, 55]), "2024-06", "behind", "期限时预计 61.0%"),
+    ("flat-trend", {}, months("2024-01", [60] * 6), "2024-06", "behind", "按此趋势期限内难以达标"),
+    ("regressed", {}, months("2024-01", [90, 100, 100, 100, 95, 95]), "2024-06", "regressed",
+     "曾于 2024-04 达标"),
+    ("stale", {}, {"2024-01": 80}, "2024-06", "stale", "已 5 个月未更新"),
+    ("no-data", {}, {}, "2024-06", "no_data", "未收到"),
+    ("no-deadline", {"deadlines": ()}, months("2024-04", [70, 75, 80]), "2024-06", "no_deadline",
+     "原文未规定期限，按近期趋势预计 2024-10 达标"),
+    ("no-deadline-met", {"deadlines": ()}, {"2024-06": 100}, "2024-06", "met", "达到目标"),
+    ("single-point", {}, {"2024-06": 80}, "2024-06", "behind", "数据不足以推算趋势"),
+    ("two-dates", {"deadlines": ("2024-12-31", "2024-05-20")}, {"2024-06": 80}, "2024-06", "overdue",
+     "期限 2024-05-20（原文另有期限 2024-12-31） 已过 41 天"),
+]
+
+
+@pytest.mark.parametrize("name,kw,values,as_of,status,fragment", SCENARIOS, ids=[s[0] for s in SCENARIOS])
+def test_quantitative_scenarios(name, kw, values, as_of, status, fragment):
+    reg = registry(target("t", **kw))
+    ledger = evaluate(reg, PLAN, returns(rate_obs("a", values)), as_of)
+    r = row(ledger)
+    assert r["status"] == status, r["reason"]
+    assert r["status_label"] == STATUS_LABELS[status]
+    assert fragment in r["reason"]
+
+
+def test_ledger_has_every_column_and_one_row_per_unit_and_target():
+    reg = registry(target("t"), target("u", levels=("township",)))
+    ledger = evaluate(reg, PLAN, returns(rate_obs("a", {"2024-06": 80})), "2024-06")
+    assert list(ledger.columns) == LEDGER_COLUMNS
+    assert len(ledger) == 2 * 3
+    # a county-level target does not apply to the 镇, and a township target not to the counties
+    assert row(ledger, "z", "t")["status"] == "not_applicable"
+    assert row(ledger, "a", "u")["status"] == "not_applicable"
+    assert row(ledger, "z", "u")["status"] == "no_data"
+
+
+def test_deadline_day_is_in_time_and_the_day_after_is_overdue():
+    reg = registry(target("t", deadlines=("2024-06-30",)))
+    rs = returns(rate_obs("a", {"2024-06": 80}))
+    on_day = row(evaluate(reg, PLAN, rs, date(2024, 6, 30)))
+    assert (on_day["status"], on_day["days_to_deadline"]) == ("due_soon", 0)
+    after = row(evaluate(reg, PLAN, rs, date(2024, 7, 1)))
+    assert (after["status"], after["days_to_deadline"]) == ("overdue", -1)
+    assert "已过 1 天" in after["reason"]
+
+
+def test_on_track_numbers_glide_path_and_projection():
+    # baseline 50% in 2023-12 (plan month 2023-12), target 100% by 2024-12-31, as-of 2024-06-30
+    reg = registry(target("t"), issued=date(2023, 12, 1))
+    values = months("2023-12", [50, 55, 60, 65, 70, 75, 80])
+    r = row(evaluate(reg, PLAN, returns(rate_obs("a", values)), "2024-06"))
+    assert r["baseline"] == pytest.approx(50) and r["baseline_period"] == "2023-12"
+    frac = (date(2024, 6, 30) - date(2023, 12, 31)).days / (date(2024, 12, 31) - date(2023, 12, 31)).days
+    assert r["required_value"] == pytest.approx(50 + 50 * frac)
+    assert r["progress_ratio"] == pytest.approx(30 / (50 * frac))
+    assert r["trend_slope"] == pytest.approx(5) and r["trend_points"] == 7
+    assert r["projected_value"] == pytest.approx(100)  # 80 + 5 × 6.04 months, capped at 100 %
+    assert r["projected_met"] == "2024-10"  # 80 + 5k ≥ 99 (a 100 % target within one point)
+    assert r["status"] == "on_track"
+
+
+def test_no_baseline_after_the_plan_date_still_judges_by_the_trend():
+    # the plan is dated 2024-06; the unit's data stops in 2024-05 → no baseline, trend from 5 points
+    reg = registry(target("t"), issued=date(2024, 6, 1))
+    r = row(evaluate(reg, PLAN, returns(rate_obs("a", months("2024-01", [60, 65, 70, 75, 80]))), "2024-06"))
+    assert np.isnan(r["baseline"]) and r["baseline_period"] is None
+    assert np.isnan(r["progress_ratio"])
+    assert r["trend_points"] == 5
+    assert r["status"] == "on_track"
+
+
+def test_theil_sen_ignores_one_outlying_month():
+    reg = registry(target("t"))
+    values = months("2024-01", [55, 60, 5, 70, 75, 80])  # March typed wrongly
+    r = row(evaluate(reg, PLAN, returns(rate_obs("a", values)), "2024-06"))
+    assert r["trend_slope"] == pytest.approx(5)
+    assert r["status"] == "on_track"
+
+
+LOWER = dict(metric="approval_steps_max", op="<=", value=3, unit="个环节")
+
+
+@pytest.mark.parametrize("values,status,projected_met", [
+    ([3], "met", ""),  # exactly on the limit
+    ([9, 8, 7, 6, 5, 4], "on_track", "2024-07"),
+    ([5, 5, 5, 5, 5, 5], "behind", ""),
+    ([2, 2, 2, 4, 4, 4], "regressed", ""),
+])
+def test_lower_is_better(values, status, projected_met):
+    reg = registry(target("steps", **LOWER))
+    obs = field_obs("a", "max_approval_steps", months(f"2024-{7 - len(values):02d}", values))
+    r = row(evaluate(reg, PLAN, returns(obs), "2024-06"))
+    assert r["status"] == status, r["reason"]
+    assert r["projected_met"] == projected_met
+    if status == "met":
+        assert r["gap"] == 0
+
+
+def test_assumed_deadline_is_used_and_labelled():
+    reg = registry(target("t", deadlines=()))
+    rs = returns(rate_obs("a", {"2024-06": 80}))
+    plain = row(evaluate(reg, PLAN, rs, "2024-06"))
+    assert plain["status"] == "no_deadline" and plain["deadline"] is None and not plain["deadline_assumed"]
+    r = row(evaluate(reg, PLAN, rs, "2024-06", assumed_deadlines={f"{PLAN}.1.t": "2024-03-31"}))
+    assert r["status"] == "overdue"
+    assert r["deadline"] == date(2024, 3, 31) and bool(r["deadline_assumed"])
+    assert "假定" in r["deadline_text"] and "2024-03-31（假定）" in r["reason"]
+
+
+def test_assumed_deadline_for_a_dated_target_or_unknown_id_is_refused():
+    reg = registry(target("t"))
+    with pytest.raises(ParameterError) as err:
+        evaluate(reg, PLAN, returns([]), "2024-06", assumed_deadlines={f"{PLAN}.1.t": "2025-01-01", "x.y.z": "2025-01-01"})
+    assert "原文已有期限" in err.value.message and "x.y.z" in err.value.message
+
+
+def test_bad_parameters_name_the_parameter():
+    reg = registry(target("t"))
+    with pytest.raises(ParameterError) as err:
+        evaluate(reg, PLAN, returns([]), "2024-6")
+    assert err.value.parameter == "as_of"
+    with pytest.raises(ParameterError) as err:
+        evaluate(reg, PLAN, returns([]), "2024-06", due_soon_days=-1)
+    assert err.value.parameter == "due_soon_days"
+
+
+# ---------------------------------------------------------------------------------------------- recurring
+
+YEARLY = dict(metric="one_thing_new_items", value=5, unit="个", kind="recurring", recurrence="year",
+              deadlines=())
+
+
+@pytest.mark.parametrize("counts,as_of,status,required", [
+    ([1, 0, 1, 0, 1, 0], "2024-06", "on_track", 2.5),  # 3 done, 5 × 6/12 = 2.5 due by now
+    ([0, 0, 0, 0, 0, 1], "2024-06", "behind", 2.5),
+    ([1, 1, 1, 1, 1], "2024-05", "met", 5 * 5 / 12),
+    ([0] * 10 + [4], "2024-11", "due_soon", 5 * 11 / 12),  # 31 days to the end of the year
+    ([0] * 11 + [4], "2024-12", "overdue", 5.0),  # the year is complete
+])
+def test_recurring_per_year(counts, as_of, status, required):
+    reg = registry(target("year", **YEARLY))
+    obs = field_obs("a", "one_thing_new_items", months("2024-01", counts))
+    r = row(evaluate(reg, PLAN, returns(obs), as_of))
+    assert r["status"] == status, r["reason"]
+    assert r["value"] == sum(counts)
+    assert r["required_value"] == pytest.approx(required)
+    assert r["deadline"] == date(2024, 12, 31)
+
+
+def test_recurring_per_year_counts_only_this_year():
+    reg = registry(target("year", **YEARLY))
+    obs = field_obs("a", "one_thing_new_items", {"2023-11": 5, "2023-12": 5, "2024-01": 1})
+    r = row(evaluate(reg, PLAN, returns(obs), "2024-01"))
+    assert r["value"] == 1 and r["value_period"] == "2024-01–2024-01"
+
+
+MONTHLY = dict(metric="evaluation_bulletins", value=1, unit="次", kind="recurring", recurrence="month",
+               deadlines=())
+
+
+def test_recurring_per_month_counts_months_missed():
+    reg = registry(target("month", **MONTHLY))
+    obs = field_obs("a", "evaluation_bulletins", months("2024-01", [1, 0, 1, 1, 0, 1]))
+    june = row(evaluate(reg, PLAN, returns(obs), "2024-06"))
+    assert june["status"] == "met" and june["periods_missed"] == 2
+    assert "本年已有 2 个月未达要求" in june["reason"]
+    may = row(evaluate(reg, PLAN, returns(obs), "2024-05"))
+    assert may["status"] == "overdue" and may["periods_missed"] == 2
+
+
+# ---------------------------------------------------------------------------------------------- milestones
+
+def test_milestone_statuses():
+    ms = dict(metric="task_completion", op=None, value=None, unit=None, kind="milestone")
+    reg = registry(target("m1", deadlines=("2024-03-31",), **ms), target("m2", deadlines=("2024-08-15",), **ms),
+                   target("m3", deadlines=("2024-12-31",), **ms), target("m4", deadlines=(), **ms))
+    tasks = [("a", "2024-03", f"{PLAN}.1.m1", date(2024, 3, 31), ""),
+             ("b", "2024-04", f"{PLAN}.1.m1", date(2024, 4, 2), ""),
+             ("b", "2024-07", f"{PLAN}.1.m3", date(2024, 7, 1), "")]  # reported after the as-of month: unseen
+    ledger = evaluate(reg, PLAN, returns(rate_obs("a", {"2024-06": 1}) + rate_obs("b", {"2024-06": 1}), tasks),
+                      "2024-06")
+    assert row(ledger, "a", "m1")["status"] == "done"  # done on the deadline day
+    late = row(ledger, "b", "m1")
+    assert late["status"] == "done_late" and "（2 天）" in late["reason"]
+    soon = row(ledger, "a", "m2")
+    assert soon["status"] == "task_pending" and bool(soon["due_soon_flag"]) and "临期" in soon["reason"]
+    assert row(ledger, "b", "m3")["status"] == "task_pending"
+    assert row(ledger, "a", "m4")["status"] == "no_deadline"
+    overdue = row(evaluate(reg, PLAN, returns(rate_obs("a", {"2024-06": 1})), "2024-06"), "a", "m1")
+    assert overdue["status"] == "task_overdue" and "已过 91 天" in overdue["reason"]
+
+
+def test_every_status_code_is_reachable_and_has_a_label():
+    seen = {s[4] for s in SCENARIOS} | {"not_applicable", "done", "done_late", "task_pending", "task_overdue"}
+    assert {s.code for s in STATUSES} == seen
+    assert "not_due" not in {s.code for s in STATUSES}
+
+
+# ---------------------------------------------------------------------------------------------- month over month, ranking
+
+def test_month_over_month_names_what_changed():
+    reg = registry(target("t", deadlines=("2024-05-31",)), target("u", value=90))
+    obs = rate_obs("a", {"2024-05": 80, "2024-06": 85}) + rate_obs("b", {"2024-05": 85, "2024-06": 95})
+    rs = returns(obs)
+    assert previous_month("2024-06") == "2024-05"
+    ch = month_over_month(evaluate(reg, PLAN, rs, "2024-06"), evaluate(reg, PLAN, rs, "2024-05"))
+    get = lambda u, s: ch[(ch["unit"] == u) & (ch["target_id"] == f"{PLAN}.1.{s}")].iloc[0]  # noqa: E731
+    assert get("a", "t")["change"] == "newly_overdue"  # due_soon in May, overdue in June
+    assert get("b", "u")["change"] == "newly_met" and get("b", "u")["change_label"] == "新达标"
+    assert get("a", "u")["gap_change"] == pytest.approx(5)
+    assert set(ch["unit"]) == {"a", "b"}  # the township rows are not applicable and left out
+
+
+def test_rank_units_per_metric_respects_direction():
+    reg = registry(target("t"), target("steps", **LOWER))
+    obs = (rate_obs("a", {"2024-06": 80}) + rate_obs("b", {"2024-06": 90})
+           + field_obs("a", "max_approval_steps", {"2024-06": 2}) + field_obs("b", "max_approval_steps", {"2024-06": 5}))
+    ranks = rank_units(reg, PLAN, returns(obs), "2024-06")
+    rate = ranks[ranks["metric"] == "entry_rate"]
+    assert list(rate["unit"][:2]) == ["b", "a"] and list(rate["rank"][:2]) == [1, 2]
+    steps = ranks[ranks["metric"] == "approval_steps_max"]
+    assert list(steps["unit"][:2]) == ["a", "b"]  # fewer steps is better
+    assert pd.isna(rate[rate["unit"] == "z"]["rank"].iloc[0])
+
+
+# ---------------------------------------------------------------------------------------------- national-scale paths
+
+def test_categorical_columns_in_registry_order_give_the_same_ledger():
+    # the fast scatter path (codes are positions) must agree with the string path, also with months after
+    # the as-of month present and a repeated (unit, month, field) row where the later one wins
+    reg = registry(target("t"), target("steps", **LOWER), target("year", **YEARLY))
+    rows = (rate_obs("a", months("2024-01", [55, 60, 65, 70, 75, 80, 99, 100]))
+            + rate_obs("b", months("2024-03", [90, 100, 95, 95]))
+            + field_obs("a", "max_approval_steps", months("2024-01", [9, 8, 7, 6, 5, 4]))
+            + field_obs("a", "one_thing_new_items", months("2024-01", [1, 0, 1, 0, 1, 0]))
+            + [("b", "2024-06", "entered_items", 20.0)])  # repeats b's June: the later row wins
+    plain = returns(rows)
+    obs = plain.observations.copy()
+    obs["unit"] = pd.Categorical(obs["unit"], categories=["a", "b", "z"])
+    periods = [str(p) for p in pd.period_range("2024-01", "2024-08", freq="M")]
+    obs["period"] = pd.Categorical(obs["period"], categories=periods)
+    obs["field"] = obs["field"].astype("category")
+    cat = ReturnSet(observations=obs, tasks=plain.tasks, files=plain.files)
+    for as_of in ("2024-06", "2024-08"):
+        expected = evaluate(reg, PLAN, plain, as_of)
+        pd.testing.assert_frame_equal(evaluate(reg, PLAN, cat, as_of), expected)
+    assert row(evaluate(reg, PLAN, cat, "2024-06"), "b", "t")["value"] == pytest.approx(20)
+
+
+def test_leaving_out_not_applicable_rows_keeps_every_other_row():
+    reg = registry(target("t"), target("u", levels=("township",)))
+    rs = returns(rate_obs("a", {"2024-06": 80}) + rate_obs("z", {"2024-06": 100}))
+    full = evaluate(reg, PLAN, rs, "2024-06")
+    short = evaluate(reg, PLAN, rs, "2024-06", include_not_applicable=False)
+    assert "not_applicable" not in set(short["status"]) and len(short) == 3
+    expected = full[full["status"] != "not_applicable"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(short, expected)
+
+
+def test_an_as_of_month_before_the_plan_date_has_no_baseline():
+    reg = registry(target("t"), issued=date(2024, 8, 1))
+    r = row(evaluate(reg, PLAN, returns(rate_obs("a", months("2024-01", [60, 65, 70]))), "2024-03"))
+    assert r["baseline_period"] is None and np.isnan(r["baseline"])
+    assert r["status"] == "on_track"

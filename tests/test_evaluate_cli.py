@@ -1,0 +1,28 @@
+"""`taizhang evaluate` prints the full ledger as CSV (sample data) and refuses bad options in Chinese."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+from taizhang.cli import main
+from taizhang.evaluate import STATUS_LABELS
+
+REQUIRED = ["unit", "target_id", "metric", "status", "status_label", "value", "threshold", "gap", "deadline",
+            "days_to_deadline", "projected_value", "projected_met", "reason"]
+
+
+def test_evaluate_prints_the_full_ledger_as_csv(capsys):
+    assert main(["evaluate", "--plan", "bayannur", "--as-of", "2024-06", "--format", "csv"]) == 0
+    frame = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype=str, keep_default_na=False)
+    assert list(frame.columns[:len(REQUIRED)]) == REQUIRED
+    assert set(frame["status"]) <= set(STATUS_LABELS)
+    assert (frame["status_label"] == frame["status"].map(STATUS_LABELS)).all()
+    assert frame["reason"].str.len().min() > 0
+    assert frame["projected_met"].str.fullmatch(r"(\d{4}-\d{2})?").all()
+
+
+def test_evaluate_rejects_a_malformed_assumed_deadline(capsys):
+    assert main(["evaluate", "--plan", "bayannur", "--as-of", "2024-06", "--assume", "bayannur.x"]) == 2
+    assert "--assume" in capsys.readouterr().err
