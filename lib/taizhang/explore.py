@@ -1,0 +1,559 @@
+"""The explore notebook's interactive view: widgets to pick plan, units, metric and as-of month, to change
+a target's threshold or deadline or the evaluation-method parameters, and to save the what-if as a scenario.
+
+All computation goes through the library: the overrides become a :class:`~taizhang.scenario.Scenario`,
+:func:`~taizhang.scenario.apply_scenario` gives the registry to judge by, :func:`~taizhang.evaluate.evaluate`
+the ledger, :mod:`taizhang.ledger` and :mod:`taizhang.charts` the tables and charts. The widgets only hold
+state and call :meth:`Explorer.refresh`, so every callback can be exercised without a browser (tests set
+widget values and read :attr:`Explorer.view` and the ``Output`` widgets' ``outputs``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import types
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import ParameterError, TaizhangError
+from .project import PLAN_IDS
+from .returns import PERIOD_RE, ReturnSet
+from .scenario import (
+    Scenario, ScenarioError, TargetOverride, apply_scenario, check_scenario, check_scenario_name, describe_overrides, list_scenarios,
+    load_scenario, method_label, method_parameters, save_scenario,
+)
+from .targets import Registry, Target, load_registry
+
+e = html.escape
+
+#: the explore notebook's parameters, with their Chinese description
+EXPLORE_PARAMETERS = {
+    "plan": "方案编号（bayannur baotou urad-middle yinchuan artux）",
+    "as_of": "统计月份 YYYY-MM（留空为报表中最新的月份）",
+    "units": "单位：单位编号或名称，多个用逗号分隔（留空为全部单位）",
+    "metric": "指标编号，见 targets/metrics.yaml（留空为全部指标）",
+    "inputs": "报表文件夹（留空为样例数据 inputs/sample/<plan>）",
+    "scenario": "从已保存的情景开始：targets/scenarios/ 中的情景名称（留空为不使用）",
+}
+
+_IPYTHON_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
+
+
+# --------------------------------------------------------------------------------------------------
+# parameters
+
+
+def plan_metrics(registry: Registry, plan: str) -> list[str]:
+    """Metrics of the plan's quantitative and recurring targets, in registry order."""
+    seen: dict[str, None] = {}
+    for t in registry.plan(plan).targets:
+        if t.kind != "milestone":
+            seen.setdefault(t.metric, None)
+    return list(seen)
+
+
+def parse_units(registry: Registry, plan: str, units) -> tuple[str, ...]:
+    """Unit ids from ``units`` (ids or names, a list or a comma-separated text; empty = all units).
+
+    An unknown unit raises a ParameterError naming it and listing the plan's units.
+    """
+    if units is None or (isinstance(units, str) and not units.strip()):
+        return ()
+    items = re.split(r"[,，、\s]+", units.strip()) if isinstance(units, str) else [str(u) for u in units]
+    out: list[str] = []
+    for item in (i for i in items if i):
+        unit = registry.find_unit(plan, item)
+        if unit is None:
+            allowed = "、".join(f"{u.id}（{u.name}）" for u in registry.unit_list(plan))
+            raise ParameterError("units", item, f"方案 {plan} 的单位 {allowed}")
+        if unit.id not in out:
+            out.append(unit.id)
+    return tuple(out)
+
+
+def check_explore_parameters(namespace: dict, registry: Registry | None = None) -> dict:
+    """Check the explore notebook's parameters; fail in its first cell with a Chinese message.
+
+    Unknown names (papermill only warns about them), an unknown plan, a malformed month (2024-13), a unit
+    not in the plan, a metric the plan does not use, a missing inputs folder or an unknown scenario raise
+    :class:`ParameterError` naming the parameter, what was given and what is allowed. Returns the checked
+    parameters (``units`` as a tuple of unit ids).
+    """
+    for name, value in namespace.items():
+        if name.startswith("_") or name in _IPYTHON_NAMES or isinstance(value, types.ModuleType) or callable(value):
+            continue
+        if name not in EXPLORE_PARAMETERS:
+            raise ParameterError(name, value, "已知参数 " + "、".join(f"{k}（{v}）" for k, v in EXPLORE_PARAMETERS.items()))
+    p = {k: namespace.get(k, "") for k in EXPLORE_PARAMETERS}
+    plan = str(p["plan"] or "").strip()
+    if plan not in PLAN_IDS:
+        raise ParameterError("plan", p["plan"], "、".join(PLAN_IDS))
+    as_of = str(p["as_of"] or "").strip()
+    if as_of and not PERIOD_RE.match(as_of):
+        raise ParameterError("as_of", p["as_of"], "YYYY-MM 格式的月份（月份 01–12），例如 2025-06；留空为最新月份")
+    registry = registry or load_registry()
+    units = parse_units(registry, plan, p["units"])
+    metric = str(p["metric"] or "").strip()
+    metrics = plan_metrics(registry, plan)
+    if metric and metric not in metrics:
+        allowed = "、".join(f"{k}（{registry.metrics[k].name}）" for k in metrics)
+        raise ParameterError("metric", p["metric"], f"方案 {plan} 的指标 {allowed}")
+    inputs = str(p["inputs"] or "").strip()
+    if inputs and not Path(inputs).is_dir():
+        raise ParameterError("inputs", p["inputs"], "存在的报表文件夹；留空为样例数据")
+    scenario = str(p["scenario"] or "").strip()
+    if scenario:
+        check_scenario_name(scenario)
+        if scenario not in list_scenarios():
+            raise ParameterError("scenario", scenario, "已保存的情景 " + ("、".join(list_scenarios()) or "（无）"))
+        s = load_scenario(scenario, registry)
+        if s.plan != plan:
+            raise ParameterError("scenario", scenario, f"方案 {plan} 的情景 " + ("、".join(list_scenarios(plan=plan)) or "（无）")
+                                 + f"；情景 {scenario} 属于方案 {s.plan}")
+    return {"plan": plan, "as_of": as_of, "units": units, "metric": metric, "inputs": inputs, "scenario": scenario}
+
+
+# --------------------------------------------------------------------------------------------------
+# computation (no widgets)
+
+
+_RETURNS_CACHE: dict[tuple, ReturnSet] = {}
+
+
+def plan_returns(registry: Registry, plan: str, inputs: str | Path | None = None) -> tuple[Path, ReturnSet]:
+    """The returns of ``plan`` from ``inputs`` (default: the sample returns, generated when missing); cached."""
+    from .report import default_inputs
+
+    folder = Path(inputs) if inputs else default_inputs(plan)
+    if not inputs:
+        from .sample import ensure_sample
+
+        ensure_sample(registry, plan, folder)
+    if not folder.is_dir():
+        raise ParameterError("inputs", str(folder), "存在的报表文件夹")
+    from .returns import load_returns
+
+    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.rglob("*.xlsx")))
+    key = (plan, str(folder.resolve()), registry.version, stamp)
+    if key not in _RETURNS_CACHE:
+        if len(_RETURNS_CACHE) >= 8:
+            _RETURNS_CACHE.pop(next(iter(_RETURNS_CACHE)))
+        _RETURNS_CACHE[key] = load_returns([folder], registry, plan)
+    return folder, _RETURNS_CACHE[key]
+
+
+@dataclass(frozen=True)
+class View:
+    """What the explore view shows for one state: the full ledger, the selection, and the rendered parts."""
+
+    scenario: Scenario
+    as_of: str
+    ledger: pd.DataFrame
+    selected: pd.DataFrame
+    counts: pd.DataFrame
+    overrides: tuple[str, ...]
+    chart_metric: str | None
+
+
+def build_view(registry: Registry, returns: ReturnSet, scenario: Scenario, as_of: str,
+               units: tuple[str, ...] = (), metric: str = "") -> View:
+    """Evaluate ``scenario`` (its overrides and method parameters) at ``as_of`` and select units and metric."""
+    from .charts import chart_metrics
+    from .evaluate import evaluate, status_counts
+
+    problems = check_scenario(scenario, registry, where="当前调整")
+    if problems:
+        raise ScenarioError("当前调整无效，台账未更新：", problems)
+    judged = apply_scenario(registry, scenario)
+    ledger = evaluate(judged, scenario.plan, returns, as_of, **scenario.method_kwargs)
+    sel = ledger
+    if units:
+        sel = sel[sel["unit"].isin(units)]
+    if metric:
+        sel = sel[sel["metric"] == metric]
+    sel = sel.reset_index(drop=True)
+    charted = chart_metrics(judged, scenario.plan)
+    chart_metric = metric if metric in charted else next((m for m in charted if (sel["metric"] == m).any()), None)
+    return View(scenario=scenario, as_of=as_of, ledger=ledger, selected=sel, counts=status_counts(sel),
+                overrides=tuple(describe_overrides(scenario, registry)), chart_metric=chart_metric)
+
+
+@lru_cache(maxsize=1)
+def explore_css() -> str:
+    """The report's ``.tz-*`` rules (scoped, so JupyterLab's own look is untouched)."""
+    text = (Path(__file__).with_name("templates") / "report.css").read_text(encoding="utf-8")
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    rules = []
+    depth, start = 0, 0
+    for i, ch in enumerate(text):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                rule = text[start:i + 1].strip()
+                selectors = rule.split("{", 1)[0].split(",")
+                if all(sel.strip().startswith(".tz-") for sel in selectors):
+                    rules.append(rule.replace("var(--line)", "#d0d4da").replace("var(--head)", "#1f4e79")
+                                 .replace("var(--muted)", "#5f6368"))
+                start = i + 1
+    return "\n".join(rules)
+
+
+# --------------------------------------------------------------------------------------------------
+# the widget UI
+
+
+_EXTRA_CSS = """.tz-explore-h { font-weight: 700; color: #1f4e79; margin: 8px 0 2px; }
+.jp-RenderedHTMLCommon .tz-table td, .jp-RenderedHTMLCommon .tz-table th { text-align: left; }
+.jp-RenderedHTMLCommon .tz-table td.tz-num { text-align: right; }
+.tz-unit { color: #1f4e79; margin: 14px 0 4px; }"""
+
+
+def _target_label(t: Target) -> str:
+    kind = {"quantitative": "", "recurring": "[常态]", "milestone": "[节点]"}[t.kind]
+    return f"{t.section} {kind}{t.title}（{t.threshold_label}；{t.deadline or '期限未明确'}）"
+
+
+class Explorer:
+    """The interactive explore view. Build it with :meth:`build` (the notebook) or the constructor (tests).
+
+    Widgets (public attributes): ``plan``, ``units``, ``metric``, ``as_of``; ``target``, ``threshold``,
+    ``deadline``, ``reset_target``, ``clear``; one widget per method parameter in ``method_widgets``;
+    ``scenario_name``, ``scenario_title``, ``save``. Outputs: ``overrides_out``, ``counts_out``,
+    ``ledger_out``, ``chart_out`` (``ipywidgets.Output``, updated in place) and ``message`` (errors and
+    confirmations, Chinese). :attr:`view` holds the last computed :class:`View`.
+    """
+
+    def __init__(self, plan: str = "bayannur", as_of: str = "", units=(), metric: str = "", inputs: str = "",
+                 scenario: str = "", registry: Registry | None = None, charts: bool = True,
+                 scenarios_dir: Path | None = None) -> None:
+        import ipywidgets as w
+
+        self.registry = registry or load_registry()
+        self.inputs = inputs
+        self.charts_enabled = charts
+        self.scenarios_dir = scenarios_dir
+        self.overrides: dict[str, TargetOverride] = {}
+        self.method: dict = {}
+        self.view: View | None = None
+        self._busy = False
+        self._defaults = method_parameters()
+        lay = w.Layout(width="420px")
+        style = {"description_width": "90px"}
+
+        self.plan = w.Dropdown(description="方案", layout=lay, style=style,
+                               options=[(f"{p.document[:18]}（{pid}）", pid) for pid, p in self.registry.plans.items()])
+        self.units = w.SelectMultiple(description="单位", rows=6, layout=lay, style=style)
+        self.metric = w.Dropdown(description="指标", layout=lay, style=style)
+        self.as_of = w.Dropdown(description="统计月份", layout=lay, style=style)
+        self.target = w.Dropdown(description="调整目标", layout=w.Layout(width="640px"), style=style)
+        self.threshold = w.FloatText(description="目标值", layout=w.Layout(width="240px"), style=style)
+        self.deadline = w.DatePicker(description="完成期限", layout=w.Layout(width="260px"), style=style)
+        self.reset_target = w.Button(description="撤销本目标调整", icon="undo")
+        self.clear = w.Button(description="清除全部调整", icon="trash")
+        self.method_widgets: dict[str, w.Widget] = {}
+        for name, default in self._defaults.items():
+            kw = dict(description=method_label(name), value=default, style={"description_width": "initial"})
+            if isinstance(default, bool):
+                widget = w.Checkbox(**kw)
+            elif isinstance(default, int):
+                widget = w.BoundedIntText(min=0, max=10_000, **kw)
+            elif isinstance(default, float):
+                widget = w.FloatText(**kw)
+            else:
+                widget = w.Text(**kw)
+            widget.observe(self._on_method, names="value")
+            self.method_widgets[name] = widget
+        self.scenario_name = w.Text(description="情景名称", placeholder="例如 bayannur-one-window-85", layout=lay, style=style)
+        self.scenario_title = w.Text(description="情景标题", placeholder="例如 一窗受理率提高到85%", layout=lay, style=style)
+        self.save = w.Button(description="另存为情景", icon="save", button_style="primary")
+        self.message = w.HTML()
+        self.overrides_out = w.Output()
+        self.counts_out = w.Output()
+        self.ledger_out = w.Output()
+        self.chart_out = w.Output()
+
+        self.plan.observe(self._on_plan, names="value")
+        for widget in (self.units, self.metric, self.as_of):
+            widget.observe(self._on_selection, names="value")
+        self.metric.observe(self._on_metric_targets, names="value")
+        self.target.observe(self._on_target, names="value")
+        self.threshold.observe(self._on_threshold, names="value")
+        self.deadline.observe(self._on_deadline, names="value")
+        self.reset_target.on_click(self._on_reset_target)
+        self.clear.on_click(self._on_clear)
+        self.save.on_click(self._on_save)
+
+        start = load_scenario(scenario, self.registry, scenarios_dir) if scenario else None
+        if start is not None:
+            plan = start.plan
+            self.overrides = {o.target: o for o in start.overrides}
+            self.method = dict(start.method)
+            self.scenario_name.value, self.scenario_title.value = start.name, start.title
+            as_of = as_of or (start.as_of or "")
+        with self._quiet():
+            self.plan.value = plan
+            self._load_plan(plan, as_of=as_of, units=parse_units(self.registry, plan, units), metric=metric)
+            for name, value in self.method.items():
+                if name in self.method_widgets:
+                    self.method_widgets[name].value = value
+        self.refresh()
+
+    # ------------------------------------------------------------------------------------------- building
+    @classmethod
+    def build(cls, plan: str, as_of: str = "", units=(), metric: str = "", inputs: str = "", scenario: str = "",
+              ) -> "Explorer":
+        """The explorer for the notebook's checked parameters (see :func:`check_explore_parameters`)."""
+        return cls(plan=plan, as_of=as_of, units=units, metric=metric, inputs=inputs, scenario=scenario)
+
+    @property
+    def ui(self):
+        """The whole interface as one widget (display it in the notebook)."""
+        import ipywidgets as w
+
+        css = w.HTML(f"<style>{explore_css()}\n{_EXTRA_CSS}</style>")
+        head = lambda text: w.HTML(f'<div class="tz-explore-h">{e(text)}</div>')  # noqa: E731
+        pick = w.VBox([head("选择"), self.plan, self.units, self.metric, self.as_of])
+        edit = w.VBox([head("假设调整（修改后台账即时更新）"), self.target, w.HBox([self.threshold, self.deadline]),
+                       w.HBox([self.reset_target, self.clear]),
+                       *([head("评估方法参数"), *self.method_widgets.values()] if self.method_widgets else []),
+                       head("另存为情景（targets/scenarios/）"), self.scenario_name, self.scenario_title, self.save])
+        return w.VBox([css, w.HBox([pick, edit]), self.message, head("当前调整"), self.overrides_out,
+                       head("状态统计"), self.counts_out, head("台账（量化指标与常态化任务）"), self.ledger_out,
+                       head("指标走势"), self.chart_out])
+
+    def _ipython_display_(self):  # pragma: no cover - exercised in the notebook
+        from IPython.display import display
+
+        display(self.ui)
+
+    # --------------------------------------------------------------------------------------------- state
+    class _Quiet:
+        def __init__(self, owner):
+            self.owner = owner
+
+        def __enter__(self):
+            self.prev = self.owner._busy
+            self.owner._busy = True
+
+        def __exit__(self, *exc):
+            self.owner._busy = self.prev
+
+    def _quiet(self):
+        return Explorer._Quiet(self)
+
+    def _load_plan(self, plan: str, as_of: str = "", units: tuple[str, ...] = (), metric: str = "") -> None:
+        self.folder, self.returns = plan_returns(self.registry, plan, self.inputs)
+        periods = sorted(set(self.returns.observations["period"]) | set(self.returns.tasks["period"]))
+        if as_of and as_of not in periods:
+            periods = sorted({*periods, as_of})
+        if not periods:
+            raise ParameterError("inputs", str(self.folder), "含有报表数据的文件夹")
+        self.as_of.options = periods
+        self.as_of.value = as_of or periods[-1]
+        self.units.options = [(u.name, u.id) for u in self.registry.unit_list(plan)]
+        self.units.value = tuple(units)
+        self.metric.options = [("全部指标", "")] + [(self.registry.metrics[m].name, m)
+                                                    for m in plan_metrics(self.registry, plan)]
+        self.metric.value = metric
+        self._fill_targets()
+
+    def _fill_targets(self) -> None:
+        plan = self.registry.plan(self.plan.value)
+        metric = self.metric.value
+        targets = [t for t in plan.targets if t.kind != "milestone" and (not metric or t.metric == metric)]
+        if not metric:
+            targets += [t for t in plan.targets if t.kind == "milestone"]
+        self._targets = {t.id: t for t in targets}
+        with self._quiet():
+            self.target.options = [(_target_label(t), t.id) for t in targets]
+            self.target.value = targets[0].id if targets else None
+            self._show_target()
+
+    def _show_target(self) -> None:
+        t = self._targets.get(self.target.value)
+        o = self.overrides.get(self.target.value)
+        if t is None:
+            return
+        self.threshold.disabled = t.kind == "milestone"
+        self.deadline.disabled = t.kind == "recurring"
+        value = o.value if o and o.value is not None else t.value
+        self.threshold.value = float(value) if value is not None else 0.0
+        self.deadline.value = o.deadline if o and o.deadline is not None else t.deadline
+
+    def current_scenario(self, name: str = "explore", title: str = "交互探索") -> Scenario:
+        """The current what-if as a :class:`Scenario` (as-of month kept when it is not the latest month)."""
+        latest = self.as_of.options[-1] if self.as_of.options else None
+        return Scenario(name=name, title=title, plan=self.plan.value,
+                        as_of=self.as_of.value if self.as_of.value != latest else None,
+                        method=tuple(self.method.items()), overrides=tuple(self.overrides.values()))
+
+    def _set_override(self, target_id: str, value=None, deadline=None, *, keep_value=True, keep_deadline=True):
+        t = self._targets[target_id]
+        old = self.overrides.get(target_id)
+        if keep_value and old is not None and value is None:
+            value = old.value
+        if keep_deadline and old is not None and deadline is None:
+            deadline = old.deadline
+        if value is not None and t.value is not None and abs(float(value) - t.value) < 1e-12:
+            value = None
+        if deadline is not None and deadline == t.deadline:
+            deadline = None
+        if value is None and deadline is None:
+            self.overrides.pop(target_id, None)
+        else:
+            self.overrides[target_id] = TargetOverride(target=target_id, value=value, deadline=deadline)
+
+    # ------------------------------------------------------------------------------------------ callbacks
+    def _on_plan(self, change) -> None:
+        if self._busy:
+            return
+        self.overrides.clear()
+        with self._quiet():
+            self._load_plan(change["new"])
+        self.refresh()
+
+    def _on_selection(self, change) -> None:
+        if not self._busy:
+            self.refresh()
+
+    def _on_metric_targets(self, change) -> None:
+        if not self._busy:
+            self._fill_targets()
+
+    def _on_target(self, change) -> None:
+        if not self._busy:
+            with self._quiet():
+                self._show_target()
+
+    def _on_threshold(self, change) -> None:
+        if self._busy or self.target.value is None or self._targets[self.target.value].kind == "milestone":
+            return
+        self._set_override(self.target.value, value=float(change["new"]))
+        self.refresh()
+
+    def _on_deadline(self, change) -> None:
+        if self._busy or self.target.value is None or self._targets[self.target.value].kind == "recurring":
+            return
+        new = change["new"]
+        if new is None:  # cleared in the picker: back to the plan's deadline
+            self._set_override(self.target.value, deadline=None, keep_deadline=False)
+        else:
+            self._set_override(self.target.value, deadline=new)
+        self.refresh()
+
+    def _on_method(self, change) -> None:
+        if self._busy:
+            return
+        name = next(k for k, v in self.method_widgets.items() if v is change["owner"])
+        if change["new"] == self._defaults[name]:
+            self.method.pop(name, None)
+        else:
+            self.method[name] = change["new"]
+        self.refresh()
+
+    def _on_reset_target(self, _button=None) -> None:
+        self.overrides.pop(self.target.value, None)
+        with self._quiet():
+            self._show_target()
+        self.refresh()
+
+    def _on_clear(self, _button=None) -> None:
+        self.overrides.clear()
+        self.method.clear()
+        with self._quiet():
+            for name, widget in self.method_widgets.items():
+                widget.value = self._defaults[name]
+            self._show_target()
+        self.refresh()
+
+    def _on_save(self, _button=None) -> Path | None:
+        """Save the current what-if under the name and title typed in; the message says where or why not."""
+        try:
+            name = check_scenario_name(self.scenario_name.value)
+            title = self.scenario_title.value.strip()
+            if len(title) < 2:
+                raise ParameterError("情景标题", title, "至少 2 个字的中文标题")
+            scenario = self.current_scenario(name, title)
+            path = save_scenario(scenario, self.registry, self.scenarios_dir)
+        except TaizhangError as exc:
+            self.message.value = f'<div style="color:#c0392b;white-space:pre-wrap">保存失败：{e(exc.message)}</div>'
+            return None
+        self.message.value = (f'<div style="color:#1e8449">已保存情景 <code>{e(name)}</code>：{e(str(path))}。'
+                              f"渲染报告：<code>taizhang run --plan {e(scenario.plan)} --scenario {e(name)}</code></div>")
+        return path
+
+    # -------------------------------------------------------------------------------------------- refresh
+    def refresh(self) -> View | None:
+        """Recompute the view from the widgets' state and redraw every output in place."""
+        from IPython.display import HTML, Image
+
+        try:
+            view = build_view(self.registry, self.returns, self.current_scenario(), self.as_of.value,
+                              tuple(self.units.value), self.metric.value)
+        except TaizhangError as exc:
+            self.message.value = f'<div style="color:#c0392b;white-space:pre-wrap">{e(exc.message)}</div>'
+            return None
+        self.view = view
+        if self.message.value.startswith('<div style="color:#c0392b'):
+            self.message.value = ""
+        lines = "".join(f"<li>{e(x)}</li>" for x in view.overrides)
+        self._show(self.overrides_out, HTML(f"<ul>{lines}</ul>" if lines else '<p class="tz-note">（无调整，按方案原文目标评估）</p>'))
+        self._show(self.counts_out, HTML(self.counts_html()))
+        self._show(self.ledger_out, HTML(self.ledger_html()))
+        if self.charts_enabled:
+            png = self.chart_png()
+            self._show(self.chart_out, Image(data=png) if png else HTML('<p class="tz-note">所选范围没有可绘制的量化指标。</p>'))
+        return view
+
+    @staticmethod
+    def _show(out, obj) -> None:
+        out.outputs = ()
+        out.append_display_data(obj)
+
+    def counts_html(self) -> str:
+        """The status tiles of the current selection."""
+        from .ledger import summary_html
+
+        v = self.view
+        scope = f"截至 {v.as_of} 月末 · " + ("、".join(self.units.label or ()) or "全部单位") + " · " + (self.metric.label or "全部指标")
+        return f'<p class="tz-note">{e(scope)}</p>' + summary_html(v.selected)
+
+    def ledger_html(self) -> str:
+        """The per-unit ledger tables (quantitative and recurring targets) of the current selection."""
+        from .ledger import ledger_html
+
+        v = self.view
+        parts = []
+        for unit in self.registry.unit_list(self.plan.value):
+            if unit.id in set(v.selected["unit"]):
+                parts.append(f'<h4 class="tz-unit">{e(unit.name)}</h4>{ledger_html(v.selected, unit.id)}')
+        return "".join(parts) or '<p class="tz-note">所选范围没有台账条目。</p>'
+
+    def chart_png(self) -> bytes | None:
+        """The trend chart of the selected (or first charted) metric for the selected units, as PNG."""
+        from .charts import figure_png, trend_chart
+        from .evaluate import metric_values
+
+        v = self.view
+        if v.chart_metric is None:
+            return None
+        values = metric_values(self.registry, self.plan.value, self.returns.observations)
+        fig = trend_chart(apply_scenario(self.registry, v.scenario), self.plan.value, v.chart_metric, values,
+                          v.selected, v.as_of)
+        return figure_png(fig)
+
+
+def latest_period(returns: ReturnSet) -> str | None:
+    """The latest month with data in ``returns``."""
+    periods = set(returns.observations["period"]) | set(returns.tasks["period"])
+    return max(periods) if periods else None
+
+
+__all__ = ["EXPLORE_PARAMETERS", "Explorer", "View", "build_view", "check_explore_parameters", "parse_units",
+           "plan_metrics", "plan_returns", "latest_period"]
