@@ -6,15 +6,20 @@ months up to the as-of month.
 
 from __future__ import annotations
 
-import matplotlib
+import pandas as pd
 
-matplotlib.use("Agg")
+from .fonts import use_chinese_font
+from .targets import OP_LABELS, Registry
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
 
-from .fonts import use_chinese_font  # noqa: E402
-from .targets import OP_LABELS, Registry  # noqa: E402
+def _pyplot():
+    """matplotlib.pyplot with the Agg backend, imported on first use (it costs ~1.5 s; SVG charts need none)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 _LINESTYLES = ["-", "--", "-.", ":"]
 
@@ -36,6 +41,7 @@ def trend_chart(registry: Registry, plan_id: str, metric: str, values: pd.DataFr
     which units the metric's targets apply to). Returns a matplotlib Figure.
     """
     use_chinese_font()
+    plt = _pyplot()
     m = registry.metrics[metric]
     rows = ledger[(ledger["metric"] == metric) & (ledger["status"] != "not_applicable")]
     unit_names = dict(zip(ledger["unit"], ledger["unit_name"]))
@@ -82,5 +88,163 @@ def figure_png(fig) -> bytes:
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", metadata={"Software": None})
-    plt.close(fig)
+    _pyplot().close(fig)
     return buf.getvalue()
+
+
+# ------------------------------------------------------------------------------------------------ SVG charts
+# Reports draw their charts as inline SVG: ~1 ms per chart instead of ~0.5 s for a matplotlib PNG, vector
+# (sharp in print), text in the page's embedded font, and no image to embed. Colours come with dash
+# patterns so that lines stay apart in greyscale print.
+
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+           "#bcbd22", "#17becf")
+DASHES = ("", "6 3", "2 2", "8 3 2 3")
+
+
+def _nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
+    import math
+
+    if hi <= lo:
+        hi = lo + 1
+    raw = (hi - lo) / n
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(s * mag for s in (1, 2, 2.5, 5, 10) if s * mag >= raw)
+    first = math.floor(lo / step) * step
+    ticks, t = [], first
+    while t <= hi + step * 1e-9:
+        ticks.append(round(t, 10))
+        t += step
+    return ticks
+
+
+def _month(period: str) -> int:
+    """A YYYY-MM month as a month ordinal (year × 12 + month − 1)."""
+    return int(period[:4]) * 12 + int(period[5:7]) - 1
+
+
+def _label(o: int) -> str:
+    return f"{o // 12:04d}-{o % 12 + 1:02d}"
+
+
+def _num(x: float) -> str:
+    return f"{x:.0f}" if float(x).is_integer() else f"{x:.1f}"
+
+
+def trend_svg(registry: Registry, plan_id: str, metric: str, values: pd.DataFrame, ledger: pd.DataFrame,
+              as_of: str, highlight: str | None = None, width: int = 760, height: int = 240) -> str:
+    """``metric`` over time per unit as an inline SVG: a line per unit, target line(s), deadline(s), as-of.
+
+    ``highlight`` (a unit id) draws that unit bold and the other units as thin grey context lines (the
+    district report). Every label from the registry is XML-escaped.
+    """
+    import html
+
+    esc = html.escape
+    m = registry.metrics[metric]
+    rows = ledger[(ledger["metric"] == metric) & (ledger["status"] != "not_applicable")]
+    names = dict(zip(ledger["unit"], ledger["unit_name"]))
+    units = list(dict.fromkeys(rows["unit"]))
+    data = values[(values["metric"] == metric) & (values["period"] <= as_of) & values["unit"].isin(units)]
+    targets = rows[rows["kind"] != "milestone"].drop_duplicates("target_id")
+    as_of_o = _month(as_of)
+    months = [_month(p) for p in data["period"]]
+    start = min(months) if months else as_of_o - 11
+    deadlines = sorted({pd.Timestamp(d) for d in targets["deadline"] if d is not None and pd.notna(d)})
+    end = as_of_o
+    for d in deadlines:  # show a deadline up to two years ahead so the reader sees how far away it is
+        do = d.year * 12 + d.month - 1
+        if end < do <= as_of_o + 24:
+            end = do
+        if as_of_o - 60 <= do < start:
+            start = do
+    span = max(end - start, 1)
+    left, right, top, bottom = 46, 150, 24, 26
+    pw, ph = width - left - right, height - top - bottom
+
+    def x_of(o: int, day: float = 0.5) -> float:
+        return left + (o - start + day) / (span + 1) * pw
+
+    def x_of_date(d: pd.Timestamp) -> float:
+        return x_of(d.year * 12 + d.month - 1, d.day / d.days_in_month)
+
+    vals = list(data["value"].astype(float)) + [float(v) for v in targets["threshold"] if pd.notna(v)]
+    if m.type == "rate":
+        lo = min(vals) if vals else 0.0
+        y_lo, y_hi = max(0.0, (lo // 10) * 10 - (10 if lo % 10 < 3 else 0)), 100.0
+    else:
+        lo, hi = (min(vals), max(vals)) if vals else (0.0, 1.0)
+        pad = (hi - lo) * 0.12 or max(abs(hi) * 0.1, 1.0)
+        y_lo, y_hi = (0.0 if lo >= 0 and lo - pad < 0 else lo - pad), hi + pad
+    ticks = [t for t in _nice_ticks(y_lo, y_hi) if y_lo - 1e-9 <= t <= y_hi + 1e-9]
+
+    def y_of(v: float) -> float:
+        return top + ph - (v - y_lo) / ((y_hi - y_lo) or 1) * ph
+
+    out = [f'<svg class="tz-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+           f'width="100%" role="img" aria-label="{esc(m.name)}走势图">',
+           f'<text x="{left - 36}" y="14" class="tz-ax">单位：{esc(m.unit or "数值")}</text>']
+    for t in ticks:
+        y = y_of(t)
+        out.append(f'<line x1="{left}" x2="{left + pw}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e3e3e3" stroke-width="1"/>'
+                   f'<text x="{left - 5}" y="{y + 3.5:.1f}" text-anchor="end" class="tz-ax">{_num(t)}</text>')
+    step = 1 if span <= 8 else 3 if span <= 30 else 6 if span <= 60 else 12
+    for o in range(start, end + 1):
+        if o % 12 % step == 0 or span <= 8:
+            x = x_of(o)
+            out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top + ph}" y2="{top + ph + 4}" stroke="#999"/>'
+                       f'<text x="{x:.1f}" y="{top + ph + 16}" text-anchor="middle" class="tz-ax">{_label(o)}</text>')
+    out.append(f'<line x1="{left}" x2="{left + pw}" y1="{top + ph}" y2="{top + ph}" stroke="#999"/>')
+    # target lines
+    for t in targets.drop_duplicates(["op", "threshold"]).itertuples(index=False):
+        if pd.isna(t.threshold) or not (y_lo <= t.threshold <= y_hi):
+            continue
+        y = y_of(float(t.threshold))
+        label = f"目标 {OP_LABELS.get(t.op, '')}{_num(float(t.threshold))}{t.target_unit}"
+        out.append(f'<line x1="{left}" x2="{left + pw}" y1="{y:.1f}" y2="{y:.1f}" stroke="#c0392b" '
+                   f'stroke-width="1.4" stroke-dasharray="7 4"/>'
+                   f'<text x="{left + 3}" y="{y - 3:.1f}" class="tz-ax" fill="#c0392b">{esc(label)}</text>')
+    # deadlines and the as-of month
+    for j, d in enumerate(deadlines):
+        if not (start <= d.year * 12 + d.month - 1 <= end):
+            continue
+        x = x_of_date(d)
+        out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + ph}" stroke="#555" stroke-width="1.2" '
+                   f'stroke-dasharray="2 3"/><text x="{x + 3:.1f}" y="{top + 10 + 11 * (j % 3)}" class="tz-ax" '
+                   f'fill="#555">期限 {d.date()}</text>')
+    xa = x_of(as_of_o, 1.0)
+    out.append(f'<line x1="{xa:.1f}" x2="{xa:.1f}" y1="{top}" y2="{top + ph}" stroke="#1f4e79" stroke-width="1" '
+               f'opacity="0.6"/>')
+    # one line per unit; the highlighted unit last, on top
+    order = [u for u in units if u != highlight] + ([highlight] if highlight in units else [])
+    legend = []
+    for i, unit in enumerate(order):
+        s = data[data["unit"] == unit]
+        idx = units.index(unit)
+        colour, dash = PALETTE[idx % 10], DASHES[(idx // 10) % 4]
+        width_ = 1.6
+        if highlight is not None:
+            colour, dash, width_ = ("#1f4e79", "", 2.6) if unit == highlight else ("#c8c8c8", "", 1.0)
+        if s.empty:
+            continue
+        pts = " ".join(f"{x_of(_month(p)):.1f},{y_of(float(v)):.1f}" for p, v in zip(s["period"], s["value"]))
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="{width_}"{dash_attr} points="{pts}"/>')
+        if len(s) < 4 or unit == highlight:
+            last = pts.split(" ")[-1].split(",")
+            out.append(f'<circle cx="{last[0]}" cy="{last[1]}" r="2.8" fill="{colour}"/>')
+        if highlight is None or unit == highlight:
+            legend.append((names.get(unit, unit), colour, dash, width_))
+    if highlight is not None:
+        legend.append(("其他单位", "#c8c8c8", "", 1.0))
+    rows_per_col = max(1, (ph + 10) // 13)
+    for k, (name, colour, dash, width_) in enumerate(legend[: rows_per_col * 2]):
+        col, row = divmod(k, rows_per_col)
+        lx, ly = left + pw + 10 + col * 72, top + 4 + row * 13
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        out.append(f'<line x1="{lx}" x2="{lx + 16}" y1="{ly}" y2="{ly}" stroke="{colour}" stroke-width="{max(width_, 1.6)}"'
+                   f'{dash_attr}/><text x="{lx + 20}" y="{ly + 3.5}" class="tz-lg">{esc(name[:6])}</text>')
+    if data.empty:
+        out.append(f'<text x="{left + pw / 2}" y="{top + ph / 2}" text-anchor="middle" class="tz-ax">暂无数据</text>')
+    out.append("</svg>")
+    return "".join(out)

@@ -71,17 +71,53 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--all-plans", action="store_true", help="全部五个方案")
     s.add_argument("--out", type=Path, help="输出文件夹（默认 inputs/sample）")
 
+    tp = sub.add_parser("template", help="生成各单位的月度报表模板（Excel）")
+    _plan_arg(tp)
+    tp.add_argument("--period", required=True, help="统计月份 YYYY-MM")
+    tp.add_argument("--unit", help="只生成该单位（编号、名称或别名；默认全部单位各一份）")
+    tp.add_argument("--out", type=Path, help="输出文件夹（默认 inputs/templates/<方案>/<月份>）")
+
+    ing = sub.add_parser("ingest", help="校验报表并导入数据库（文件或文件夹）")
+    ing.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="报表文件或文件夹（.xlsx/.xlsm/.csv）")
+    ing.add_argument("--store", type=Path, help="数据库文件（默认 inputs/taizhang.sqlite）")
+    _plan_arg(ing, required=False, help_="按该方案校验（默认按表中的方案编号、文件夹名或单位名判断）")
+    ing.add_argument("--feedback", type=Path, help="退回修改清单输出文件夹（默认数据库旁的“退回修改清单”）")
+
     ev = sub.add_parser("evaluate", help="评估某方案截至某月的目标状态，输出台账")
     _plan_arg(ev)
     ev.add_argument("--as-of", required=True, type=str, help="统计月份 YYYY-MM")
-    ev.add_argument("--inputs", type=Path, help="报表文件夹（默认样例数据）")
+    evsrc = ev.add_mutually_exclusive_group()
+    evsrc.add_argument("--store", type=Path, help="报表数据库文件（由 taizhang.store 写入）")
+    evsrc.add_argument("--inputs", type=Path, help="报表文件夹（默认样例数据）")
     ev.add_argument("--format", choices=("csv",), default="csv", help="输出格式")
+    ev.add_argument("--view", choices=("ledger", "changes", "ranking", "score", "score-items"), default="ledger",
+                    help="输出内容：ledger 台账（默认）、changes 与上月相比的变化、ranking 各指标单位排名、"
+                         "score 各单位加权分档得分、score-items 得分明细（后两项须用 --scoring 指定评分方案）")
+    ev.add_argument("--scoring", metavar="名称", help="评分方案（targets/scoring/<名称>.yaml 或 .yaml 文件路径）；"
+                    "原文未规定权重，默认不评分")
+    ev.add_argument("--due-soon-days", type=int, default=60, help="临期预警天数（默认 60）")
+    ev.add_argument("--stale-months", type=int, default=3, help="数据超过几个月未更新视为过期（默认 3）")
+    ev.add_argument("--assume", action="append", default=[], metavar="目标编号=YYYY-MM-DD",
+                    help="为期限未明确的目标假定期限（可重复）；报告中标注为假定期限")
 
-    r = sub.add_parser("run", help="执行台账笔记本并生成报告（HTML）")
-    _plan_arg(r)
-    r.add_argument("--period", help="统计月份 YYYY-MM（默认：报表中最新的月份）")
+    r = sub.add_parser("run", help="执行报告笔记本，生成 HTML、PDF 和 Excel 报告（reports/<方案>/<月份>/）")
+    rg = r.add_mutually_exclusive_group()
+    rg.add_argument("--plan", choices=PLAN_IDS, help="方案编号")
+    rg.add_argument("--all-plans", action="store_true", help="全部五个方案")
+    r.add_argument("--period", help="统计月份 YYYY-MM（默认：数据中最新的月份）")
+    r.add_argument("--report", choices=("monthly", "district", "quality", "catalogue", "comparison"),
+                   default="monthly", help="报告类别：monthly 月度台账（默认）、district 单位台账、quality 数据质量、"
+                                           "catalogue 目标清单、comparison 跨方案指标对比")
+    r.add_argument("--unit", action="append", default=[], help="单位台账的单位（编号或名称，可重复；默认该方案全部单位）")
+    r.add_argument("--metric", default="one_window_rate", help="跨方案对比的指标（编号或中文名，默认 one_window_rate）")
+    r.add_argument("--formats", default="html,pdf,xlsx", help="输出格式，逗号分隔：html,pdf,xlsx（默认全部）")
     r.add_argument("--inputs", type=Path, help="报表文件夹（默认样例数据 inputs/sample/<方案>）")
+    r.add_argument("--store", type=Path, help="数据库文件（taizhang ingest 写入的数据库；填写后不读报表文件夹）")
     r.add_argument("--out", type=Path, help="报告输出目录（默认 reports/）")
+    r.add_argument("--scenario", default="", help="情景名称（targets/scenarios/<名称>.yaml）；报告首页注明情景并列出全部调整")
+    r.add_argument("--assume", action="append", default=[], metavar="目标编号=YYYY-MM-DD",
+                   help="为期限未明确的目标假定期限（可重复）；报告中标注为假定期限")
+    r.add_argument("--no-progress", action="store_true", help="不显示进度条")
     return parser
 
 
@@ -138,6 +174,54 @@ def _cmd_sample(args) -> int:
     return 0
 
 
+def _cmd_template(args) -> int:
+    from .project import inputs_dir
+    from .targets import load_registry
+    from .template import write_templates
+
+    period = _period(args.period)
+    out = args.out or inputs_dir() / "templates" / args.plan / period
+    paths = write_templates(load_registry(), args.plan, period, out, unit=args.unit)
+    for p in paths:
+        print(p)
+    print(f"已生成 {len(paths)} 份报表模板 → {out}", file=sys.stderr)
+    return 0
+
+
+def _cmd_ingest(args) -> int:
+    from .returns import find_return_files
+    from .store import default_store, ingest
+
+    for p in args.paths:
+        if not p.exists():
+            raise ParameterError("PATH", str(p), "存在的报表文件或文件夹")
+    if not find_return_files(args.paths):
+        raise ParameterError("PATH", " ".join(map(str, args.paths)), "含有 .xlsx/.xlsm/.csv 报表的文件或文件夹")
+    store = args.store or default_store()
+    counts = {"accepted": 0, "rejected": 0, "unchanged": 0}
+
+    def show(res) -> None:
+        counts[res.outcome] += 1
+        where = f"{res.unit or '?'} {res.period or '?'}"
+        if res.outcome == "accepted":
+            print(f"接收  {res.file.name}（{res.plan} {where}，第 {res.revision} 版，{res.rows} 项）")
+        elif res.outcome == "unchanged":
+            verdict = "此前已接收" if res.previous_outcome == "accepted" else "此前已退回"
+            print(f"未改动 {res.file.name}（内容与已导入的文件相同，{verdict}）")
+        else:
+            print(f"退回  {res.title or res.file.name + '：无法接收'}")
+            for p in res.problems:
+                print(f"  - {p}")
+            if res.feedback:
+                print(f"  退回修改清单：{res.feedback}")
+
+    results = ingest(args.paths, store=store, plan_id=args.plan, feedback_dir=args.feedback, progress=show)
+    bad = sum(1 for r in results if not r.ok)
+    print(f"共 {len(results)} 份：接收 {counts['accepted']}，退回 {counts['rejected']}，未改动 {counts['unchanged']}"
+          f"（数据库 {store}）", file=sys.stderr)
+    return 1 if bad else 0
+
+
 def _latest_period(folder: Path) -> str:
     from .returns import FILE_RE, find_return_files
 
@@ -147,33 +231,136 @@ def _latest_period(folder: Path) -> str:
     return max(periods)
 
 
-def _cmd_evaluate(args) -> int:
-    from .report import MonthlyReport
+EVALUATE_CSV_COLUMNS = [
+    "unit", "target_id", "metric", "status", "status_label", "value", "threshold", "gap", "deadline",
+    "days_to_deadline", "projected_value", "projected_met", "reason", "unit_name", "title", "kind",
+    "value_period", "deadlines_all", "deadline_assumed", "baseline", "baseline_period", "required_value",
+    "progress_ratio", "trend_points", "data_age_months", "periods_missed", "due_soon_flag", "done_date",
+]
 
-    report = MonthlyReport.build(plan=args.plan, period=_period(args.as_of), inputs=args.inputs)
-    cols = ["unit", "target_id", "metric", "status", "status_label", "value", "threshold", "gap", "deadline",
-            "days_to_deadline", "reason", "unit_name", "title", "kind"]
-    report.ledger[cols].to_csv(sys.stdout, index=False)
+
+def _assumed_deadlines(items: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        tid, sep, when = item.partition("=")
+        if not sep or not tid.strip() or not re.match(r"^\d{4}-\d{2}-\d{2}$", when.strip()):
+            raise ParameterError("--assume", item, "目标编号=YYYY-MM-DD，例如 artux.3-2-1.one-thing=2025-12-31")
+        out[tid.strip()] = when.strip()
+    return out
+
+
+def _cmd_evaluate(args) -> int:
+    from .evaluate import evaluate, month_over_month, previous_month, rank_units
+    from .report import default_inputs
+    from .returns import load_returns
+    from .targets import load_registry
+
+    as_of = _period(args.as_of)
+    registry = load_registry()
+    if args.store:
+        if not args.store.exists():
+            raise ParameterError("--store", str(args.store), "存在的报表数据库文件")
+        from .store import load_returnset  # written by the store module; imported only when used
+
+        returns = load_returnset(args.store, registry, args.plan)
+    else:
+        folder = args.inputs or default_inputs(args.plan)
+        if args.inputs and not folder.exists():
+            raise ParameterError("--inputs", str(folder), "存在的报表文件夹")
+        if not args.inputs:
+            from .sample import ensure_sample
+
+            if ensure_sample(registry, args.plan, folder):
+                print(f"已生成样例数据：{folder}", file=sys.stderr)
+        returns = load_returns([folder], registry, args.plan)
+    options = dict(due_soon_days=args.due_soon_days, stale_months=args.stale_months,
+                   assumed_deadlines=_assumed_deadlines(args.assume))
+    if args.view == "ranking":
+        rank_units(registry, args.plan, returns, as_of).to_csv(sys.stdout, index=False)
+        return 0
+    if args.view in ("score", "score-items") or args.scoring:
+        from .scoring import available_scorings, load_scoring, score_units
+
+        if args.view not in ("score", "score-items"):
+            raise ParameterError("--view", args.view, "score 或 score-items（与 --scoring 一起使用）")
+        if not args.scoring:
+            raise ParameterError("--scoring", None, "评分方案名称之一：" + ("、".join(available_scorings()) or "（暂无）"))
+        scoring = load_scoring(args.scoring, registry)
+        totals, items = score_units(registry, args.plan, returns, as_of, scoring)
+        if scoring.example:
+            print(f"注意：评分方案“{scoring.title}”是示例，原文未规定权重与分档，结果不作考核依据。", file=sys.stderr)
+        (totals if args.view == "score" else items).to_csv(sys.stdout, index=False)
+        return 0
+    ledger = evaluate(registry, args.plan, returns, as_of, **options)
+    if args.view == "changes":
+        before = evaluate(registry, args.plan, returns, previous_month(as_of), **options)
+        month_over_month(ledger, before).to_csv(sys.stdout, index=False)
+        return 0
+    ledger[EVALUATE_CSV_COLUMNS].to_csv(sys.stdout, index=False)
+    if returns.rejected:
+        print(f"注意：有 {len(returns.rejected)} 份报表未通过校验，未计入台账。", file=sys.stderr)
     return 0
 
 
 def _cmd_run(args) -> int:
-    from .render import render_monthly
-    from .report import default_inputs
+    from .render import REPORTS, Job, run_jobs
+    from .report import check_metric, check_unit, default_inputs, latest_period, load_data
+    from .targets import load_registry
 
-    folder = args.inputs or default_inputs(args.plan)
-    period = _period(args.period) if args.period else None
-    if args.inputs and not folder.exists():
-        raise ParameterError("--inputs", str(folder), "存在的报表文件夹")
-    if not args.inputs:
-        from .sample import ensure_sample
-        from .targets import load_registry
+    notebook = REPORTS[args.report]
+    formats = tuple(f.strip().lower() for f in args.formats.split(",") if f.strip())
+    registry = load_registry()
+    if args.inputs and args.store:
+        raise ParameterError("--store", str(args.store), "--inputs 与 --store 二选一")
+    if args.inputs and not args.inputs.exists():
+        raise ParameterError("--inputs", str(args.inputs), "存在的报表文件夹")
+    if args.store and not args.store.exists():
+        raise ParameterError("--store", str(args.store), "存在的数据库文件（先用 taizhang ingest 写入）")
+    if notebook == "plan_comparison":
+        jobs = [Job(notebook, metric=check_metric(registry, args.metric))]
+    else:
+        if not args.plan and not args.all_plans:
+            raise ParameterError("--plan", None, "方案编号之一：" + "、".join(PLAN_IDS) + "；或使用 --all-plans")
+        plans = PLAN_IDS if args.all_plans else (args.plan,)
+        if args.unit and len(plans) > 1:
+            raise ParameterError("--unit", "、".join(args.unit), "与单个 --plan 一起使用")
+        period = _period(args.period) if args.period else ""
+        jobs = []
+        for plan in plans:
+            inputs = str(args.inputs or "")
+            if notebook == "target_catalogue":
+                jobs.append(Job(notebook, plan=plan))
+                continue
+            if args.store:
+                plan_period = period or latest_period(load_data(registry, plan, None, args.store)[0], "--period")
+            else:
+                folder = args.inputs or default_inputs(plan)
+                if not args.inputs:
+                    from .sample import ensure_sample
 
-        if ensure_sample(load_registry(), args.plan, folder):
-            print(f"已生成样例数据：{folder}", file=sys.stderr)
-    period = period or _latest_period(folder)
-    result = render_monthly(args.plan, period, inputs=args.inputs, out=args.out)
-    print(result.html)
+                    if ensure_sample(registry, plan, folder):
+                        print(f"已生成样例数据：{folder}", file=sys.stderr)
+                plan_period = period or _latest_period(folder)
+            common = dict(plan=plan, period=plan_period, inputs=inputs, store=str(args.store or ""))
+            if notebook in ("monthly_ledger", "district_report"):
+                common.update(scenario=args.scenario, assume=";".join(args.assume))
+                if args.scenario or args.assume:  # fail before any kernel starts
+                    from .report import WhatIf
+
+                    WhatIf.build(registry, plan, args.scenario, ";".join(args.assume))
+            elif args.scenario or args.assume:
+                raise ParameterError("--scenario", args.scenario or ";".join(args.assume),
+                                     "只用于 monthly 与 district 报告")
+            if notebook == "district_report":
+                units = [check_unit(registry, plan, u) for u in args.unit] or [u.id for u in registry.unit_list(plan)]
+                jobs += [Job(notebook, unit=u, **common) for u in units]
+            else:
+                jobs.append(Job(notebook, **common))
+    results = run_jobs(jobs, formats=formats, out=args.out, progress=not args.no_progress)
+    for res in results:
+        for path in (res.html, res.pdf, res.xlsx):
+            if path is not None:
+                print(path)
     return 0
 
 
@@ -181,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``taizhang`` command; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {"targets": _cmd_targets, "sample": _cmd_sample, "evaluate": _cmd_evaluate, "run": _cmd_run}
+    handlers = {"targets": _cmd_targets, "sample": _cmd_sample, "template": _cmd_template, "ingest": _cmd_ingest, "evaluate": _cmd_evaluate, "run": _cmd_run}
     try:
         return handlers[args.verb](args)
     except TaizhangError as exc:

@@ -1,4 +1,4 @@
-"""Excel output: the target catalogue export (and, later, the ledger workbook).
+"""Excel output: the target catalogue export and the ledger workbook (overview + one sheet per unit).
 
 Text that a return or the registry supplies is always written as text: a value starting with ``=``, ``+``,
 ``-`` or ``@`` is never stored as a formula.
@@ -71,6 +71,132 @@ def write_targets_xlsx(frame: pd.DataFrame, path: Path) -> Path:
     ws = wb.active
     ws.title = "目标清单"
     write_frame_sheet(ws, frame, TARGET_HEADERS, widths={"quote": 60, "document": 30})
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    wb.save(tmp)
+    tmp.replace(path)
+    return path
+
+
+LEDGER_HEADERS = {
+    "section": "章节", "kind_label": "类别", "title": "目标", "quote": "方案原文", "deadline_text": "期限（原文）",
+    "deadline": "评估期限", "deadline_note": "期限说明", "value": "最新值", "value_period": "数据月份",
+    "threshold_label": "目标值", "gap": "差距", "status_label": "状态", "reason": "说明", "lead": "牵头单位",
+    "target_id": "目标编号",
+}
+_LEDGER_WIDTHS = {"section": 12, "kind_label": 10, "title": 28, "quote": 60, "deadline_text": 22, "deadline": 12,
+                  "deadline_note": 16, "value": 10, "value_period": 16, "threshold_label": 16, "gap": 10,
+                  "status_label": 12, "reason": 48, "lead": 20, "target_id": 30}
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    """A valid, unique worksheet name (≤ 31 characters, none of []:*?/\\)."""
+    import re
+
+    base = re.sub(r"[\[\]:*?/\\']", "_", name).strip() or "单位"
+    base = base[:28]
+    out, k = base, 2
+    while out.lower() in used:
+        out = f"{base[:26]}_{k}"
+        k += 1
+    used.add(out.lower())
+    return out
+
+
+def ledger_rows(ledger: pd.DataFrame) -> pd.DataFrame:
+    """The ledger columns the Excel workbook shows, applicable rows only, numbers kept as numbers."""
+    from .ledger import status_label
+    from .targets import KIND_LABELS
+
+    a = ledger[ledger["status"] != "not_applicable"].copy()
+    a["kind_label"] = a["kind"].map(KIND_LABELS)
+    a["status_label"] = a["status"].map(status_label)
+    a["deadline"] = [d.isoformat() if hasattr(d, "isoformat") else ("" if d is None or pd.isna(d) else str(d))
+                     for d in a["deadline"]]
+    notes = []
+    for r in a.itertuples(index=False):
+        n = []
+        if "；" in str(r.deadline_text):
+            n.append("两个期限，按较早者评估")
+        if getattr(r, "deadline_assumed", False) is True:
+            n.append("假定期限")
+        notes.append("；".join(n))
+    a["deadline_note"] = notes
+    a["value"] = pd.to_numeric(a["value"], errors="coerce").round(2)
+    a["gap"] = pd.to_numeric(a["gap"], errors="coerce").round(2)
+    return a
+
+
+def write_ledger_xlsx(ledger: pd.DataFrame, path: Path, meta: dict[str, str]) -> Path:
+    """The Excel ledger: an overview sheet (report facts + status counts per unit) and one sheet per unit.
+
+    Status cells carry the report's status colours (:data:`taizhang.ledger.STATUS_STYLES`); each sheet has a
+    frozen header, an autofilter and set column widths; values and gaps are numbers; every text from a
+    return or the registry is written as text (no formula injection). Written atomically.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    from .ledger import STATUS_ORDER, status_label, status_style
+
+    rows = ledger_rows(ledger)
+    cols = list(LEDGER_HEADERS)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "总览"
+    r = 1
+    for k, v in meta.items():
+        set_text_safe(ws.cell(row=r, column=1), k)
+        ws.cell(row=r, column=1).font = Font(bold=True)
+        set_text_safe(ws.cell(row=r, column=2), str(v))
+        r += 1
+    r += 1
+    present = [c for c in STATUS_ORDER if c in set(rows["status"])]
+    header_row = r
+    for c, text in enumerate(["单位"] + [status_label(s) for s in present] + ["合计"], start=1):
+        cell = ws.cell(row=r, column=c)
+        set_text_safe(cell, text)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="1F4E79")
+        if 1 < c <= len(present) + 1:
+            st = status_style(present[c - 2])
+            cell.fill = PatternFill("solid", fgColor=st.background.lstrip("#").upper())
+            cell.font = Font(bold=True, color=st.color.lstrip("#").upper())
+    counts = rows.pivot_table(index="unit_name", columns="status", values="target_id", aggfunc="count", fill_value=0)
+    for unit_name in dict.fromkeys(rows["unit_name"]):
+        r += 1
+        set_text_safe(ws.cell(row=r, column=1), unit_name)
+        total = 0
+        for c, s in enumerate(present, start=2):
+            n = int(counts.loc[unit_name, s]) if s in counts.columns else 0
+            ws.cell(row=r, column=c, value=n)
+            total += n
+        ws.cell(row=r, column=len(present) + 2, value=total)
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=2)
+    ws.column_dimensions["A"].width = 22
+    ws.column_dimensions["B"].width = 60
+    from openpyxl.utils import get_column_letter
+
+    for c in range(3, len(present) + 3):
+        ws.column_dimensions[get_column_letter(c)].width = 12
+    ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(present) + 2)}{max(r, header_row + 1)}"
+
+    used = {"总览"}
+    status_col = cols.index("status_label") + 1
+    for unit in dict.fromkeys(rows["unit"]):
+        part = rows[rows["unit"] == unit]
+        ws = wb.create_sheet(_sheet_name(str(part["unit_name"].iloc[0]), used))
+        write_frame_sheet(ws, part[cols].reset_index(drop=True), LEDGER_HEADERS, widths=_LEDGER_WIDTHS)
+        for i, code in enumerate(part["status"], start=2):
+            st = status_style(code)
+            cell = ws.cell(row=i, column=status_col)
+            cell.fill = PatternFill("solid", fgColor=st.background.lstrip("#").upper())
+            cell.font = Font(color=st.color.lstrip("#").upper(), bold=True)
+            set_text_safe(cell, f"{st.symbol} {status_label(code)}")
+        for i in range(2, len(part) + 2):
+            for c in (cols.index("quote") + 1, cols.index("reason") + 1, cols.index("title") + 1):
+                ws.cell(row=i, column=c).alignment = Alignment(wrap_text=True, vertical="top")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")

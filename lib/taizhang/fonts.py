@@ -43,20 +43,30 @@ def use_chinese_font() -> str:
 EMBED_FAMILY = "TZ Noto Sans SC"
 
 
-def embedded_font_css(text: str) -> str:
-    """An ``@font-face`` rule embedding Noto Sans SC subset to the characters of ``text`` (WOFF, data URI).
+def _font_cache_dir() -> Path:
+    import os
 
-    Keeps a report self-contained (no font file, no URL) and identical on machines without Chinese fonts
-    (Linux servers, headless Chromium for PDF); the subset of one report is typically 100–300 KB.
-    """
-    import base64
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "taizhang" / "fonts"
+
+
+@lru_cache(maxsize=64)
+def _subset_woff(chars: frozenset[int]) -> bytes:
+    """Noto Sans SC subset to ``chars`` as WOFF bytes, cached in memory and on disk (subsetting costs ~2 s)."""
+    import hashlib
     import io
 
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    chars = {ord(c) for c in text if not c.isspace()} | set(range(0x20, 0x7F))
-    font = TTFont(str(font_paths()[0]), lazy=False)
+    sans = font_paths()[0]
+    key = hashlib.sha256((str(sans.stat().st_size) + ",".join(map(str, sorted(chars)))).encode()).hexdigest()[:24]
+    cached = _font_cache_dir() / f"{key}.woff"
+    try:
+        return cached.read_bytes()
+    except OSError:
+        pass
+    font = TTFont(str(sans), lazy=True)
     options = subset.Options()
     options.flavor = "woff"
     options.layout_features = ["*"]
@@ -68,6 +78,29 @@ def embedded_font_css(text: str) -> str:
     buf = io.BytesIO()
     font.flavor = "woff"
     font.save(buf)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    data = buf.getvalue()
+    try:  # the cache is an optimisation only: an unwritable home must not fail a report
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_name(f".{cached.name}.{id(data)}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(cached)
+    except OSError:
+        pass
+    return data
+
+
+def embedded_font_css(text: str, base: str = "") -> str:
+    """An ``@font-face`` rule embedding Noto Sans SC subset to the characters of ``text`` (WOFF, data URI).
+
+    Keeps a report self-contained (no font file, no URL) and identical on machines without Chinese fonts
+    (Linux servers, headless Chromium for PDF); the subset of one report is typically 100–300 KB.
+    ``base`` is text whose characters are always included (e.g. the plan's registry entries): when every
+    report of a plan shares the same character set, the subset is computed once and then read from the
+    cache (``$XDG_CACHE_HOME/taizhang/fonts``).
+    """
+    import base64
+
+    chars = {ord(c) for c in text + base if not c.isspace()} | set(range(0x20, 0x7F))
+    data = base64.b64encode(_subset_woff(frozenset(chars))).decode("ascii")
     return (f'@font-face {{ font-family: "{EMBED_FAMILY}"; font-weight: 100 900; '
             f'src: url(data:font/woff;base64,{data}) format("woff"); }}')

@@ -44,11 +44,62 @@ STATUS_STYLES = {
 e = html.escape
 
 
+#: labels of statuses the evaluator may not define yet (kept in step with evaluate.STATUSES)
+_FALLBACK_LABELS = {
+    "on_track": "进度正常", "behind": "进度滞后", "due_soon": "临期预警", "regressed": "较上月退步",
+    "stale": "数据过期", "not_due": "未到期",
+}
+#: display order of statuses, worst first (used by counts, legends and the Excel overview)
+STATUS_ORDER = ("overdue", "task_overdue", "regressed", "behind", "due_soon", "no_data", "stale", "not_due",
+                "task_pending", "on_track", "no_deadline", "done_late", "met", "done", "not_applicable")
+
+
+def status_label(code: str) -> str:
+    """The Chinese label of a status code (from the evaluator, else the fallback table, else the code)."""
+    st = STATUS_BY_CODE.get(code)
+    return st.label if st is not None else _FALLBACK_LABELS.get(code, code)
+
+
+def status_style(code: str) -> StatusStyle:
+    return STATUS_STYLES.get(code, StatusStyle("#dddddd", "#333333", "·"))
+
+
 def badge(code: str) -> str:
     """An HTML status badge: colour plus symbol plus the Chinese label."""
-    st = STATUS_STYLES[code]
+    st = status_style(code)
     return (f'<span class="tz-badge tz-{e(code)}" style="background:{st.background};color:{st.color}">'
-            f"{st.symbol} {e(STATUS_BY_CODE[code].label)}</span>")
+            f"{st.symbol} {e(status_label(code))}</span>")
+
+
+def legend_html(codes) -> str:
+    """A one-line legend of the statuses in ``codes`` (symbol, colour and label)."""
+    return '<p class="tz-legend">图例：' + " ".join(badge(c) for c in codes) + "</p>"
+
+
+def _get(r, name: str, default=None):
+    """A ledger row's column that newer evaluators add (``default`` while it does not exist)."""
+    value = getattr(r, name, default)
+    try:
+        if pd.isna(value):
+            return default
+    except (TypeError, ValueError):
+        pass
+    return value
+
+
+def deadline_cell(r) -> str:
+    """Every deadline of a target in the plan's words; two deadlines both shown; assumed dates labelled."""
+    text = str(_get(r, "deadline_text", "") or "期限未明确")
+    dates = _get(r, "deadlines_all")
+    parts = [p for p in text.split("；") if p]
+    html_ = "<br>".join(e(p) for p in parts) or "期限未明确"
+    several = (len(parts) > 1) or (isinstance(dates, (list, tuple)) and len(dates) > 1)
+    if several:
+        html_ += '<br><span class="tz-hint">两个期限，按较早者评估</span>'
+    if _get(r, "deadline_assumed", False) is True:
+        d = _get(r, "deadline")
+        html_ += f'<br><span class="tz-assumed">假定期限 {e(str(d)) if d is not None else ""}</span>'
+    return html_
 
 
 def _fmt_value(x, unit: str) -> str:
@@ -75,16 +126,35 @@ def summary_html(ledger: pd.DataFrame) -> str:
     """Counts by status as a row of coloured tiles (applicable unit × target pairs only)."""
     counts = status_counts(ledger)
     tiles = "".join(
-        f'<div class="tz-tile" data-status="{e(r.status)}" style="border-color:{STATUS_STYLES[r.status].background}">'
+        f'<div class="tz-tile" data-status="{e(r.status)}" style="border-color:{status_style(r.status).background}">'
         f'<div class="tz-tile-n" data-count="{int(r.count)}">{int(r.count)}</div><div>{badge(r.status)}</div></div>'
         for r in counts.itertuples(index=False)
     )
     total = int(counts["count"].sum()) if len(counts) else 0
-    return f'<div class="tz-tiles">{tiles}</div><p class="tz-note">共 {total} 项（单位 × 目标，不含不适用项）。</p>'
+    return (f'<div class="tz-tiles" data-total="{total}">{tiles}</div>'
+            f'<p class="tz-note">共 {total} 项（单位 × 目标，不含不适用项）。</p>')
+
+
+def kind_counts_table(ledger: pd.DataFrame) -> pd.DataFrame:
+    """Counts by kind (量化指标 / 常态化任务 / 节点任务) × status, applicable rows only."""
+    from .targets import KIND_LABELS
+
+    a = ledger[ledger["status"] != "not_applicable"]
+    if a.empty:
+        return pd.DataFrame()
+    t = a.pivot_table(index="kind", columns="status", values="target_id", aggfunc="count", fill_value=0)
+    t = t.reindex(columns=[c for c in STATUS_ORDER if c in t.columns])
+    t = t.reindex([k for k in KIND_LABELS if k in t.index])
+    t.index = [KIND_LABELS[k] for k in t.index]
+    return t
 
 
 def quantitative(ledger: pd.DataFrame) -> pd.DataFrame:
     return ledger[ledger["kind"].isin(["quantitative", "recurring"]) & (ledger["status"] != "not_applicable")]
+
+
+def _fmt_days(x) -> str:
+    return "—" if x is None or pd.isna(x) else str(abs(int(x)))
 
 
 def overdue_table(ledger: pd.DataFrame) -> pd.DataFrame:
@@ -93,42 +163,227 @@ def overdue_table(ledger: pd.DataFrame) -> pd.DataFrame:
     return q[q["status"] == "overdue"].sort_values(["days_to_deadline", "unit", "target_id"], ignore_index=True)
 
 
-def overdue_html(ledger: pd.DataFrame) -> str:
+def overdue_html(ledger: pd.DataFrame, limit: int = 40) -> str:
     frame = overdue_table(ledger)
     if frame.empty:
         return '<p class="tz-note">本月没有逾期未达标的量化指标。</p>'
-    return _table(frame, ["单位", "目标", "期限", "最新值", "目标值", "差距", "逾期天数"], lambda r: [
-        e(r.unit_name), e(r.title), e(r.deadline_text), e(_fmt_value(r.value, r.target_unit)),
-        e(r.threshold_label), e(_fmt_gap(r.gap, r.target_unit)), e(str(-int(r.days_to_deadline))),
-    ])
+    shown = frame.head(limit)
+    table = _table(shown, ["单位", "目标", "期限", "最新值", "目标值", "差距", "逾期天数"], lambda r: [
+        e(r.unit_name), e(r.title), deadline_cell(r), e(_fmt_value(r.value, r.target_unit)),
+        e(r.threshold_label), e(_fmt_gap(r.gap, r.target_unit)), e(_fmt_days(r.days_to_deadline)),
+    ], css="tz-list")
+    rest = len(frame) - len(shown)
+    return table + (f'<p class="tz-note">另有 {rest} 项，见分单位台账与 Excel 台账。</p>' if rest > 0 else "")
 
 
-def ledger_table(ledger: pd.DataFrame, unit: str) -> pd.DataFrame:
-    """The quantitative ledger of one unit (id), in registry order."""
-    q = quantitative(ledger)
-    return q[q["unit"] == unit].reset_index(drop=True)
+DUE_SOON_DAYS = 60  # the evaluator's default due_soon_days
+
+
+def due_soon_table(ledger: pd.DataFrame, days: int = DUE_SOON_DAYS) -> pd.DataFrame:
+    """临期预警: targets and tasks not yet met/done whose (earliest) deadline falls within ``days`` days.
+
+    Uses the evaluator's ``due_soon`` status when it exists; otherwise every not-yet-due, unmet row with
+    0 ≤ days to deadline ≤ ``days``. Nearest deadline first.
+    """
+    a = ledger[ledger["status"] != "not_applicable"]
+    if (a["status"] == "due_soon").any():
+        rows = a[a["status"] == "due_soon"]
+    else:
+        open_ = a["status"].isin(["not_due", "task_pending", "behind", "on_track", "no_data"])
+        dtd = pd.to_numeric(a["days_to_deadline"], errors="coerce")
+        rows = a[open_ & (dtd >= 0) & (dtd <= days)]
+    return rows.sort_values(["days_to_deadline", "unit", "target_id"], ignore_index=True)
+
+
+def due_soon_html(ledger: pd.DataFrame, days: int = DUE_SOON_DAYS, limit: int = 40) -> str:
+    frame = due_soon_table(ledger, days)
+    if frame.empty:
+        return f'<p class="tz-note">未来 {days} 天内没有到期的未完成目标或任务。</p>'
+    shown = frame.head(limit)
+    table = _table(shown, ["单位", "目标或任务", "期限", "剩余天数", "最新值", "目标值", "状态"], lambda r: [
+        e(r.unit_name), e(r.title), deadline_cell(r), e(_fmt_days(r.days_to_deadline)),
+        e(_fmt_value(r.value, r.target_unit)) if r.kind != "milestone" else "—", e(r.threshold_label), badge(r.status),
+    ], css="tz-list")
+    rest = len(frame) - len(shown)
+    return table + (f'<p class="tz-note">另有 {rest} 项临期，见分单位台账与 Excel 台账。</p>' if rest > 0 else "")
+
+
+_BETTER = {"overdue": 0, "task_overdue": 0, "regressed": 1, "behind": 2, "no_data": 2, "stale": 2, "due_soon": 3,
+           "not_due": 4, "task_pending": 4, "no_deadline": 4, "on_track": 5, "done_late": 6, "met": 7, "done": 7}
+
+
+def changes_table(ledger: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
+    """Unit × target rows whose status differs from the previous month's ledger.
+
+    Columns ``unit_name, title, kind, before, after, direction`` (``better`` / ``worse`` / ``changed``),
+    worst news first. Empty when there is no previous ledger.
+    """
+    cols = ["unit", "unit_name", "target_id", "title", "kind", "before", "after", "direction"]
+    if previous is None or previous.empty:
+        return pd.DataFrame(columns=cols)
+    try:  # the evaluator's own month-over-month comparison, when it has one
+        from .evaluate import month_over_month
+    except ImportError:
+        month_over_month = None
+    if month_over_month is not None:
+        m = month_over_month(ledger, previous)
+        direction = m["change"].map({"newly_met": "better", "improved": "better", "newly_overdue": "worse",
+                                     "newly_regressed": "worse", "worsened": "worse"})
+        m = m.assign(before=m["status_before"], after=m["status"], direction=direction.fillna("changed"))
+        m = m[m["before"].notna() & (m["before"] != m["after"])].copy()
+        m["_o"] = m["direction"].map({"worse": 0, "changed": 1, "better": 2})
+        return m.sort_values(["_o", "unit", "target_id"], kind="stable", ignore_index=True)[cols]
+    prev = previous.set_index(["unit", "target_id"])["status"]
+    cur = ledger[ledger["status"] != "not_applicable"]
+    before = prev.reindex(pd.MultiIndex.from_arrays([cur["unit"], cur["target_id"]])).to_numpy()
+    frame = cur.assign(before=before, after=cur["status"])
+    frame = frame[frame["before"].notna() & (frame["before"] != frame["after"])].copy()
+    if frame.empty:
+        return pd.DataFrame(columns=cols)
+    b = frame["before"].map(_BETTER).fillna(4)
+    a = frame["after"].map(_BETTER).fillna(4)
+    frame["direction"] = ["better" if y > x else "worse" if y < x else "changed" for x, y in zip(b, a)]
+    frame["_o"] = frame["direction"].map({"worse": 0, "changed": 1, "better": 2})
+    return frame.sort_values(["_o", "unit", "target_id"], ignore_index=True)[cols]
+
+
+def changes_html(ledger: pd.DataFrame, previous: pd.DataFrame | None, previous_period: str, limit: int = 25) -> str:
+    """What changed since last month: counts of improvements and setbacks, then the list (setbacks first)."""
+    if previous is None:
+        return f'<p class="tz-note">没有 {e(previous_period)} 的数据，无法与上月比较。</p>'
+    frame = changes_table(ledger, previous)
+    if frame.empty:
+        return f'<p class="tz-note">与 {e(previous_period)} 相比，各项状态没有变化。</p>'
+    n_better = int((frame["direction"] == "better").sum())
+    n_worse = int((frame["direction"] == "worse").sum())
+    n_other = len(frame) - n_better - n_worse
+    head = (f'<p class="tz-changes">与 {e(previous_period)} 相比：<b class="tz-up">▲ 好转 {n_better} 项</b>'
+            f'　<b class="tz-down">▼ 变差 {n_worse} 项</b>' + (f"　其他变化 {n_other} 项" if n_other else "") + "</p>")
+    shown = frame.head(limit)
+    table = _table(shown, ["单位", "目标或任务", "上月", "本月"], lambda r: [
+        e(r.unit_name), e(r.title), badge(r.before), badge(r.after)], css="tz-list")
+    rest = len(frame) - len(shown)
+    return head + table + (f'<p class="tz-note">另有 {rest} 项变化，见 Excel 台账。</p>' if rest > 0 else "")
+
+
+def heatmap_frame(ledger: pd.DataFrame) -> pd.DataFrame:
+    """Status codes of the quantitative and recurring targets: one row per target, one column per unit."""
+    q = ledger[ledger["kind"].isin(["quantitative", "recurring"])]
+    if q.empty:
+        return pd.DataFrame()
+    frame = q.pivot(index="target_id", columns="unit", values="status")
+    frame = frame.reindex(index=list(dict.fromkeys(q["target_id"])), columns=list(dict.fromkeys(q["unit"])))
+    return frame
+
+
+def heatmap_html(ledger: pd.DataFrame) -> str:
+    """Units × targets coloured by status, each cell also carrying the status symbol (greyscale-safe)."""
+    frame = heatmap_frame(ledger)
+    if frame.empty:
+        return '<p class="tz-note">本方案没有量化指标。</p>'
+    first = ledger.drop_duplicates("target_id").set_index("target_id")
+    names = dict(zip(ledger["unit"], ledger["unit_name"]))
+    head = "".join(f'<th class="tz-vert"><span>{e(names.get(u, u))}</span></th>' for u in frame.columns)
+    body = []
+    for tid, row in frame.iterrows():
+        t = first.loc[tid]
+        cells = []
+        for u, code in row.items():
+            st = status_style(code)
+            label = status_label(code)
+            cells.append(f'<td class="tz-hm" data-status="{e(code)}" title="{e(names.get(u, u))}：{e(label)}" '
+                         f'style="background:{st.background};color:{st.color}">{st.symbol}</td>')
+        body.append(f'<tr><th class="tz-hm-t">{e(t["title"])}<span class="tz-hm-s">{e(t["threshold_label"])}</span>'
+                    f'</th>{"".join(cells)}</tr>')
+    codes = [c for c in STATUS_ORDER if c in set(frame.to_numpy().ravel())]
+    return (f'<table class="tz-heat"><thead><tr><th>目标</th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+            + legend_html(codes))
+
+
+def ranking_table(ledger: pd.DataFrame, values: pd.DataFrame, metric: str, period: str,
+                  higher_is_better: bool = True) -> pd.DataFrame:
+    """Units ranked by their latest value of ``metric``: ``rank, unit, unit_name, value, change, status``.
+
+    ``change`` is the difference to the unit's value of the month before. Units without a value come last.
+    """
+    rows = ledger[(ledger["metric"] == metric) & (ledger["status"] != "not_applicable")
+                  & ledger["kind"].isin(["quantitative", "recurring"])]
+    cols = ["rank", "unit", "unit_name", "value", "change", "status", "target_unit"]
+    if rows.empty:
+        return pd.DataFrame(columns=cols)
+    rows = rows.sort_values("days_to_deadline", na_position="last").drop_duplicates("unit")
+    prev_period = str(pd.Period(period, freq="M") - 1)
+    v = values[(values["metric"] == metric) & (values["period"] == prev_period)].set_index("unit")["value"]
+    out = pd.DataFrame({
+        "unit": rows["unit"], "unit_name": rows["unit_name"], "value": rows["value"].astype(float),
+        "status": rows["status"], "target_unit": rows["target_unit"],
+    })
+    cur = values[(values["metric"] == metric) & (values["period"] == period)].set_index("unit")["value"]
+    out["change"] = (cur.reindex(out["unit"]).to_numpy() - v.reindex(out["unit"]).to_numpy())
+    out = out.sort_values("value", ascending=not higher_is_better, na_position="last", kind="stable")
+    ranks = out["value"].rank(ascending=not higher_is_better, method="min")
+    out["rank"] = ranks.astype("Int64")
+    return out.reset_index(drop=True)[cols]
+
+
+def ranking_html(frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return ""
+
+    def change(x, unit):
+        if x is None or pd.isna(x):
+            return "—"
+        if abs(x) < 1e-9:
+            return "持平"
+        return ("↑" if x > 0 else "↓") + _fmt_value(abs(float(x)), "" if unit == "%" else unit)
+
+    pct = "（百分点）" if len(frame) and frame["target_unit"].iloc[0] == "%" else ""
+    return _table(frame, ["名次", "单位", "最新值", f"较上月{pct}", "状态"], lambda r: [
+        e("—" if pd.isna(r.rank) else str(int(r.rank))), e(r.unit_name), e(_fmt_value(r.value, r.target_unit)),
+        e(change(r.change, r.target_unit)), badge(r.status)], css="tz-rank")
+
+
+def ledger_table(ledger: pd.DataFrame, unit: str, kinds=("quantitative", "recurring")) -> pd.DataFrame:
+    """The ledger rows of one unit (id) of the given kinds, applicable only, in registry order."""
+    a = ledger[ledger["kind"].isin(list(kinds)) & (ledger["status"] != "not_applicable")]
+    return a[a["unit"] == unit].reset_index(drop=True)
+
+
+def _target_cell(r) -> str:
+    return (f'<b>{e(r.title)}</b><span class="tz-sec">{e(r.section)}</span>'
+            f'<div class="tz-quote">“{e(r.quote)}”</div>')
 
 
 def ledger_html(ledger: pd.DataFrame, unit: str) -> str:
+    """The 台账 of one unit: target with the plan's exact words, deadline(s), latest value, gap, status, reason, lead."""
     frame = ledger_table(ledger, unit)
     if frame.empty:
         return '<p class="tz-note">本单位没有适用的量化指标。</p>'
-    return _table(frame, ["章节", "目标", "原文摘录", "期限", "最新值", "目标值", "差距", "状态", "说明", "牵头单位"], lambda r: [
-        e(r.section), e(r.title), f'<span class="tz-quote">{e(r.quote)}</span>', e(r.deadline_text),
-        e(_fmt_value(r.value, r.target_unit)), e(r.threshold_label), e(_fmt_gap(r.gap, r.target_unit)),
-        badge(r.status), e(r.reason), e(r.lead),
+    return _table(frame, ["目标（章节 · 方案原文）", "期限", "最新值", "目标值", "差距", "状态", "说明", "牵头单位"], lambda r: [
+        _target_cell(r), deadline_cell(r), e(_fmt_value(r.value, r.target_unit)), e(r.threshold_label),
+        e(_fmt_gap(r.gap, r.target_unit)), badge(r.status), e(r.reason), e(r.lead or "—"),
     ], css="tz-ledger")
 
 
+def tasks_html(ledger: pd.DataFrame, unit: str) -> str:
+    """Every milestone task of one unit with its completion status (the district report)."""
+    frame = ledger_table(ledger, unit, kinds=("milestone",))
+    if frame.empty:
+        return '<p class="tz-note">本单位没有适用的节点任务。</p>'
+    frame = frame.assign(_r=frame["status"].map(lambda c: STATUS_ORDER.index(c) if c in STATUS_ORDER else 99))
+    frame = frame.sort_values(["_r", "days_to_deadline"], kind="stable")
+    return _table(frame, ["任务（章节 · 方案原文）", "期限", "状态", "说明", "牵头单位"], lambda r: [
+        _target_cell(r), deadline_cell(r), badge(r.status), e(r.reason), e(r.lead or "—"),
+    ], css="tz-ledger tz-tasks")
+
+
 def milestone_table(ledger: pd.DataFrame) -> pd.DataFrame:
-    """Milestone task statuses counted per unit: one row per unit, one column per status label."""
+    """Milestone task statuses counted per unit: one row per unit, one column per status."""
     ms = ledger[(ledger["kind"] == "milestone") & (ledger["status"] != "not_applicable")]
     if ms.empty:
         return pd.DataFrame()
-    order = [c for c in ("task_overdue", "done_late", "done", "task_pending", "no_deadline", "no_data")
-             if c in set(ms["status"])]
     table = ms.pivot_table(index="unit_name", columns="status", values="target_id", aggfunc="count", fill_value=0)
-    table = table.reindex(columns=order, fill_value=0)
+    table = table.reindex(columns=[c for c in STATUS_ORDER if c in table.columns], fill_value=0)
     unit_order = list(dict.fromkeys(ms["unit_name"]))
     return table.reindex(unit_order)
 
@@ -137,10 +392,15 @@ def milestone_html(ledger: pd.DataFrame) -> str:
     table = milestone_table(ledger)
     if table.empty:
         return '<p class="tz-note">没有适用的节点任务。</p>'
+    done = [c for c in ("done", "done_late") if c in table.columns]
+    total = table.sum(axis=1)
+    rate = (table[done].sum(axis=1) / total * 100) if done else total * 0
     head = "".join(f"<th>{badge(c)}</th>" for c in table.columns)
-    body = "".join(f"<tr><td>{e(str(u))}</td>" + "".join(f"<td class='tz-num'>{int(v)}</td>" for v in row) + "</tr>"
+    body = "".join(f"<tr><td>{e(str(u))}</td>" + "".join(f"<td class='tz-num'>{int(v)}</td>" for v in row)
+                   + f"<td class='tz-num'>{int(total[u])}</td><td class='tz-num'>{rate[u]:.0f}%</td></tr>"
                    for u, row in table.iterrows())
-    return f'<table class="tz-table"><thead><tr><th>单位</th>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return (f'<table class="tz-table tz-list"><thead><tr><th>单位</th>{head}<th>合计</th><th>完成率</th></tr></thead>'
+            f"<tbody>{body}</tbody></table>")
 
 
 def overdue_tasks_html(ledger: pd.DataFrame, limit: int = 30) -> str:
@@ -150,8 +410,8 @@ def overdue_tasks_html(ledger: pd.DataFrame, limit: int = 30) -> str:
         return '<p class="tz-note">没有逾期未完成的节点任务。</p>'
     shown = ms.head(limit)
     table = _table(shown, ["单位", "章节", "任务", "期限", "逾期天数"], lambda r: [
-        e(r.unit_name), e(r.section), e(r.title), e(r.deadline_text), e(str(-int(r.days_to_deadline))),
-    ])
+        e(r.unit_name), e(r.section), e(r.title), deadline_cell(r), e(_fmt_days(r.days_to_deadline)),
+    ], css="tz-list tz-list3")
     rest = len(ms) - len(shown)
     more = f'<p class="tz-note">另有 {rest} 项逾期未完成的任务，见各单位台账与 Excel 台账。</p>' if rest > 0 else ""
     return table + more
@@ -173,3 +433,9 @@ def sources_html(files: pd.DataFrame) -> str:
     return _table(files, ["文件", "单位", "月份", "SHA-256"], lambda r: [
         e(r.file), e(r.unit), e(r.period), f'<code>{e(r.sha256)}</code>',
     ], css="tz-small")
+
+
+def frame_html(frame: pd.DataFrame, headers: list[str], css: str = "") -> str:
+    """A plain table of ``frame``'s values (all escaped) under ``headers``."""
+    return _table(frame, headers, lambda r: [e("—" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
+                                            for v in r], css=css)

@@ -1,67 +1,245 @@
-"""Executing report notebooks with papermill and converting them to a self-contained HTML page.
+"""Running report notebooks with papermill and turning them into HTML, PDF and Excel files.
+
+Design (speed): one kernel serves every notebook of a run. :class:`KernelSession` starts it once and
+hands it to ``papermill.execute_notebook(..., km=...)``; between notebooks the user namespace is reset
+(``%reset -f``), so no variable leaks from one report into the next, while imported modules and their
+content-keyed caches (registry, returns read from a folder) are kept. A run of 100 district reports thus
+pays one kernel start and reads each plan's returns once. One headless Chromium (see
+:mod:`taizhang.browser`) prints every PDF.
 
 The HTML page holds no code, no parameters cell and no external URL (nbconvert's stock ``lab`` template
-loads require.js and MathJax from a CDN, so we use the ``basic`` body and our own page around it); charts are
-embedded as data URIs, so the page works on an intranet machine with the network off.
+loads require.js and MathJax from a CDN, so we write the body from the cells ourselves, see
+:func:`notebook_body`, and put our own page around it); charts
+are inline SVG and the font is embedded, so the page works on an intranet machine with the network off.
+
+Layout of ``reports/`` (every path goes through :func:`safe_output_dir`)::
+
+    <plan>/<period>/monthly_ledger.ipynb  <plan>_<period>_台账.html|.pdf|.xlsx
+    <plan>/<period>/data_quality.ipynb    <plan>_<period>_数据质量.html|.pdf
+    <plan>/<period>/units/<unit>/         district_report.ipynb  <unit>_<period>_单位台账.html|.pdf|.xlsx
+    <plan>/catalogue/                     target_catalogue.ipynb  <plan>_目标清单.html|.pdf|.xlsx
+    comparison/<metric>/                  plan_comparison.ipynb  <metric>_跨方案对比.html|.pdf
+    index.html                            every report, newest first (from each folder's report.json)
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 
-from .errors import RenderError
+from .errors import ParameterError, RenderError
 from .project import notebooks_dir, project_root, reports_dir
-from .report import check_period, check_plan
+from .report import REPORT_TITLES, check_period, check_plan
 
-REMOVE_TAGS = ("parameters", "injected-parameters", "setup")
-
-
-@dataclass(frozen=True)
-class RenderedReport:
-    """Paths written by one report run."""
-
-    notebook: Path
-    html: Path
+REMOVE_TAGS = ("parameters", "injected-parameters", "setup", "export")
+FORMATS = ("html", "pdf", "xlsx")
+REPORTS = {"monthly": "monthly_ledger", "district": "district_report", "quality": "data_quality",
+           "catalogue": "target_catalogue", "comparison": "plan_comparison"}
+_XLSX_REPORTS = {"monthly_ledger", "district_report", "target_catalogue"}
+MANIFEST = "report.json"
 
 
 def safe_output_dir(base: Path, *parts: str) -> Path:
     """``base/part/...`` resolved, refusing any part that would leave ``base`` (.., separators, absolute)."""
     base = Path(base).resolve()
     for part in parts:
-        if not part or part in (".", "..") or re.search(r"[\\/\x00]", part) or Path(part).is_absolute():
-            raise RenderError(f"输出路径片段“{part}”不安全：不能包含路径分隔符或“..”。")
+        if not part or part in (".", "..") or re.search(r"[\\/\x00:]", part) or Path(part).is_absolute():
+            raise RenderError(f"输出路径片段“{part}”不安全：不能包含路径分隔符、冒号或“..”。")
     out = base.joinpath(*parts).resolve()
     if base != out and base not in out.parents:
         raise RenderError(f"输出路径 {out} 不在输出目录 {base} 之内。")
     return out
 
 
-def execute(notebook: str, parameters: dict, output: Path, kernel_name: str | None = None) -> Path:
-    """Run ``notebooks/<notebook>.ipynb`` with papermill, writing the executed copy to ``output``.
+# ------------------------------------------------------------------------------------------- jobs
+@dataclass(frozen=True)
+class Job:
+    """One report to render: which notebook and with which parameters."""
 
-    A failing cell raises :class:`RenderError` carrying the notebook's own (Chinese) error message.
+    notebook: str
+    plan: str = ""
+    period: str = ""
+    unit: str = ""
+    metric: str = ""
+    inputs: str = ""
+    store: str = ""
+    scenario: str = ""
+    assume: str = ""
+
+    def parts(self) -> tuple[str, ...]:
+        """The output folder below the reports folder (a scenario run gets its own folder, never the real one)."""
+        if self.scenario or self.assume:
+            tag = f"scenario-{self.scenario}" if self.scenario else "assumed"
+            return self._parts() + (tag,)
+        return self._parts()
+
+    def _parts(self) -> tuple[str, ...]:
+        if self.notebook == "target_catalogue":
+            return (self.plan, "catalogue")
+        if self.notebook == "plan_comparison":
+            return ("comparison", self.metric)
+        if self.notebook == "district_report":
+            return (self.plan, self.period, "units", self.unit)
+        return (self.plan, self.period)
+
+    def stem(self) -> str:
+        """The file name stem of the outputs (ids only — never a unit name — so it is always a safe name)."""
+        title = {"monthly_ledger": "台账", "district_report": "单位台账", "data_quality": "数据质量",
+                 "target_catalogue": "目标清单", "plan_comparison": "跨方案对比"}[self.notebook]
+        if self.notebook == "target_catalogue":
+            return f"{self.plan}_{title}"
+        if self.notebook == "plan_comparison":
+            return f"{self.metric}_{title}"
+        if self.notebook == "district_report":
+            return f"{self.unit}_{self.period}_{title}"
+        return f"{self.plan}_{self.period}_{title}"
+
+    def parameters(self, excel: Path | None) -> dict:
+        from .report import NOTEBOOK_PARAMETERS
+
+        allowed = NOTEBOOK_PARAMETERS[self.notebook]
+        values = {"plan": self.plan, "period": self.period, "unit": self.unit, "metric": self.metric,
+                  "inputs": self.inputs, "store": self.store, "excel": str(excel) if excel else "",
+                  "scenario": self.scenario, "assume": self.assume}
+        return {k: values[k] for k in allowed}
+
+
+@dataclass
+class RenderedReport:
+    """Paths written by one report run (``pdf``/``xlsx`` None when not requested)."""
+
+    notebook: Path
+    html: Path | None = None
+    pdf: Path | None = None
+    xlsx: Path | None = None
+    title: str = ""
+    job: Job | None = None
+    seconds: dict = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------------------------------- kernel
+class KernelSession:
+    """One Python kernel reused for many notebooks; the namespace is reset before each notebook.
+
+    Use as a context manager. ``execute`` runs ``notebooks/<name>.ipynb`` with papermill.
     """
+
+    def __init__(self, kernel_name: str | None = None) -> None:
+        self.kernel_name = kernel_name or "python3"
+        self.km = None
+        self.count = 0
+
+    def __enter__(self) -> "KernelSession":
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        self.km = AsyncKernelManager(kernel_name=self.kernel_name,
+                                     client_class="taizhang.render._SharedKernelClient")
+        self.km.client = _shared_client(self.km)
+        run_sync(self.km.start_kernel)(cwd=str(project_root()))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        from jupyter_core.utils import run_sync
+
+        if self.km is None:
+            return
+        try:
+            kc = getattr(self.km, "_tz_client", None)
+            if kc is not None:
+                kc._tz_closing = True
+                kc.stop_channels()
+            run_sync(self.km.shutdown_kernel)(now=True)
+        finally:
+            self.km = None
+
+    def _reset(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        kc = self.km.client()
+        kc.start_channels()
+        run_sync(kc.wait_for_ready)(timeout=60)
+        code = ("get_ipython().run_line_magic('reset', '-f')\n"
+                "import matplotlib.pyplot as _plt; _plt.close('all'); del _plt\n"
+                "get_ipython().execution_count = 1")
+        reply = run_sync(kc.execute_interactive)(code, store_history=False, silent=True, timeout=60,
+                                                 output_hook=lambda msg: None)
+        if reply["content"].get("status") != "ok":
+            raise RenderError("重置内核失败：" + str(reply["content"].get("evalue", "")))
+
+    def execute(self, notebook: str, parameters: dict, output: Path) -> Path:
+        """Run ``notebooks/<notebook>.ipynb`` with ``parameters`` in this kernel, writing the executed copy."""
+        if self.count:
+            self._reset()
+        self.count += 1
+        return _execute(notebook, parameters, output, km=self.km)
+
+
+def _shared_client(km):
+    """``km.client`` returning one client for every notebook (nbclient asks for a new one each time)."""
+    original = km.client
+
+    def client(**kwargs):
+        if getattr(km, "_tz_client", None) is None:
+            km._tz_client = original(**kwargs)
+        return km._tz_client
+
+    return client
+
+
+try:
+    from jupyter_client.asynchronous import AsyncKernelClient as _AsyncKernelClient
+
+    class _SharedKernelClient(_AsyncKernelClient):
+        """A kernel client whose channels may be 'started' again (they are started once)."""
+
+        def start_channels(self, *args, **kwargs) -> None:
+            if not self.channels_running:
+                super().start_channels(*args, **kwargs)
+
+        def stop_channels(self) -> None:  # nbclient must not stop the shared channels
+            if getattr(self, "_tz_closing", False):
+                super().stop_channels()
+except ImportError:  # pragma: no cover - jupyter_client is a papermill dependency
+    pass
+
+
+def _execute(notebook: str, parameters: dict, output: Path, km=None, kernel_name: str | None = None) -> Path:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
     source = notebooks_dir() / f"{notebook}.ipynb"
     output.parent.mkdir(parents=True, exist_ok=True)
+    kwargs = {"km": km} if km is not None else {}
     try:
         pm.execute_notebook(str(source), str(output), parameters=parameters, cwd=str(project_root()),
-                            kernel_name=kernel_name, progress_bar=False, log_output=False)
+                            kernel_name=kernel_name, progress_bar=False, log_output=False,
+                            request_save_on_cell_execute=False, **kwargs)
     except PapermillExecutionError as exc:
         raise RenderError(f"执行 {source.name} 失败（第 {exc.exec_count} 个单元格）：{exc.ename}: {exc.evalue}") from None
     return output
 
 
+def execute(notebook: str, parameters: dict, output: Path, kernel_name: str | None = None) -> Path:
+    """Run ``notebooks/<notebook>.ipynb`` with papermill in a fresh kernel, writing the executed copy to ``output``.
+
+    A failing cell raises :class:`RenderError` carrying the notebook's own (Chinese) error message.
+    """
+    return _execute(notebook, parameters, output, kernel_name=kernel_name)
+
+
+# ------------------------------------------------------------------------------------------- HTML
 _PAGE = """<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="taizhang">
 <title>{title}</title>
 <style>{css}</style>
 </head>
@@ -78,25 +256,82 @@ def _css() -> str:
     return (Path(__file__).with_name("templates") / "report.css").read_text(encoding="utf-8")
 
 
-def to_html(executed: Path, output: Path, title: str) -> Path:
+@lru_cache(maxsize=16)
+def font_base_text(plan: str | None) -> str:
+    """Characters every report of ``plan`` may show (its registry entries, units, metrics, report wording).
+
+    Passed as the font subset's base so that all reports of one plan share one cached subset.
+    """
+    from .targets import load_registry
+
+    reg = load_registry()
+    parts = [m.name + m.unit for m in reg.metrics.values()]
+    here = Path(__file__).parent
+    for name in ("report.py", "ledger.py", "evaluate.py", "charts.py", "targets.py"):
+        parts.append(re.sub(r"[\x00-\x7f]", "", (here / name).read_text(encoding="utf-8")))
+    for pid in [plan] if plan else list(reg.plans):
+        p = reg.plans[pid]
+        parts += [p.document, p.issuer]
+        for t in p.targets:
+            parts += [t.title, t.section, t.quote, t.deadline_text, "".join(t.lead), t.threshold_label,
+                      t.note or "", t.ongoing_text or ""]
+        parts += [u.name for u in reg.unit_list(pid)]
+    for nb in notebooks_dir().glob("*.ipynb"):
+        parts.append(re.sub(r"[\x00-\x7f]", "", nb.read_text(encoding="utf-8")))
+    return "".join(sorted(set("".join(parts))))
+
+
+def notebook_body(nb) -> str:
+    """The HTML body of an executed notebook: markdown cells and outputs only, no code, no prompts.
+
+    Cells tagged with one of :data:`REMOVE_TAGS` (parameters, injected parameters, setup) are left out.
+    Markdown goes through nbconvert's own markdown filter; rich outputs are taken as the kernel produced them
+    (``text/html`` from the report sections, PNG/SVG images embedded). This replaces nbconvert's
+    ``HTMLExporter``, whose BeautifulSoup post-processing costs seconds on a large ledger.
+    """
+    from nbconvert.filters.markdown import markdown2html_mistune
+
+    parts = []
+    for cell in nb.cells:
+        if set(cell.get("metadata", {}).get("tags", [])) & set(REMOVE_TAGS):
+            continue
+        if cell.cell_type == "markdown":
+            parts.append(f'<div class="jp-Cell jp-MarkdownCell">{markdown2html_mistune(cell.source)}</div>')
+            continue
+        if cell.cell_type != "code":
+            continue
+        outs = []
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if out.get("output_type") == "error":
+                outs.append(f'<pre class="tz-error">{html.escape(out.get("ename", ""))}: '
+                            f'{html.escape(out.get("evalue", ""))}</pre>')
+            elif "text/html" in data:
+                outs.append(data["text/html"] if isinstance(data["text/html"], str) else "".join(data["text/html"]))
+            elif "image/svg+xml" in data:
+                outs.append(data["image/svg+xml"])
+            elif "image/png" in data:
+                outs.append(f'<img alt="图表" src="data:image/png;base64,{data["image/png"].strip()}">')
+            elif "text/plain" in data and out.get("output_type") == "display_data":
+                outs.append(f"<pre>{html.escape(data['text/plain'])}</pre>")
+            elif out.get("output_type") == "stream" and out.get("name") == "stderr":
+                continue  # warnings are for the analyst, not the leader
+        if outs:
+            parts.append('<div class="jp-Cell jp-CodeCell">' + "".join(
+                f'<div class="jp-OutputArea-output">{o}</div>' for o in outs) + "</div>")
+    return "\n".join(parts)
+
+
+def to_html(executed: Path, output: Path, title: str, font_plan: str | None = None) -> Path:
     """Convert an executed notebook to a self-contained HTML page without code or parameter cells."""
     import nbformat
-    from nbconvert import HTMLExporter
-    from traitlets.config import Config
 
-    config = Config()
-    config.TagRemovePreprocessor.enabled = True
-    config.TagRemovePreprocessor.remove_cell_tags = set(REMOVE_TAGS)
-    config.HTMLExporter.exclude_input = True
-    config.HTMLExporter.exclude_input_prompt = True
-    config.HTMLExporter.exclude_output_prompt = True
-    exporter = HTMLExporter(config=config, template_name="basic")
     nb = nbformat.read(str(executed), as_version=4)
-    body, _ = exporter.from_notebook_node(nb)
+    body = notebook_body(nb)
     from .fonts import embedded_font_css
 
     text = re.sub(r"data:[^\"']+", "", body)  # characters actually shown, not the embedded images
-    css = embedded_font_css(text + title) + "\n" + _css()
+    css = embedded_font_css(text + title, font_base_text(font_plan)) + "\n" + _css()
     page = _PAGE.format(title=html.escape(title), css=css, body=body)
     tmp = output.with_name(f".{output.name}.tmp")
     tmp.write_text(page, encoding="utf-8")
@@ -104,20 +339,175 @@ def to_html(executed: Path, output: Path, title: str) -> Path:
     return output
 
 
-def render_monthly(plan: str, period: str, inputs: str | Path | None = None, out: Path | None = None,
-                   kernel_name: str | None = None) -> RenderedReport:
-    """Run the monthly ledger notebook for ``plan`` at ``period`` and write notebook + HTML.
-
-    Output goes to ``<out>/<plan>/<period>/`` (default ``reports/``): ``monthly_ledger.ipynb`` (executed,
-    kept for audit) and ``<plan>_<period>_台账.html``.
-    """
-    plan = check_plan(plan)
-    period = check_period(period)
-    folder = safe_output_dir(Path(out) if out else reports_dir(), plan, period)
-    params = {"plan": plan, "period": period, "inputs": str(inputs or "")}
-    executed = execute("monthly_ledger", params, folder / "monthly_ledger.ipynb", kernel_name=kernel_name)
+# ------------------------------------------------------------------------------------------- running
+def _title(job: Job) -> str:
     from .targets import load_registry
 
-    doc = load_registry().plan(plan).document
-    page = to_html(executed, folder / f"{plan}_{period}_台账.html", title=f"{doc} · {period} 目标进展台账")
-    return RenderedReport(notebook=executed, html=page)
+    reg = load_registry()
+    if job.notebook == "plan_comparison":
+        return f"{reg.metrics[job.metric].name} · 跨方案指标对比"
+    doc = reg.plan(job.plan).document
+    if job.notebook == "district_report":
+        unit = reg.find_unit(job.plan, job.unit)
+        return f"{unit.name if unit else job.unit} · {job.period} 单位台账（{doc}）"
+    if job.notebook == "target_catalogue":
+        return f"{doc} · 目标清单"
+    return f"{doc} · {job.period} {REPORT_TITLES[job.notebook]}"
+
+
+def _prepare(job: Job, formats, out: Path | None) -> tuple[Path, Path, Path | None, dict]:
+    base = Path(out) if out else reports_dir()
+    folder = safe_output_dir(base, *job.parts())
+    folder.mkdir(parents=True, exist_ok=True)
+    xlsx = folder / f"{job.stem()}.xlsx" if "xlsx" in formats and job.notebook in _XLSX_REPORTS else None
+    return base, folder, xlsx, job.parameters(xlsx)
+
+
+def _finish(job: Job, nb_path: Path, xlsx: Path | None, browser, formats, base: Path, folder: Path,
+            seconds: dict) -> RenderedReport:
+    """HTML and PDF of an executed notebook, and its manifest (runs beside the next notebook's execution)."""
+    import time
+
+    t1 = time.perf_counter()
+    result = RenderedReport(notebook=nb_path, xlsx=xlsx, title=_title(job), job=job)
+    if "html" in formats or "pdf" in formats:
+        result.html = to_html(nb_path, folder / f"{job.stem()}.html", result.title, font_plan=job.plan or None)
+    t2 = time.perf_counter()
+    if "pdf" in formats:
+        result.pdf = browser.print_pdf(result.html, folder / f"{job.stem()}.pdf")
+    t3 = time.perf_counter()
+    result.seconds = {**seconds, "html": t2 - t1, "pdf": t3 - t2}
+    _write_manifest(folder, result, base)
+    return result
+
+
+def render_job(job: Job, session: KernelSession | None, browser, formats=FORMATS, out: Path | None = None
+               ) -> RenderedReport:
+    """Render one job into its folder: the executed notebook plus the requested formats."""
+    import time
+
+    base, folder, xlsx, params = _prepare(job, formats, out)
+    t0 = time.perf_counter()
+    nb_path = folder / f"{job.notebook}.ipynb"
+    if session is not None:
+        session.execute(job.notebook, params, nb_path)
+    else:
+        execute(job.notebook, params, nb_path)
+    seconds = {"notebook": time.perf_counter() - t0}
+    return _finish(job, nb_path, xlsx, browser, formats, base, folder, seconds)
+
+
+def _write_manifest(folder: Path, result: RenderedReport, base: Path) -> None:
+    def rel(p):
+        return None if p is None else p.resolve().relative_to(base.resolve()).as_posix()
+
+    data = {"title": result.title, "report": result.job.notebook, "plan": result.job.plan,
+            "period": result.job.period, "unit": result.job.unit, "metric": result.job.metric,
+            "generated": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
+            "files": {"notebook": rel(result.notebook), "html": rel(result.html), "pdf": rel(result.pdf),
+                      "xlsx": rel(result.xlsx)}}
+    (folder / MANIFEST).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def run_jobs(jobs: list[Job], formats=FORMATS, out: Path | None = None, progress: bool = True,
+             kernel_name: str | None = None) -> list[RenderedReport]:
+    """Render every job with one kernel and one browser; show a progress bar; rewrite ``index.html``.
+
+    Stops at the first failing report (its Chinese error names the notebook cell); reports already
+    written stay, and the index lists them.
+    """
+    from tqdm.auto import tqdm
+
+    formats = tuple(formats)
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise ParameterError("--formats", ",".join(formats), "html、pdf、xlsx 中的一个或多个，用逗号分隔")
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    results: list[RenderedReport] = []
+    browser = None
+    pending = []
+    # two stages: this thread runs notebooks in the kernel (another process) while a second thread turns
+    # the previous notebook into HTML and has Chromium (a third process) print it: both cores stay busy.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="taizhang-finish")
+    try:
+        if "pdf" in formats:
+            from .browser import Browser
+
+            browser = Browser()
+        with KernelSession(kernel_name) as session:
+            bar = tqdm(total=len(jobs), desc="生成报告", unit="份", disable=not progress or len(jobs) < 2, leave=False)
+            for job in jobs:
+                bar.set_postfix_str(job.stem(), refresh=False)
+                base, folder, xlsx, params = _prepare(job, formats, out)
+                nb_path = folder / f"{job.notebook}.ipynb"
+                t0 = time.perf_counter()
+                session.execute(job.notebook, params, nb_path)
+                seconds = {"notebook": time.perf_counter() - t0}
+                pending.append(pool.submit(_finish, job, nb_path, xlsx, browser, formats, base, folder, seconds))
+                pending[-1].add_done_callback(lambda _f: bar.update(1))
+                if pending[0].done():
+                    results.append(pending.pop(0).result())
+            while pending:
+                results.append(pending.pop(0).result())
+            bar.close()
+    finally:
+        for fut in pending:
+            fut.cancel()
+        pool.shutdown(wait=True)
+        if browser is not None:
+            browser.close()
+        write_index(Path(out) if out else reports_dir())
+    return results
+
+
+def render_monthly(plan: str, period: str, inputs: str | Path | None = None, out: Path | None = None,
+                   kernel_name: str | None = None, formats=("html",), store: str | Path | None = None
+                   ) -> RenderedReport:
+    """Run the monthly ledger notebook for ``plan`` at ``period`` and write notebook + the requested formats."""
+    job = Job("monthly_ledger", plan=check_plan(plan), period=check_period(period), inputs=str(inputs or ""),
+              store=str(store or ""))
+    return run_jobs([job], formats=formats, out=out, progress=False, kernel_name=kernel_name)[0]
+
+
+# ------------------------------------------------------------------------------------------- index
+def write_index(base: Path) -> Path:
+    """``<base>/index.html``: every report found under ``base`` (its report.json), newest first."""
+    base = Path(base)
+    base.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for path in base.rglob(MANIFEST):
+        try:
+            entries.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue
+    entries.sort(key=lambda d: (d.get("generated", ""), d.get("title", "")), reverse=True)
+    e = html.escape
+    rows = []
+    for d in entries:
+        links = " ".join(f'<a href="{e(f)}">{label}</a>' for key, label in
+                         (("html", "网页"), ("pdf", "PDF"), ("xlsx", "Excel"), ("notebook", "笔记本"))
+                         if (f := d.get("files", {}).get(key)))
+        rows.append(f"<tr><td>{e(d.get('generated', '')[:19].replace('T', ' '))}</td>"
+                    f"<td>{e(REPORT_TITLES.get(d.get('report', ''), d.get('report', '')))}</td>"
+                    f"<td>{e(d.get('title', ''))}</td><td>{links}</td></tr>")
+    body = ('<div class="tz-header"><div class="tz-kicker">政务服务目标台账</div><h1>报告目录</h1>'
+            f'<p class="tz-sub">共 {len(entries)} 份报告，最新的在前。</p></div>'
+            '<table class="tz-table tz-list"><thead><tr><th>生成时间</th><th>类别</th><th>报告</th><th>文件</th></tr>'
+            f"</thead><tbody>{''.join(rows)}</tbody></table>")
+    from .fonts import embedded_font_css
+
+    css = embedded_font_css(re.sub(r"<[^>]+>", "", body), font_base_text(None)) + "\n" + _css()
+    page = _PAGE.format(title="报告目录", css=css, body=body)
+    out = base / "index.html"
+    tmp = out.with_name(".index.html.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(out)
+    return out
+
+
+def result_dict(result: RenderedReport) -> dict:
+    """A JSON-friendly view of a result (bench and tests)."""
+    d = asdict(result)
+    return {k: (str(v) if isinstance(v, Path) else v) for k, v in d.items()}

@@ -1,0 +1,82 @@
+"""Benchmark report rendering (issue 6 goals on a 2-core machine).
+
+    python bench/bench_render.py [--runs 3] [--which plans,districts] [--formats html,pdf,xlsx]
+
+* ``plans``: the monthly ledger of all five plans for one period (HTML + PDF + Excel) — goal ≤ 30 s;
+* ``districts``: 100 district reports (units of all plans in turn, two periods) — goal ≤ 60 s.
+
+Each run is a fresh ``run_jobs`` call (one kernel start, one Chromium start, as ``taizhang run`` does), into a
+temporary folder. The font subset cache (``~/.cache/taizhang/fonts``) is warmed first, as it is after the
+first report of a plan on any machine. Prints every run and the median.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from taizhang.project import PLAN_IDS
+from taizhang.render import Job, run_jobs
+from taizhang.report import default_inputs
+from taizhang.sample import ensure_sample
+from taizhang.targets import load_registry
+
+PERIOD = "2025-06"
+
+
+def plan_jobs() -> list[Job]:
+    return [Job("monthly_ledger", plan=p, period=PERIOD) for p in PLAN_IDS]
+
+
+def district_jobs(n: int = 100) -> list[Job]:
+    reg = load_registry()
+    units = [(p, u.id) for p in PLAN_IDS for u in reg.unit_list(p)]
+    jobs = []
+    for k in range(n):
+        plan, unit = units[k % len(units)]
+        period = PERIOD if k < len(units) else "2025-05"
+        jobs.append(Job("district_report", plan=plan, period=period, unit=unit))
+    return jobs
+
+
+def timed(jobs: list[Job], formats: tuple[str, ...]) -> tuple[float, dict]:
+    with tempfile.TemporaryDirectory(prefix="taizhang-bench-") as out:
+        t0 = time.perf_counter()
+        results = run_jobs(jobs, formats=formats, out=Path(out), progress=False)
+        wall = time.perf_counter() - t0
+    stages = {k: sum(r.seconds.get(k, 0.0) for r in results) for k in ("notebook", "html", "pdf")}
+    return wall, stages
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--which", default="plans,districts")
+    ap.add_argument("--formats", default="html,pdf,xlsx")
+    args = ap.parse_args()
+    formats = tuple(args.formats.split(","))
+    reg = load_registry()
+    for p in PLAN_IDS:
+        ensure_sample(reg, p, default_inputs(p))
+    suites = {"plans": (plan_jobs, 30.0), "districts": (district_jobs, 60.0)}
+    for name in args.which.split(","):
+        make, goal = suites[name]
+        jobs = make()
+        timed(jobs[:2], ("html",))  # warm the font cache and the OS file cache
+        walls = []
+        for i in range(args.runs):
+            wall, stages = timed(jobs, formats)
+            walls.append(wall)
+            print(f"{name} run {i + 1}: {len(jobs)} reports in {wall:.1f} s "
+                  f"(stage sums: notebook {stages['notebook']:.1f} s, html {stages['html']:.1f} s, "
+                  f"pdf {stages['pdf']:.1f} s)", flush=True)
+        med = statistics.median(walls)
+        print(f"{name}: median {med:.1f} s over {len(walls)} runs — goal ≤ {goal:.0f} s: "
+              f"{'met' if med <= goal else 'NOT met'}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

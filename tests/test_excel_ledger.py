@@ -1,0 +1,69 @@
+"""The Excel ledger: overview + one sheet per unit, coloured status cells, frozen header, filters, numbers, no formulas."""
+
+from __future__ import annotations
+
+import pytest
+from openpyxl import load_workbook
+
+from taizhang.excel import write_ledger_xlsx
+from taizhang.ledger import STATUS_STYLES, status_label
+
+
+@pytest.fixture(scope="module")
+def monthly(registry):
+    from taizhang.report import MonthlyReport, default_inputs
+    from taizhang.sample import ensure_sample
+
+    ensure_sample(registry, "bayannur", default_inputs("bayannur"))
+    return MonthlyReport.build("bayannur", "2024-06")
+
+
+def test_overview_and_one_sheet_per_unit(monthly, registry, tmp_path):
+    path = monthly.write_excel(tmp_path / "台账.xlsx")
+    wb = load_workbook(path)
+    units = [u.name for u in registry.unit_list("bayannur")]
+    assert wb.sheetnames == ["总览"] + units
+    ov = wb["总览"]
+    assert ov["A1"].value == "方案" and ov["B2"].value == "2024-06"
+    # the overview counts add up to the applicable ledger rows
+    applicable = monthly.ledger[monthly.ledger["status"] != "not_applicable"]
+    totals = [row[-1].value for row in ov.iter_rows() if row[0].value in units]
+    assert sum(totals) == len(applicable)
+
+
+def test_unit_sheet_values_fills_and_layout(monthly, tmp_path):
+    path = monthly.write_excel(tmp_path / "台账.xlsx")
+    ws = load_workbook(path)["临河区"]
+    header = [c.value for c in ws[1]]
+    assert header[:3] == ["章节", "类别", "目标"] and "状态" in header and "最新值" in header
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
+    assert ws.column_dimensions["D"].width == 60  # the plan's words get room
+    col = {name: i for i, name in enumerate(header)}
+    rows = list(ws.iter_rows(min_row=2, values_only=False))
+    mine = monthly.ledger[(monthly.ledger["unit"] == "linhe") & (monthly.ledger["status"] != "not_applicable")]
+    assert len(rows) == len(mine)
+    numbers = [r[col["最新值"]].value for r in rows if r[col["最新值"]].value is not None]
+    assert numbers and all(isinstance(v, (int, float)) for v in numbers)
+    for r, code in zip(rows, mine["status"]):
+        cell = r[col["状态"]]
+        assert cell.value.endswith(status_label(code))
+        assert cell.fill.fgColor.rgb[-6:] == STATUS_STYLES[code].background.lstrip("#").upper()
+
+
+def test_text_that_looks_like_a_formula_stays_text(monthly, tmp_path):
+    ledger = monthly.ledger.copy()
+    first = ledger.index[(ledger["unit"] == "linhe") & (ledger["status"] != "not_applicable")][0]
+    ledger.loc[first, "title"] = '=HYPERLINK("http://evil.example","点我")'
+    ledger.loc[first, "reason"] = "+1+1"
+    ledger.loc[first, "lead"] = "@SUM(A1)"
+    ledger.loc[first, "unit_name"] = "-临河区"
+    path = write_ledger_xlsx(ledger, tmp_path / "x.xlsx", {"方案": "=1+1"})
+    wb = load_workbook(path)
+    assert wb["总览"]["B1"].data_type == "s" and wb["总览"]["B1"].value == "=1+1"
+    ws = wb["-临河区"]
+    values = {c.value: c.data_type for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    for text in ('=HYPERLINK("http://evil.example","点我")', "+1+1", "@SUM(A1)"):
+        assert values.get(text) == "s", text
+    raw = load_workbook(path, data_only=False)["-临河区"]
+    assert not any(c.data_type == "f" for row in raw.iter_rows() for c in row)

@@ -1,0 +1,161 @@
+"""Rendering the sample data: self-contained HTML checked in headless Chromium offline, A4 PDF, index page.
+
+Needs Chromium and poppler-utils (pdftotext, pdffonts); when missing these tests FAIL with a message
+saying to run the setup (``make setup`` installs them) — they are never skipped.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from taizhang.errors import RenderError
+from taizhang.render import Job, run_jobs, safe_output_dir, write_index
+
+PLAN, PERIOD = "bayannur", "2024-06"
+
+
+def _need(tool: str) -> str:
+    path = shutil.which(tool)
+    if not path:
+        pytest.fail(f"{tool} 未安装：请先运行 make setup（安装 chromium 与 poppler-utils）。")
+    return path
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory, registry):
+    from taizhang.browser import find_chromium
+    from taizhang.report import default_inputs
+    from taizhang.sample import ensure_sample
+
+    try:
+        find_chromium()
+    except RenderError as exc:
+        pytest.fail(exc.message)
+    ensure_sample(registry, PLAN, default_inputs(PLAN))
+    out = tmp_path_factory.mktemp("reports")
+    jobs = [Job("monthly_ledger", plan=PLAN, period=PERIOD),
+            Job("district_report", plan=PLAN, period=PERIOD, unit="linhe")]
+    results = run_jobs(jobs, formats=("html", "pdf", "xlsx"), out=out, progress=False)
+    return out, results
+
+
+@pytest.fixture(scope="module")
+def monthly(registry):
+    from taizhang.report import MonthlyReport
+
+    return MonthlyReport.build(PLAN, PERIOD)
+
+
+def test_outputs_land_in_plan_period_folder(rendered):
+    out, (month, district) = rendered
+    folder = out / PLAN / PERIOD
+    assert month.notebook == folder / "monthly_ledger.ipynb" and month.notebook.is_file()
+    for path in (month.html, month.pdf, month.xlsx):
+        assert path.parent == folder and path.stat().st_size > 10_000
+    assert district.html.parent == folder / "units" / "linhe"
+    assert (out / "index.html").is_file()
+
+
+def test_html_is_self_contained_without_code_or_parameters(rendered):
+    _, (month, _) = rendered
+    page = month.html.read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page), "页面引用了外部网址"
+    assert "<script" not in page
+    assert "@import" not in page and "url(http" not in page
+    assert "check_parameters" not in page and "injected-parameters" not in page
+    assert 'plan = "' not in page and "report.header()" not in page
+    assert "data:font/woff;base64," in page  # the font travels with the page
+
+
+def test_html_loads_offline_without_errors_and_shows_the_ledger_counts(rendered, monthly):
+    from taizhang.browser import Browser
+    from taizhang.evaluate import status_counts
+
+    _, (month, _) = rendered
+    expr = ("Array.from(document.querySelectorAll('.tz-tile[data-status]')).map("
+            "t => [t.dataset.status, t.querySelector('.tz-tile-n').textContent.trim()])")
+    with Browser() as browser:
+        check = browser.check_page(month.html, expr)
+    assert check.failed_requests == []
+    assert check.console_errors == []
+    shown = {status: int(n) for status, n in check.values}
+    expected = {r.status: int(r.count) for r in status_counts(monthly.ledger).itertuples()}
+    assert shown == expected and sum(shown.values()) > 0
+
+
+def test_the_offline_check_does_catch_external_requests_and_errors(tmp_path):
+    from taizhang.browser import Browser
+
+    page = tmp_path / "bad.html"
+    page.write_text('<html><body><img src="https://example.com/x.png"><script>console.error("坏")</script>'
+                    "</body></html>", encoding="utf-8")
+    with Browser() as browser:
+        check = browser.check_page(page)
+    assert any("example.com" in r for r in check.failed_requests)
+    assert any("坏" in m for m in check.console_errors)
+
+
+def test_pdf_is_a4_with_embedded_fonts_status_labels_and_unit_names(rendered, monthly, registry):
+    from taizhang.ledger import status_label
+
+    _, (month, district) = rendered
+    info = subprocess.run([_need("pdfinfo"), str(month.pdf)], capture_output=True, text=True, check=True).stdout
+    size = re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info)
+    assert abs(float(size.group(1)) - 595) < 2 and abs(float(size.group(2)) - 842) < 2
+    assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) >= 3
+    text = subprocess.run([_need("pdftotext"), "-layout", str(month.pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    compact = re.sub(r"\s+", "", text)
+    for code in set(monthly.ledger["status"]) - {"not_applicable"}:
+        assert status_label(code) in compact, status_label(code)
+    for unit in registry.unit_list(PLAN):
+        assert unit.name in compact, unit.name
+    assert "总体情况" in compact and "分单位台账" in compact
+    assert "file://" not in text and "about:blank" not in text  # no browser header/footer lines
+    fonts = subprocess.run([_need("pdffonts"), str(month.pdf)], capture_output=True, text=True, check=True).stdout
+    rows = [line.split() for line in fonts.splitlines()[2:] if line.strip()]
+    assert rows, "PDF 中没有字体"
+    # columns: name type encoding emb sub uni object ID — 'emb' is the 5th field from the right
+    assert all(r[-5] == "yes" for r in rows), fonts
+    assert "临河区" in re.sub(r"\s+", "", subprocess.run([_need("pdftotext"), str(district.pdf), "-"],
+                                                       capture_output=True, text=True, check=True).stdout)
+
+
+def test_safe_output_dir_refuses_to_leave_the_output_folder(tmp_path):
+    assert safe_output_dir(tmp_path, "bayannur", "2024-06") == (tmp_path / "bayannur" / "2024-06").resolve()
+    for bad in ("..", "../x", "a/b", "a\\b", "", ".", "/etc", "c:x"):
+        with pytest.raises(RenderError):
+            safe_output_dir(tmp_path, "bayannur", bad)
+
+
+def test_output_file_names_use_ids_not_unit_names():
+    job = Job("district_report", plan=PLAN, period=PERIOD, unit="linhe")
+    assert job.stem() == "linhe_2024-06_单位台账"
+    assert job.parts() == (PLAN, PERIOD, "units", "linhe")
+
+
+def test_index_lists_every_report_newest_first(tmp_path):
+    import json
+
+    for i, (title, when) in enumerate([("旧报告", "2024-01-01T00:00:00+08:00"), ("新报告<b>", "2025-01-01T00:00:00+08:00")]):
+        folder = tmp_path / f"r{i}"
+        folder.mkdir()
+        (folder / "report.json").write_text(json.dumps({
+            "title": title, "report": "monthly_ledger", "generated": when,
+            "files": {"html": f"r{i}/a.html", "pdf": None, "xlsx": None, "notebook": f"r{i}/a.ipynb"}}),
+            encoding="utf-8")
+    page = write_index(tmp_path).read_text(encoding="utf-8")
+    assert page.index("新报告&lt;b&gt;") < page.index("旧报告")
+    assert 'href="r1/a.html"' in page and "<b>新报告" not in page
+
+
+def test_run_rejects_unknown_formats(tmp_path):
+    from taizhang.errors import ParameterError
+
+    with pytest.raises(ParameterError) as err:
+        run_jobs([Job("monthly_ledger", plan=PLAN, period=PERIOD)], formats=("docx",), out=tmp_path)
+    assert "docx" in err.value.message and "html" in err.value.allowed
