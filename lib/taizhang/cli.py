@@ -82,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--store", type=Path, help="数据库文件（默认 inputs/taizhang.sqlite）")
     _plan_arg(ing, required=False, help_="按该方案校验（默认按表中的方案编号、文件夹名或单位名判断）")
     ing.add_argument("--feedback", type=Path, help="退回修改清单输出文件夹（默认数据库旁的“退回修改清单”）")
+    ing.add_argument("-q", "--quiet", action="store_true", help="只显示退回的文件和汇总")
 
     ev = sub.add_parser("evaluate", help="评估某方案截至某月的目标状态，输出台账")
     _plan_arg(ev)
@@ -203,6 +204,8 @@ def _cmd_ingest(args) -> int:
     def show(res) -> None:
         counts[res.outcome] += 1
         where = f"{res.unit or '?'} {res.period or '?'}"
+        if args.quiet and res.outcome != "rejected":
+            return
         if res.outcome == "accepted":
             print(f"接收  {res.file.name}（{res.plan} {where}，第 {res.revision} 版，{res.rows} 项）")
         elif res.outcome == "unchanged":
