@@ -372,6 +372,26 @@ def _check_target(plan: Plan, t: Target, source: str, metrics: dict[str, Metric]
     return p
 
 
+def _validated(path: Path, where: str, model, problems: list[Problem]):
+    """Read one plan or unit file and validate it against ``model``; None (problems recorded) if invalid.
+
+    The file name must be a plan id, and the file's ``plan`` key must equal it.
+    """
+    data = _read_yaml(path, problems)
+    if data is None:
+        return None
+    if path.stem not in PLAN_IDS:
+        problems.append(Problem(where, f"文件名应为方案编号之一：{'、'.join(PLAN_IDS)}"))
+    try:
+        obj = model.model_validate(data)
+    except ValidationError as exc:
+        problems += _pydantic_problems(where, exc, data)
+        return None
+    if obj.plan != path.stem:
+        problems.append(Problem(where, f"plan 应为 {path.stem}，实际为 {obj.plan}"))
+    return obj
+
+
 def _collect(root: Path) -> tuple[Registry | None, list[Problem]]:
     problems: list[Problem] = []
     cat_path = root / "metrics.yaml"
@@ -399,18 +419,9 @@ def _collect(root: Path) -> tuple[Registry | None, list[Problem]]:
     seen_ids: dict[str, str] = {}
     for path in sorted((root / "plans").glob("*.yaml")):
         where = f"plans/{path.name}"
-        data = _read_yaml(path, problems)
-        if data is None:
+        plan = _validated(path, where, Plan, problems)
+        if plan is None:
             continue
-        if path.stem not in PLAN_IDS:
-            problems.append(Problem(where, f"文件名应为方案编号之一：{'、'.join(PLAN_IDS)}"))
-        try:
-            plan = Plan.model_validate(data)
-        except ValidationError as exc:
-            problems += _pydantic_problems(where, exc, data)
-            continue
-        if plan.plan != path.stem:
-            problems.append(Problem(where, f"plan 应为 {path.stem}，实际为 {plan.plan}"))
         src_path = root / "sources" / plan.source
         if not src_path.is_file():
             problems.append(Problem(where, f"原文文件 sources/{plan.source} 不存在"))
@@ -438,16 +449,9 @@ def _collect(root: Path) -> tuple[Registry | None, list[Problem]]:
     units: dict[str, tuple[Unit, ...]] = {}
     for path in sorted((root / "units").glob("*.yaml")):
         where = f"units/{path.name}"
-        data = _read_yaml(path, problems)
-        if data is None:
+        ul = _validated(path, where, UnitList, problems)
+        if ul is None:
             continue
-        try:
-            ul = UnitList.model_validate(data)
-        except ValidationError as exc:
-            problems += _pydantic_problems(where, exc, data)
-            continue
-        if ul.plan != path.stem:
-            problems.append(Problem(where, f"plan 应为 {path.stem}，实际为 {ul.plan}"))
         names: dict[str, str] = {}
         for u in ul.units:
             for n in (u.id, u.name, *u.aliases):
