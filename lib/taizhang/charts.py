@@ -6,6 +6,8 @@ months up to the as-of month.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from .fonts import use_chinese_font
@@ -136,8 +138,75 @@ def trend_svg(registry: Registry, plan_id: str, metric: str, values: pd.DataFram
     """``metric`` over time per unit as an inline SVG: a line per unit, target line(s), deadline(s), as-of.
 
     ``highlight`` (a unit id) draws that unit bold and the other units as thin grey context lines (the
-    district report). Every label from the registry is XML-escaped.
+    district report). Every label from the registry is XML-escaped. Equivalent to
+    ``TrendChart.build(...).svg(highlight)``; a batch of district reports builds the chart once per metric
+    and only draws it again per unit.
     """
+    return TrendChart.build(registry, plan_id, metric, values, ledger, as_of, width, height).svg(highlight)
+
+
+@dataclass(frozen=True)
+class TrendChart:
+    """A trend chart with everything computed that does not depend on the highlighted unit.
+
+    ``head`` is the SVG up to the unit lines (axes, ticks, target lines, deadlines, as-of line), ``lines``
+    one ``(unit, display name, polyline points, number of points)`` per unit in the plan's order, ``tail``
+    what follows the legend. :meth:`svg` only joins strings, so drawing the chart for each unit of a plan
+    costs microseconds instead of the pandas work of :meth:`build`.
+    """
+
+    head: str
+    lines: tuple[tuple[str, str, str, int], ...]
+    tail: str
+    legend_x: float
+    legend_top: int
+    rows_per_col: int
+
+    @classmethod
+    def build(cls, registry: Registry, plan_id: str, metric: str, values: pd.DataFrame, ledger: pd.DataFrame,
+              as_of: str, width: int = 760, height: int = 240) -> "TrendChart":
+        """Compute the chart of ``metric`` (see :func:`trend_svg` for the arguments)."""
+        return _build_trend(registry, metric, values, ledger, as_of, width, height)
+
+    def svg(self, highlight: str | None = None) -> str:
+        """The SVG text; ``highlight`` (a unit id) draws that unit bold over grey context lines."""
+        import html
+
+        units = [u for u, _, _, _ in self.lines]
+        order = [k for k, u in enumerate(units) if u != highlight] + (
+            [units.index(highlight)] if highlight in units else [])
+        out = [self.head]
+        legend = []
+        for idx in order:
+            unit, name, pts, n = self.lines[idx]
+            colour, dash, width_ = PALETTE[idx % 10], DASHES[(idx // 10) % 4], 1.6
+            if highlight is not None:
+                colour, dash, width_ = ("#1f4e79", "", 2.6) if unit == highlight else ("#c8c8c8", "", 1.0)
+            if not n:
+                continue
+            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+            out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="{width_}"{dash_attr} points="{pts}"/>')
+            if n < 4 or unit == highlight:
+                last = pts.rsplit(" ", 1)[-1].split(",")
+                out.append(f'<circle cx="{last[0]}" cy="{last[1]}" r="2.8" fill="{colour}"/>')
+            if highlight is None or unit == highlight:
+                legend.append((name, colour, dash, width_))
+        if highlight is not None:
+            legend.append(("其他单位", "#c8c8c8", "", 1.0))
+        rows_per_col = self.rows_per_col
+        for k, (name, colour, dash, width_) in enumerate(legend[: rows_per_col * 2]):
+            col, row = divmod(k, rows_per_col)
+            lx, ly = self.legend_x + col * 72, self.legend_top + row * 13
+            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+            out.append(f'<line x1="{lx}" x2="{lx + 16}" y1="{ly}" y2="{ly}" stroke="{colour}" '
+                       f'stroke-width="{max(width_, 1.6)}"{dash_attr}/><text x="{lx + 20}" y="{ly + 3.5}" '
+                       f'class="tz-lg">{html.escape(name[:6])}</text>')
+        out.append(self.tail)
+        return "".join(out)
+
+
+def _build_trend(registry: Registry, metric: str, values: pd.DataFrame, ledger: pd.DataFrame, as_of: str,
+                 width: int, height: int) -> TrendChart:
     import html
 
     esc = html.escape
@@ -215,36 +284,18 @@ def trend_svg(registry: Registry, plan_id: str, metric: str, values: pd.DataFram
     xa = x_of(as_of_o, 1.0)
     out.append(f'<line x1="{xa:.1f}" x2="{xa:.1f}" y1="{top}" y2="{top + ph}" stroke="#1f4e79" stroke-width="1" '
                f'opacity="0.6"/>')
-    # one line per unit; the highlighted unit last, on top
-    order = [u for u in units if u != highlight] + ([highlight] if highlight in units else [])
-    legend = []
-    for i, unit in enumerate(order):
-        s = data[data["unit"] == unit]
-        idx = units.index(unit)
-        colour, dash = PALETTE[idx % 10], DASHES[(idx // 10) % 4]
-        width_ = 1.6
-        if highlight is not None:
-            colour, dash, width_ = ("#1f4e79", "", 2.6) if unit == highlight else ("#c8c8c8", "", 1.0)
-        if s.empty:
+    # one line per unit (drawn by TrendChart.svg: the highlighted unit last, on top)
+    by_unit = dict(tuple(data.groupby("unit", sort=False)))
+    lines = []
+    for unit in units:
+        s = by_unit.get(unit)
+        if s is None or s.empty:
+            lines.append((unit, names.get(unit, unit), "", 0))
             continue
         pts = " ".join(f"{x_of(_month(p)):.1f},{y_of(float(v)):.1f}" for p, v in zip(s["period"], s["value"]))
-        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="{width_}"{dash_attr} points="{pts}"/>')
-        if len(s) < 4 or unit == highlight:
-            last = pts.split(" ")[-1].split(",")
-            out.append(f'<circle cx="{last[0]}" cy="{last[1]}" r="2.8" fill="{colour}"/>')
-        if highlight is None or unit == highlight:
-            legend.append((names.get(unit, unit), colour, dash, width_))
-    if highlight is not None:
-        legend.append(("其他单位", "#c8c8c8", "", 1.0))
-    rows_per_col = max(1, (ph + 10) // 13)
-    for k, (name, colour, dash, width_) in enumerate(legend[: rows_per_col * 2]):
-        col, row = divmod(k, rows_per_col)
-        lx, ly = left + pw + 10 + col * 72, top + 4 + row * 13
-        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        out.append(f'<line x1="{lx}" x2="{lx + 16}" y1="{ly}" y2="{ly}" stroke="{colour}" stroke-width="{max(width_, 1.6)}"'
-                   f'{dash_attr}/><text x="{lx + 20}" y="{ly + 3.5}" class="tz-lg">{esc(name[:6])}</text>')
+        lines.append((unit, names.get(unit, unit), pts, len(s)))
+    tail = ""
     if data.empty:
-        out.append(f'<text x="{left + pw / 2}" y="{top + ph / 2}" text-anchor="middle" class="tz-ax">暂无数据</text>')
-    out.append("</svg>")
-    return "".join(out)
+        tail = f'<text x="{left + pw / 2}" y="{top + ph / 2}" text-anchor="middle" class="tz-ax">暂无数据</text>'
+    return TrendChart(head="".join(out), lines=tuple(lines), tail=tail + "</svg>", legend_x=left + pw + 10,
+                      legend_top=top + 4, rows_per_col=max(1, (ph + 10) // 13))

@@ -17,6 +17,7 @@ import re
 import types
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -303,6 +304,7 @@ class MonthlyReport:
     previous: pd.DataFrame | None = None
     data_label: str = ""
     whatif: "WhatIf | None" = None
+    _metric_parts: list | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def build(cls, plan: str, period: str = "", inputs: str | Path | None = None, parameters: dict | None = None,
@@ -387,31 +389,48 @@ class MonthlyReport:
         return chart_metrics(self.registry, self.plan.plan)
 
     def metrics(self, highlight: str | None = None):
-        """Per metric: the trend chart (inline SVG) and the ranking of units by latest value."""
-        from .charts import trend_svg
-        from .ledger import ranking_html, ranking_table
+        """Per metric: the trend chart (inline SVG) and the ranking of units by latest value.
+
+        ``highlight`` (a unit id; the district report) keeps that unit's ranking row and draws it bold over
+        the other units. The charts and rankings are computed once per report (:meth:`metric_parts`), so the
+        district reports of one plan and month only draw the same chart with another unit highlighted.
+        """
+        from .ledger import ranking_html
 
         parts = []
-        q = self.ledger[self.ledger["kind"] != "milestone"]
-        ledgers = dict(tuple(q.groupby("metric", sort=False)))
-        values = dict(tuple(self.values.groupby("metric", sort=False)))
-        empty = self.values.iloc[:0]
-        for metric in self.metric_list():
+        for metric, chart, rank in self.metric_parts():
             m = self.registry.metrics[metric]
-            lm, vm = ledgers.get(metric, q.iloc[:0]), values.get(metric, empty)
-            rank = ranking_table(lm, vm, metric, self.period, m.higher_is_better)
             if highlight is not None:
                 rank = rank[rank["unit"] == highlight]
                 if rank.empty:
                     continue
-            svg = trend_svg(self.registry, self.plan.plan, metric, vm, lm, self.period, highlight=highlight)
             better = "越高越好" if m.higher_is_better else "越低越好"
             parts.append(f'<section class="tz-metric"><h3>{e(m.name)}<span class="tz-sec">{better}</span></h3>'
-                         f'<div class="tz-metric-body"><div class="tz-metric-chart">{svg}</div>'
+                         f'<div class="tz-metric-body"><div class="tz-metric-chart">{chart.svg(highlight)}</div>'
                          f'<div class="tz-metric-rank">{ranking_html(rank)}</div></div></section>')
         if not parts:
             return _html('<p class="tz-note">没有可绘制的量化指标。</p>')
         return _html("".join(parts))
+
+    def metric_parts(self) -> list[tuple[str, "TrendChart", pd.DataFrame]]:
+        """``(metric, chart, ranking)`` of every charted metric, computed on first use and then kept."""
+        if self._metric_parts is None:
+            from .charts import TrendChart
+            from .ledger import ranking_table
+
+            q = self.ledger[self.ledger["kind"] != "milestone"]
+            ledgers = dict(tuple(q.groupby("metric", sort=False)))
+            values = dict(tuple(self.values.groupby("metric", sort=False)))
+            empty = self.values.iloc[:0]
+            out = []
+            for metric in self.metric_list():
+                m = self.registry.metrics[metric]
+                lm, vm = ledgers.get(metric, q.iloc[:0]), values.get(metric, empty)
+                rank = ranking_table(lm, vm, metric, self.period, m.higher_is_better)
+                out.append((metric, TrendChart.build(self.registry, self.plan.plan, metric, vm, lm, self.period),
+                            rank))
+            self._metric_parts = out
+        return self._metric_parts
 
     def unit_ledgers(self):
         from .ledger import ledger_html
@@ -486,8 +505,9 @@ class DistrictReport:
             report.write_excel(excel)
         return report
 
-    @property
+    @cached_property
     def ledger(self) -> pd.DataFrame:
+        """The unit's rows of the plan's ledger (computed once per report)."""
         return self.monthly.ledger[self.monthly.ledger["unit"] == self.unit].reset_index(drop=True)
 
     def write_excel(self, path: str | Path) -> Path:
