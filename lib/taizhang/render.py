@@ -25,6 +25,7 @@ Layout of ``reports/`` (every path goes through :func:`safe_output_dir`)::
 from __future__ import annotations
 
 import html
+import os
 import json
 import re
 from dataclasses import asdict, dataclass, field
@@ -138,7 +139,9 @@ class KernelSession:
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
-        self.km = AsyncKernelManager(kernel_name=self.kernel_name,
+        # IPC sockets on POSIX: local-only, and the kernel does not warn about unencrypted TCP on every run
+        transport = "ipc" if os.name == "posix" else "tcp"
+        self.km = AsyncKernelManager(kernel_name=self.kernel_name, transport=transport,
                                      client_class="taizhang.render._SharedKernelClient")
         self.km.client = _shared_client(self.km)
         run_sync(self.km.start_kernel)(cwd=str(project_root()))
