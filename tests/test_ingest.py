@@ -10,7 +10,6 @@ import subprocess
 import sys
 from datetime import date
 
-import pytest
 from openpyxl import load_workbook
 
 from taizhang.cli import main

@@ -473,7 +473,6 @@ def evaluate(registry: Registry, plan_id: str, returns: ReturnSet, as_of, *, due
 
     width = min(cfg.trend_months, n_m)
     t_axis = np.arange(-width + 1, 1, dtype=float)
-    ks = np.arange(n_m)
     targets_of: dict[str, list[int]] = {}
     for i, t in enumerate(targets):
         if t.kind != "milestone":

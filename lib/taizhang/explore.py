@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import re
-import types
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -39,8 +38,6 @@ EXPLORE_PARAMETERS = {
     "inputs": "报表文件夹（留空为样例数据 inputs/sample/<plan>）",
     "scenario": "从已保存的情景开始：targets/scenarios/ 中的情景名称（留空为不使用）",
 }
-
-_IPYTHON_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -83,11 +80,9 @@ def check_explore_parameters(namespace: dict, registry: Registry | None = None) 
     :class:`ParameterError` naming the parameter, what was given and what is allowed. Returns the checked
     parameters (``units`` as a tuple of unit ids).
     """
-    for name, value in namespace.items():
-        if name.startswith("_") or name in _IPYTHON_NAMES or isinstance(value, types.ModuleType) or callable(value):
-            continue
-        if name not in EXPLORE_PARAMETERS:
-            raise ParameterError(name, value, "已知参数 " + "、".join(f"{k}（{v}）" for k, v in EXPLORE_PARAMETERS.items()))
+    from .report import reject_unknown_parameters
+
+    reject_unknown_parameters(namespace, EXPLORE_PARAMETERS)
     p = {k: namespace.get(k, "") for k in EXPLORE_PARAMETERS}
     plan = str(p["plan"] or "").strip()
     if plan not in PLAN_IDS:

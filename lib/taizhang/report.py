@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -27,6 +28,9 @@ from .evaluate import evaluate, metric_values
 from .project import PLAN_IDS, code_version, inputs_dir, project_root
 from .returns import PERIOD_RE, ReturnSet, load_returns
 from .targets import KIND_LABELS, LEVEL_LABELS, Plan, Registry, load_registry
+
+if TYPE_CHECKING:
+    from .charts import TrendChart
 
 e = html.escape
 
@@ -90,6 +94,20 @@ def check_metric(registry: Registry, metric: str) -> str:
     raise ParameterError("metric", metric, f"metrics.yaml 中的指标编号或中文名，例如 {shared}")
 
 
+def reject_unknown_parameters(namespace: dict, allowed: dict[str, str]) -> None:
+    """Raise a ParameterError for the first name in a notebook namespace that is not a known parameter.
+
+    papermill only warns about unknown parameters; notebooks call this so that a misspelt one fails in the
+    first cell. Modules, callables, IPython's own names and names starting with ``_`` are ignored.
+    ``allowed`` maps each parameter to its Chinese description (listed in the message).
+    """
+    for name, value in namespace.items():
+        if name.startswith("_") or name in _IPYTHON_NAMES or isinstance(value, types.ModuleType) or callable(value):
+            continue
+        if name not in allowed:
+            raise ParameterError(name, value, "已知参数 " + "、".join(f"{k}（{v}）" for k, v in allowed.items()))
+
+
 def check_parameters(namespace: dict, notebook: str) -> dict:
     """Check a notebook's parameters; fail with a Chinese message naming the parameter, value and what is allowed.
 
@@ -99,11 +117,7 @@ def check_parameters(namespace: dict, notebook: str) -> dict:
     names become ids, empty strings stay empty).
     """
     allowed = NOTEBOOK_PARAMETERS[notebook]
-    for name, value in namespace.items():
-        if name.startswith("_") or name in _IPYTHON_NAMES or isinstance(value, types.ModuleType) or callable(value):
-            continue
-        if name not in allowed:
-            raise ParameterError(name, value, "已知参数 " + "、".join(f"{k}（{v}）" for k, v in allowed.items()))
+    reject_unknown_parameters(namespace, allowed)
     params = {k: namespace.get(k, "") for k in allowed}
     for k, v in params.items():
         if v is None:

@@ -22,7 +22,6 @@ transaction: all of it or nothing.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ import pandas as pd
 from .errors import Problem, ReturnError
 from .project import inputs_dir, sha256_file
 from .returns import (MonthlyReturn, ReturnRejected, ReturnSet, due_date, find_return_files, open_grid,
-                      read_return, returnset_from)
+                      read_return)
 from .targets import Registry
 
 SCHEMA_VERSION = 1
