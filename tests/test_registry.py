@@ -254,3 +254,19 @@ def test_cli_export_csv_and_xlsx(tmp_path):
     ws = load_workbook(xlsx)["目标清单"]
     assert ws["A1"].value == "目标编号" and ws.freeze_panes == "A2"
     assert ws.max_row == 1 + len(export_frame(load_registry()))
+
+
+def test_urad_middle_ranks_cases_online_rate_and_ontime_rate(registry):
+    plan = registry.plan("urad-middle")
+    assert plan.rankings == ("total_cases", "online_case_rate", "ontime_rate")
+    assert plan.rankings_quote in registry.source_text("urad-middle")
+    assert {"total_cases", "online_cases", "ontime_cases", "closed_cases"} <= set(registry.return_fields("urad-middle"))
+
+
+def test_rankings_quote_is_checked(tmp_path):
+    root = _copy_registry(tmp_path)
+    path = root / "plans" / "urad-middle.yaml"
+    text = path.read_text(encoding="utf-8").replace("rankings_quote: 按部门", "rankings_quote: 按单位", 1)
+    path.write_text(text, encoding="utf-8")
+    assert any(p.where == "plans/urad-middle.yaml / rankings" and "rankings_quote 不是原文的逐字摘录" in p.message
+               for p in check_registry(root))

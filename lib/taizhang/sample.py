@@ -134,6 +134,20 @@ def generate_plan_sample(registry: Registry, plan_id: str, out_dir: Path, first:
                         path = np.where(np.arange(n) >= cross, np.maximum(path, t.value), path)
                 values.setdefault(m.field, path)
 
+        # metrics the plan ranks units by (no threshold): case volumes with a slowly rising share
+        for key in plan.rankings:
+            m = registry.metrics[key]
+            if m.type != "rate":
+                values.setdefault(m.field, rng.poisson(300 * size, n).astype(float))
+                continue
+            den = values.get(m.denominator)
+            if den is None:
+                base = values.get("total_cases", rng.poisson(300 * size, n).astype(float))
+                den = values[m.denominator] = np.floor(base * 0.97)
+            share = np.clip(0.55 + 0.35 * np.arange(n) / max(n, 1) + rng.normal(0, 0.03, n)
+                            + (_seed(unit.id, key) % 20 - 10) / 100, 0, 1)
+            values.setdefault(m.numerator, np.floor(den * share))
+
         # every rate the return carries must have numerator <= denominator, also for fields that only
         # appear through another unit level's metric (e.g. a 分中心 carries entered_items but no entry_rate)
         rates = [m for m in registry.metrics.values() if m.type == "rate"

@@ -120,6 +120,9 @@ class Plan(BaseModel):
     issued: date
     issued_note: Optional[str] = None
     source: str
+    rankings: tuple[str, ...] = ()  # metrics the plan asks to rank units by (collected monthly, no threshold)
+    rankings_section: Optional[str] = None
+    rankings_quote: Optional[str] = None  # the plan's words asking for the ranking (checked verbatim)
     targets: tuple[Target, ...] = ()
 
 
@@ -213,9 +216,12 @@ class Registry:
     def return_fields(self, plan_id: str) -> list[str]:
         """The fields a monthly return for this plan carries, in catalogue order."""
         used: set[str] = set()
-        for t in self.plan(plan_id).targets:
+        plan = self.plan(plan_id)
+        for t in plan.targets:
             if t.kind != "milestone":
                 used.update(f for f in self.metrics[t.metric].fields if f)
+        for key in plan.rankings:
+            used.update(f for f in self.metrics[key].fields if f)
         return [f for f in self.fields if f in used]
 
     @cached_property
@@ -428,6 +434,13 @@ def _collect(root: Path) -> tuple[Registry | None, list[Problem]]:
             source = ""
         else:
             source = src_path.read_text(encoding="utf-8")
+        for key in plan.rankings:
+            if key not in metrics:
+                problems.append(Problem(f"{where} / rankings", f"排名指标 {key} 未在 metrics.yaml 中定义"))
+        if plan.rankings and not plan.rankings_quote:
+            problems.append(Problem(f"{where} / rankings", "写明排名指标时须有 rankings_quote（原文摘录）"))
+        if plan.rankings_quote and plan.rankings_quote not in source:
+            problems.append(Problem(f"{where} / rankings", f"rankings_quote 不是原文的逐字摘录：“{plan.rankings_quote[:40]}…”"))
         resolved = []
         for t in plan.targets:
             if t.id in seen_ids:
