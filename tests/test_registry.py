@@ -220,7 +220,8 @@ def test_broken_yaml_names_the_line(tmp_path):
     root = _copy_registry(tmp_path)
     (root / "units" / "artux.yaml").write_text("plan: artux\nunits: [\n", encoding="utf-8")
     problems = check_registry(root)
-    assert any(p.where.startswith("artux.yaml 第") and "YAML 格式错误" in p.message for p in problems)
+    assert any(p.where == "units/artux.yaml 第3行第1列" and p.message.startswith("YAML 格式错误：缺少内容（列表或映射未闭合）")
+               for p in problems), problems
 
 
 def _cli(*args, env=None):

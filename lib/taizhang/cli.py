@@ -30,7 +30,27 @@ _ARGPARSE_ZH = [
 ]
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help in Chinese: "用法：" instead of "usage: "."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, prefix="用法：" if prefix is None else prefix)
+
+
 class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose help, usage and error messages are Chinese."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "位置参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示本帮助并退出")
+
+    def print_usage(self, file=None) -> None:
+        self._print_message(self.format_usage(), file or sys.stderr)
+
     def error(self, message: str):  # noqa: D401 - argparse API
         for pattern, zh in _ARGPARSE_ZH:
             if re.search(pattern, message):
@@ -198,19 +218,25 @@ def _cmd_ingest(args) -> int:
             raise ParameterError("PATH", str(p), "存在的报表文件或文件夹")
     if not find_return_files(args.paths):
         raise ParameterError("PATH", " ".join(map(str, args.paths)), "含有 .xlsx/.xlsm/.csv 报表的文件或文件夹")
+    from .returns import plan_label, unit_label
+    from .targets import load_registry
+
+    registry = load_registry()
     store = args.store or default_store()
-    counts = {"accepted": 0, "rejected": 0, "unchanged": 0}
+    counts = {"accepted": 0, "rejected": 0, "unchanged": 0, "repeated": 0}
 
     def show(res) -> None:
-        counts[res.outcome] += 1
-        where = f"{res.unit or '?'} {res.period or '?'}"
-        if args.quiet and res.outcome != "rejected":
+        # an identical copy of a file rejected before is still rejected: counted and explained as such
+        repeated = res.outcome == "unchanged" and not res.ok
+        counts["rejected" if repeated else res.outcome] += 1
+        counts["repeated"] += repeated
+        if args.quiet and res.ok:
             return
         if res.outcome == "accepted":
-            print(f"接收  {res.file.name}（{res.plan} {where}，第 {res.revision} 版，{res.rows} 项）")
-        elif res.outcome == "unchanged":
-            verdict = "此前已接收" if res.previous_outcome == "accepted" else "此前已退回"
-            print(f"未改动 {res.file.name}（内容与已导入的文件相同，{verdict}）")
+            print(f"接收  {res.file.name}（{plan_label(registry, res.plan)} {unit_label(registry, res.plan, res.unit)} "
+                  f"{res.period}，第 {res.revision} 版，{res.rows} 项）")
+        elif res.ok:
+            print(f"未改动 {res.file.name}（内容与已接收的文件相同）")
         else:
             print(f"退回  {res.title or res.file.name + '：无法接收'}")
             for p in res.problems:
@@ -218,10 +244,12 @@ def _cmd_ingest(args) -> int:
             if res.feedback:
                 print(f"  退回修改清单：{res.feedback}")
 
-    results = ingest(args.paths, store=store, plan_id=args.plan, feedback_dir=args.feedback, progress=show)
+    results = ingest(args.paths, store=store, registry=registry, plan_id=args.plan, feedback_dir=args.feedback,
+                     progress=show)
     bad = sum(1 for r in results if not r.ok)
-    print(f"共 {len(results)} 份：接收 {counts['accepted']}，退回 {counts['rejected']}，未改动 {counts['unchanged']}"
-          f"（数据库 {store}）", file=sys.stderr)
+    repeated = f"（其中 {counts['repeated']} 份与此前退回的文件相同，未修改）" if counts["repeated"] else ""
+    print(f"共 {len(results)} 份：接收 {counts['accepted']}，退回 {counts['rejected']}{repeated}，"
+          f"未改动 {counts['unchanged']}（数据库 {store}）", file=sys.stderr)
     return 1 if bad else 0
 
 
@@ -258,7 +286,10 @@ def _cmd_evaluate(args) -> int:
     from .returns import load_returns
     from .targets import load_registry
 
-    as_of = _period(args.as_of)
+    try:
+        as_of = _period(args.as_of)
+    except ParameterError as err:
+        raise ParameterError("--as-of", args.as_of, err.allowed) from None
     registry = load_registry()
     if args.store:
         if not args.store.exists():
@@ -282,13 +313,13 @@ def _cmd_evaluate(args) -> int:
         rank_units(registry, args.plan, returns, as_of).to_csv(sys.stdout, index=False)
         return 0
     if args.view in ("score", "score-items") or args.scoring:
-        from .scoring import available_scorings, load_scoring, score_units
+        from .scoring import ScoringRequired, load_scoring, score_units
 
         if args.view not in ("score", "score-items"):
             raise ParameterError("--view", args.view, "score 或 score-items（与 --scoring 一起使用）")
         if not args.scoring:
-            raise ParameterError("--scoring", None, "评分方案名称之一：" + ("、".join(available_scorings()) or "（暂无）"))
-        scoring = load_scoring(args.scoring, registry)
+            raise ScoringRequired(args.plan)
+        scoring = load_scoring(args.scoring, registry, args.plan)
         totals, items = score_units(registry, args.plan, returns, as_of, scoring)
         if scoring.example:
             print(f"注意：评分方案“{scoring.title}”是示例，原文未规定权重与分档，结果不作考核依据。", file=sys.stderr)
@@ -311,7 +342,12 @@ def _cmd_run(args) -> int:
     from .targets import load_registry
 
     notebook = REPORTS[args.report]
+    from .render import FORMATS
+
     formats = tuple(f.strip().lower() for f in args.formats.split(",") if f.strip())
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise ParameterError("--formats", args.formats, "、".join(FORMATS) + " 中的一个或多个，用逗号分隔")
     registry = load_registry()
     if args.inputs and args.store:
         raise ParameterError("--store", str(args.store), "--inputs 与 --store 二选一")

@@ -270,16 +270,35 @@ def applies(target: Target, unit: Unit, unit_levels: set[str]) -> bool:
 # loading and checking
 
 
-def _read_yaml(path: Path, problems: list[Problem]):
+_YAML_ZH = [
+    ("did not find expected ',' or '}'", "花括号 { } 内缺少逗号或右括号"),
+    ("did not find expected ',' or ']'", "方括号 [ ] 内缺少逗号或右括号"),
+    ("mapping values are not allowed here", "此处不能出现“: ”（含冒号和空格的文字须加引号）"),
+    ("found character that cannot start any token", "出现了不能作为开头的字符（如制表符或 @、`，请加引号）"),
+    ("could not find expected ':'", "缺少“键: 值”中的冒号"),
+    ("did not find expected key", "缩进不一致或缺少键"),
+    ("found unexpected end of stream", "文件意外结束（引号或括号未闭合）"),
+    ("did not find expected node content", "缺少内容（列表或映射未闭合）"),
+    ("did not find expected '-' indicator", "列表项缩进不一致"),
+]
+
+
+def _read_yaml(path: Path, problems: list[Problem], where: str | None = None):
+    """Parse a YAML file; on failure record a Chinese problem naming the file and line and return None."""
+    where = where or path.name
     try:
         with open(path, encoding="utf-8") as fh:
             return yaml.load(fh, Loader=_LOADER)  # noqa: S506 - a safe loader (libyaml's when available)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"{path.name} 第{mark.line + 1}行" if mark else path.name
-        problems.append(Problem(where, f"YAML 格式错误：{getattr(exc, 'problem', exc)}"))
+        at = f"{where} 第{mark.line + 1}行第{mark.column + 1}列" if mark else where
+        raw = str(getattr(exc, "problem", None) or exc)
+        zh = next((z for en, z in _YAML_ZH if en in raw), "格式不正确")
+        problems.append(Problem(at, f"YAML 格式错误：{zh}（解析器原文：{raw}）"))
+    except UnicodeDecodeError:
+        problems.append(Problem(where, "文件不是 UTF-8 编码，请以 UTF-8 保存"))
     except OSError as exc:
-        problems.append(Problem(path.name, f"无法读取文件：{exc.strerror}"))
+        problems.append(Problem(where, f"无法读取文件：{exc.strerror}"))
     return None
 
 
@@ -329,7 +348,7 @@ def _translate(err) -> str:
     zh = _ERROR_ZH.get(err["type"], err["type"])
     ctx = err.get("ctx") or {}
     if err["type"] == "literal_error" and "expected" in ctx:
-        zh += f"：允许 {ctx['expected']}"
+        zh += "：允许 " + str(ctx["expected"]).replace(" or ", "、").replace(", ", "、")
     if err["type"] == "string_pattern_mismatch" and "pattern" in ctx:
         zh += f"：应匹配 {ctx['pattern']}"
     return zh
@@ -383,7 +402,7 @@ def _validated(path: Path, where: str, model, problems: list[Problem]):
 
     The file name must be a plan id, and the file's ``plan`` key must equal it.
     """
-    data = _read_yaml(path, problems)
+    data = _read_yaml(path, problems, where)
     if data is None:
         return None
     if path.stem not in PLAN_IDS:
@@ -401,7 +420,7 @@ def _validated(path: Path, where: str, model, problems: list[Problem]):
 def _collect(root: Path) -> tuple[Registry | None, list[Problem]]:
     problems: list[Problem] = []
     cat_path = root / "metrics.yaml"
-    raw = _read_yaml(cat_path, problems)
+    raw = _read_yaml(cat_path, problems, "metrics.yaml")
     fields: dict[str, FieldDef] = {}
     metrics: dict[str, Metric] = {}
     if raw is not None:
