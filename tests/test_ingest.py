@@ -131,3 +131,69 @@ def test_two_ingests_at_once_do_not_corrupt_the_store(tmp_path, registry):
     assert con.execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 25
     assert con.execute("SELECT COUNT(*) FROM submissions WHERE is_current = 1").fetchone()[0] == 25
     con.close()
+
+
+def test_identical_rejected_file_again_repeats_the_reasons_and_counts_as_rejected(tmp_path, registry, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    bad = shutil.copy(FIX / "bad" / "negative_count" / "临河区_2024-06.xlsx", folder / "临河区_2024-06.xlsx")
+    store = tmp_path / "s.sqlite"
+    assert main(["ingest", str(bad), "--store", str(store)]) == 1
+    capsys.readouterr()
+    snap = _snapshot(store)
+    assert main(["ingest", str(bad), "--store", str(store)]) == 1
+    out, err = capsys.readouterr()
+    assert _snapshot(store) == snap
+    assert "退回  临河区_2024-06.xlsx：与此前退回的文件内容相同，仍有 1 处问题，整份报表退回" in out
+    assert "  - 临河区_2024-06.xlsx / 指标 / D6：综合窗口工作人员数不能为负数，实际为 -5" in out
+    assert f"  退回修改清单：{tmp_path / '退回修改清单' / '临河区_2024-06_退回修改清单.xlsx'}" in out
+    assert "共 1 份：接收 0，退回 1（其中 1 份与此前退回的文件相同，未修改），未改动 0" in err
+
+
+def test_accept_line_names_plan_and_unit_in_chinese(tmp_path, registry, capsys):
+    path = _write(registry, tmp_path / "in")
+    assert main(["ingest", str(path), "--store", str(tmp_path / "s.sqlite")]) == 0
+    out = capsys.readouterr().out
+    rows = len(registry.return_fields("bayannur"))
+    assert out.splitlines() == [f"接收  临河区_2024-06.xlsx（巴彦淖尔市 临河区 2024-06，第 1 版，{rows} 项）"]
+
+
+def test_unreadable_rejected_file_appears_in_the_quality_view_by_its_name(tmp_path, registry):
+    # an .xls cannot be opened: unit and month come from its name (an alias works too)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(FIX / "bad" / "old_xls" / "临河区_2024-06.xls", folder / "磴口_2024-06.xls")
+    shutil.copy(FIX / "bad" / "truncated" / "临河区_2024-06.xlsx", folder / "五原县_2024-06.xlsx")
+    store = tmp_path / "s.sqlite"
+    results = ingest([folder], store=store, registry=registry)
+    assert [(r.outcome, r.plan, r.unit, r.period) for r in results] == [
+        ("rejected", "bayannur", "wuyuan", "2024-06"), ("rejected", "bayannur", "dengkou", "2024-06")]
+    q = quality_frame(store, registry, "bayannur", "2024-06").set_index("unit")
+    assert list(q.loc[["dengkou", "wuyuan"], "status"]) == ["rejected", "rejected"]
+    assert "旧版 Excel 97-2003（.xls）" in q.loc["dengkou", "problems"]
+
+
+def test_bad_examples_all_appear_in_the_quality_view(tmp_path, registry):
+    store = tmp_path / "s.sqlite"
+    results = ingest([project_root() / "inputs" / "bad_examples"], store=store, registry=registry)
+    assert len(results) == 4 and all(r.outcome == "rejected" for r in results)
+    q = quality_frame(store, registry, "bayannur", "2024-06")
+    assert sorted(q.loc[q["status"] == "rejected", "file"]) == sorted(r.file.name for r in results)
+
+
+def test_unit_of_another_plan_is_one_plain_problem_logged_under_its_own_plan(tmp_path, registry, capsys):
+    path = FIX / "bad" / "plan_mismatch" / "临河区_2024-06.xlsx"  # 方案编号 baotou on a 巴彦淖尔 临河区 file
+    store = tmp_path / "s.sqlite"
+    assert main(["ingest", str(path), "--store", str(store)]) == 1
+    problems = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  - ")]
+    assert problems == ["  - 临河区_2024-06.xlsx / 指标 / E2：方案编号 baotou 与填报单位“临河区”不符："
+                        "临河区是 bayannur（巴彦淖尔市）的单位"]
+    q = quality_frame(store, registry, "bayannur", "2024-06").set_index("unit")
+    assert q.loc["linhe", "status"] == "rejected"
+
+
+def test_feedback_workbooks_go_next_to_the_store_by_default(tmp_path, registry):
+    store = tmp_path / "elsewhere" / "s.sqlite"
+    (res,) = ingest([FIX / "bad" / "negative_count" / "临河区_2024-06.xlsx"], store=store, registry=registry)
+    assert res.feedback == tmp_path / "elsewhere" / "退回修改清单" / "临河区_2024-06_退回修改清单.xlsx"
+    assert res.feedback.is_file()

@@ -19,6 +19,7 @@ BAD = {
     "period_mismatch": [f"{M} / B3：统计月份 2024-05 与文件名中的月份 2024-06 不一致"],
     "numerator_gt_denominator": [f"{M} / D10：实现“一窗”分类受理的事项数（812）大于已进驻政务服务事项数（790）"],
     "negative_count": [f"{M} / D6：综合窗口工作人员数不能为负数，实际为 -5"],
+    "fractional_count": [f"{M} / D6：综合窗口工作人员数应为整数（单位：名），实际为 10.5"],
     "text_in_number": [f"{M} / D6：综合窗口工作人员数应为数字，实际为“约100”"],
     "percent_in_count": [f"{M} / D6：综合窗口工作人员数应填写数量（名），不能填写百分数“85%”；比率由系统按分子和分母计算"],
     "missing_value": [f"{M} / D6：综合窗口工作人员数未填写"],
@@ -61,8 +62,31 @@ def test_plan_cell_contradicting_the_chosen_plan(registry):
     assert [str(p) for p in info.value.problems] == [f"{M} / E2：方案编号“baotou”与导入时的方案“bayannur”不一致"]
 
 
+def test_plan_cell_naming_another_plan_than_the_unit_s(registry):
+    # plan from the 方案编号 cell (baotou), unit 临河区 of bayannur: one plain problem, no follow-on
+    # "unknown unit" or missing-field problems; logged under the unit's own plan
+    path = FIX / "bad" / "plan_mismatch" / F
+    with pytest.raises(ReturnRejected) as info:
+        read_return(path, registry, None, today=TODAY)
+    assert [str(p) for p in info.value.problems] == [
+        f"{M} / E2：方案编号 baotou 与填报单位“临河区”不符：临河区是 bayannur（巴彦淖尔市）的单位"]
+    assert (info.value.plan, info.value.unit, info.value.period) == ("bayannur", "linhe", "2024-06")
+
+
+def test_plan_given_on_import_not_the_unit_s(registry):
+    path = FIX / "bad" / "plan_mismatch" / F  # --plan baotou agrees with the cell, not with the unit
+    with pytest.raises(ReturnRejected) as info:
+        read_return(path, registry, "baotou", today=TODAY)
+    assert [str(p) for p in info.value.problems] == [
+        f"{M} / B2：导入时指定的方案 baotou 与填报单位“临河区”不符：临河区是 bayannur（巴彦淖尔市）的单位"]
+    # a correct bayannur return imported with --plan baotou: the 方案编号 cell already says it all
+    with pytest.raises(ReturnRejected) as info:
+        read_return(FIX / "good" / F, registry, "baotou", today=TODAY)
+    assert [str(p) for p in info.value.problems] == [f"{M} / E2：方案编号“bayannur”与导入时的方案“baotou”不一致"]
+
+
 GOOD = ["", "fullwidth_thousands_spaces", "alias_and_blank_rows", "formula_cached", "macro_workbook", "csv_utf8",
-        "csv_utf8_bom", "csv_gbk", "period_as_date"]
+        "csv_utf8_bom", "csv_gbk", "period_as_date", "fractional_hours"]
 
 
 @pytest.mark.parametrize("case", GOOD)
@@ -75,6 +99,8 @@ def test_good_fixture_accepted(case, registry):
     assert ret.values["one_window_items"] == 700
     assert ret.values["total_items"] == (1234 if case == "fullwidth_thousands_spaces" else 900)
     assert ret.filed == date(2024, 7, 5)
+    if case == "fractional_hours":  # hours and years are measures: fractions are fine
+        assert (ret.values["self_service_hours"], ret.values["min_tenure_transferred_staff"]) == (12.5, 0.5)
 
 
 def test_good_fixture_task_sheet(registry):
@@ -101,6 +127,18 @@ def test_percent_rule_rejections(raw, problem):
                                           ("12.5", 12.5), (7, 7.0)])
 def test_count_tolerances(raw, expected):
     assert parse_count(raw, "数量") == (expected, None)
+
+
+@pytest.mark.parametrize("raw,unit,expected", [("12.5", "小时", 12.5), ("0.5", "年", 0.5), ("36.5", "岁", 36.5),
+                                               ("2.5", "个工作日", 2.5), ("1,234.0", "件", 1234.0), (12.0, "名", 12.0)])
+def test_whole_number_rule_only_for_counted_things(raw, unit, expected):
+    assert parse_count(raw, "数量", unit) == (expected, None)
+
+
+@pytest.mark.parametrize("raw,unit", [(10.5, "名"), ("3.2", "项"), ("１．５", "件"), (0.1, "次"), ("7.5", "个环节")])
+def test_fractional_count_of_whole_things_rejected(raw, unit):
+    value, problem = parse_count(raw, "数量", unit)
+    assert value is None and problem.startswith(f"数量应为整数（单位：{unit}），实际为 ")
 
 
 @pytest.mark.parametrize("raw", ["1,23", "12..5", "1e3", "TRUE", "－", "#N/A"])

@@ -26,7 +26,12 @@ def test_template_layout_validation_and_protection(tmp_path, registry):
     assert [c.value for c in ws[5]] == ["字段代码", "指标项", "单位", "数值", "备注"]
     assert ws.protection.sheet and ws["A6"].protection.locked and not ws["D6"].protection.locked
     kinds = {dv.type for dv in ws.data_validations.dataValidation}
-    assert kinds == {"decimal", "date"}
+    assert kinds <= {"whole", "decimal", "date"} and {"whole", "date"} <= kinds
+    # counts of whole things (名, 项, 件 …) take whole numbers, measures (小时 …) decimals
+    rule = {str(rng): dv.type for dv in ws.data_validations.dataValidation for rng in dv.sqref.ranges}
+    for r in range(6, ws.max_row + 1):
+        unit = registry.fields[ws.cell(row=r, column=1).value].unit
+        assert rule[f"D{r}"] == ("whole" if unit in ("名", "项", "个", "件", "次", "个环节") else "decimal"), (r, unit)
     tws = wb["任务完成情况"]
     unit = registry.find_unit("bayannur", "临河区")
     ids = [r[0].value for r in tws.iter_rows(min_row=2)]

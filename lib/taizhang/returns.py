@@ -49,6 +49,12 @@ TASK_STATES = ("已完成", "正在推进", "未启动")
 LABELS = {"填报单位": "unit", "统计月份": "period", "方案编号": "plan", "填报日期": "filed"}
 PERIOD_RE = re.compile(r"^(20\d\d)-(0[1-9]|1[0-2])$")
 FILE_RE = re.compile(r"^(?P<unit>.+?)[_＿](?P<period>20\d\d-\d\d)\.(xlsx|xlsm|csv)$", re.IGNORECASE)
+#: any ``<单位>_<YYYY-MM>.<ext>`` name, also of files that cannot be read (.xls …): who and when, guessed
+NAME_RE = re.compile(r"^(?P<unit>.+?)[_＿](?P<period>20\d\d-\d\d)(\.[A-Za-z0-9]+)?$")
+#: field units (targets/metrics.yaml) of things counted one by one: the value must be a whole number.
+#: Hours, years, 岁 and 工作日 are measures and may be fractional (12.5 小时, 0.5 年).
+WHOLE_UNITS = frozenset({"名", "人", "人次", "项", "个", "件", "次", "家", "户", "个环节", "份", "条", "台", "处", "批",
+                         "场", "期", "套", "张", "天次"})
 RETURN_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 #: returns are due by this day of the following month; filed later counts as 逾期报送
 DUE_DAY = 10
@@ -144,7 +150,7 @@ def _cell(col: int, row: int) -> str:
 
 
 def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+    return str(int(x)) if float(x).is_integer() else f"{x:.12g}"
 
 
 def _clean(raw) -> str:
@@ -171,14 +177,26 @@ def _number_text(raw, label: str) -> tuple[float | None, str | None]:
     return float(text.replace(",", "")), None
 
 
+def is_whole_unit(unit: str) -> bool:
+    """Whether a field measured in ``unit`` counts whole things (名, 项, 件 …, see :data:`WHOLE_UNITS`)."""
+    return unit.strip() in WHOLE_UNITS
+
+
 def parse_count(raw, label: str, unit: str = "") -> tuple[float | None, str | None]:
-    """Read a typed count (件, 项, 名 …): returns (value, None) or (None, Chinese problem)."""
+    """Read a typed count (件, 项, 名 …): returns (value, None) or (None, Chinese problem).
+
+    A quantity whose ``unit`` counts whole things (:func:`is_whole_unit`) must be a whole number
+    (``10.5`` 名 is rejected); other units (小时, 年 …) accept fractions.
+    """
     if isinstance(raw, str) and "%" in raw.translate(_FULLWIDTH):
         return None, f"{label}应填写数量（{unit or '数字'}），不能填写百分数“{raw.strip()[:40]}”；比率由系统按分子和分母计算"
     value, problem = _number_text(raw, label)
     if problem:
         return None, problem
-    return _checked(value, raw, label)
+    value, problem = _checked(value, raw, label)
+    if value is not None and is_whole_unit(unit) and not value.is_integer():
+        return None, f"{label}应为整数（单位：{unit}），实际为 {_fmt(value)}"
+    return value, problem
 
 
 def parse_percent(raw, label: str) -> tuple[float | None, str | None]:
@@ -439,6 +457,40 @@ def _header(rows: list[list]) -> tuple[int | None, dict[str, tuple[int, int, obj
     return None, found
 
 
+def plan_label(registry: Registry, plan_id: str) -> str:
+    """Short Chinese name of a plan: the place of its issuer (巴彦淖尔市, 包头市, 乌拉特中旗 …)."""
+    plan = registry.plans.get(plan_id)
+    if plan is None:
+        return plan_id
+    return re.sub(r"(人民政府)?(办公室|办公厅)?$", "", plan.issuer) or plan.document
+
+
+def unit_label(registry: Registry, plan_id: str | None, unit_id: str | None) -> str:
+    """The Chinese name of a unit (its id when unknown)."""
+    if not unit_id:
+        return ""
+    return next((u.name for u in registry.unit_list(plan_id) if u.id == unit_id), unit_id) if plan_id else unit_id
+
+
+def guess_from_name(name: str, registry: Registry, plan_id: str | None = None
+                    ) -> tuple[str | None, str | None, str | None]:
+    """(plan, unit id, period) guessed from a file name ``<单位>_<YYYY-MM>.<ext>`` alone — for files that
+    cannot be read. The unit is matched by name or alias within ``plan_id``, or, without a plan, in the one
+    plan that has it. Parts that cannot be told are None."""
+    m = NAME_RE.match(name)
+    if not m:
+        return plan_id, None, None
+    period = m.group("period") if PERIOD_RE.match(m.group("period")) else None
+    text = _clean(m.group("unit"))
+    if plan_id is not None:
+        unit = registry.find_unit(plan_id, text)
+        return plan_id, unit.id if unit else None, period
+    owners = [(p, u) for p in registry.plans if (u := registry.find_unit(p, text)) is not None]
+    if len(owners) == 1:
+        return owners[0][0], owners[0][1].id, period
+    return None, None, period
+
+
 def detect_plan(grid: Grid, path: Path, registry: Registry) -> tuple[str | None, str]:
     """The plan a return belongs to, and how it was found: the 方案编号 cell, a folder named after a plan,
     or a unit name that only one plan has. (None, reason) when it cannot be told."""
@@ -474,6 +526,7 @@ def read_return(path: Path | str, registry: Registry, plan_id: str | None, today
     path = Path(path)
     name = path.name
     grid = grid or open_grid(path)
+    how = "导入时指定"
     if plan_id is None:
         plan_id, how = detect_plan(grid, path, registry)
         if plan_id is None:
@@ -511,11 +564,28 @@ def read_return(path: Path | str, registry: Registry, plan_id: str | None, today
     unit_ref, unit_raw = info_cell("unit", UNIT_CELL)
     unit_text = "" if _is_blank(unit_raw) else _clean(unit_raw)
     unit = registry.find_unit(plan_id, unit_text) if unit_text else None
+    # the unit belongs to another plan: one clear problem instead of "unknown unit" and every field the
+    # other plan asks for (the required fields and milestone tasks of plan_id are then not checked)
+    owners = [(p, u) for p in registry.plans if p != plan_id and (u := registry.find_unit(p, unit_text)) is not None] \
+        if unit_text and unit is None else []
+    cell_plan = _clean(info["plan"][2]) if "plan" in info and not _is_blank(info["plan"][2]) else ""
     if "unit" not in info:
         problems.append(Problem(where, "找不到“填报单位”（应在 A2，值填在 B2）"))
     elif not bad_cell(unit_ref, "填报单位"):
         if not unit_text:
             problems.append(Problem(f"{where} / {unit_ref}", "填报单位不能为空"))
+        elif owners:
+            belongs = "、".join(f"{p}（{plan_label(registry, p)}）" for p, _ in owners)
+            why = f"{owners[0][1].name}是 {belongs}的单位"
+            if how == "方案编号单元格":
+                problems.append(Problem(f"{where} / {info_cell('plan', PLAN_CELL)[0]}",
+                                        f"方案编号 {plan_id} 与填报单位“{unit_text}”不符：{why}"))
+            elif how == "导入时指定" and cell_plan and cell_plan != plan_id:
+                pass  # reported below: the 方案编号 cell contradicts --plan
+            elif how == "导入时指定":
+                problems.append(Problem(f"{where} / {unit_ref}", f"导入时指定的方案 {plan_id} 与填报单位“{unit_text}”不符：{why}"))
+            else:
+                problems.append(Problem(f"{where} / {unit_ref}", f"方案 {plan_id}（按{how}判断）与填报单位“{unit_text}”不符：{why}"))
         elif unit is None:
             names = [u.name for u in registry.unit_list(plan_id)]
             aliases = {a: u.name for u in registry.unit_list(plan_id) for a in (u.name, *u.aliases)}
@@ -542,9 +612,8 @@ def read_return(path: Path | str, registry: Registry, plan_id: str | None, today
     if period and period_end(period).replace(day=1) > today:
         problems.append(Problem(f"{where} / {period_ref}", f"统计月份 {period} 晚于今天（{today}），不能填报未来月份"))
 
-    if "plan" in info and not _is_blank(info["plan"][2]):
+    if cell_plan:
         plan_ref = info_cell("plan", PLAN_CELL)[0]
-        cell_plan = _clean(info["plan"][2])
         if cell_plan != plan_id:
             known = "不是已知的方案编号" if cell_plan not in registry.plans else f"与导入时的方案“{plan_id}”不一致"
             problems.append(Problem(f"{where} / {plan_ref}", f"方案编号“{cell_plan}”{known}"))
@@ -611,7 +680,7 @@ def read_return(path: Path | str, registry: Registry, plan_id: str | None, today
             reported.add(ref)
         elif value is not None:
             values[code] = value
-    required = registry.return_fields(plan_id) if rows_iter else []
+    required = registry.return_fields(plan_id) if rows_iter and not owners else []
     for code in required:
         if code not in seen:
             problems.append(Problem(where, f"缺少必填字段 {registry.fields[code].name}（{code}）"))
@@ -630,11 +699,14 @@ def read_return(path: Path | str, registry: Registry, plan_id: str | None, today
     for ref in sorted(set(no_value) - reported):
         problems.append(Problem(f"{where} / {ref}", "单元格是公式但没有保存计算结果；请在 Excel 中打开、重新计算并保存"))
 
-    tasks = _read_tasks(grid, name, registry, plan_id, unit, period, today, problems) if TASKS_SHEET in grid.sheets else []
+    tasks = _read_tasks(grid, name, registry, plan_id, unit, period, today, problems) \
+        if TASKS_SHEET in grid.sheets and not owners else []
     unit_id = unit.id if unit is not None else None
     if problems:
-        raise ReturnRejected(f"{name}：有 {len(problems)} 处问题，整份报表退回", problems, file=name, plan=plan_id,
-                             unit=unit_id, period=period)
+        # a unit of exactly one other plan: log the file under that plan and unit (quality view, feedback)
+        plan_of, unit_of = (owners[0][0], owners[0][1].id) if len(owners) == 1 else (plan_id, unit_id)
+        raise ReturnRejected(f"{name}：有 {len(problems)} 处问题，整份报表退回", problems, file=name, plan=plan_of,
+                             unit=unit_of, period=period)
     return MonthlyReturn(file=path, sha256=sha256_file(path), unit=unit_id, period=period,  # type: ignore[arg-type]
                          values=values, tasks=tuple(tasks), plan=plan_id, filed=filed)
 

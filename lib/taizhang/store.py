@@ -32,8 +32,8 @@ import pandas as pd
 
 from .errors import Problem, ReturnError
 from .project import inputs_dir, sha256_file
-from .returns import (MonthlyReturn, ReturnRejected, ReturnSet, due_date, find_return_files, open_grid,
-                      read_return)
+from .returns import (MonthlyReturn, ReturnRejected, ReturnSet, due_date, find_return_files, guess_from_name,
+                      open_grid, read_return)
 from .targets import Registry
 
 SCHEMA_VERSION = 1
@@ -120,6 +120,9 @@ class IngestResult:
     feedback: Path | None = None
     previous_outcome: str | None = None  # for unchanged: what the earlier ingest decided
 
+    # for an unchanged file that was rejected before, ``problems``, ``title`` and ``feedback`` repeat the
+    # stored reasons, so the sender sees why it is still refused
+
     @property
     def ok(self) -> bool:
         """True unless the file is (still) rejected."""
@@ -136,7 +139,10 @@ def ingest_file(con: sqlite3.Connection, path: Path, registry: Registry, plan_id
     """Validate one return file and record it in the store in a single transaction.
 
     The file is only read. Identical content already recorded for the same plan (and, for a rejected file,
-    the same registry version) changes nothing. An accepted file becomes the current revision of its
+    the same registry version) changes nothing; the result then repeats the stored problems of a file
+    rejected before. A rejected file is logged under the unit and month its file name gives
+    (``<单位>_<YYYY-MM>``, unit by name or alias), else under what could be read of it, so the quality view
+    shows every rejected file — also one that cannot be opened at all (.xls, corrupt, encrypted). An accepted file becomes the current revision of its
     unit and month; the previous revision stays in history. A rejected file is logged with every problem,
     and a 退回修改清单 workbook is written to ``feedback_dir`` when given.
     """
@@ -151,7 +157,15 @@ def ingest_file(con: sqlite3.Connection, path: Path, registry: Registry, plan_id
         err = exc
     except ReturnError as exc:  # pragma: no cover - read_return raises ReturnRejected
         err = ReturnRejected(exc.title, exc.problems, file=path.name)
-    plan = ret.plan if ret else (err.plan if err else plan_id)
+    if err is not None:
+        # a rejected file is logged under the unit and month its name gives (what the office tracks and
+        # sends the feedback for), else under what could be read of its content
+        guess_plan, guess_unit, guess_period = guess_from_name(path.name, registry, err.plan or plan_id)
+        err.plan = err.plan or guess_plan
+        if guess_unit is not None and guess_plan == err.plan:
+            err.unit = guess_unit
+        err.period = guess_period or err.period
+    plan = ret.plan if ret else err.plan  # type: ignore[union-attr]
     received = received or _now()
     con.execute("BEGIN IMMEDIATE")
     try:
@@ -159,11 +173,14 @@ def ingest_file(con: sqlite3.Connection, path: Path, registry: Registry, plan_id
             "SELECT id, outcome, registry_version, plan, unit, period, revision FROM submissions "
             "WHERE sha256 = ? AND plan IS ? ORDER BY id DESC LIMIT 1", (sha, plan)).fetchone()
         if prev and (prev[1] == "accepted" or prev[2] == registry.version):
+            stored, fb = con.execute("SELECT problems, feedback FROM submissions WHERE id = ?", (prev[0],)).fetchone()
             con.execute("COMMIT")
-            problems = tuple(Problem(w, m) for w, m in json.loads(
-                con.execute("SELECT problems FROM submissions WHERE id = ?", (prev[0],)).fetchone()[0]))
+            problems = tuple(Problem(w, m) for w, m in json.loads(stored))
+            title = (f"{path.name}：与此前退回的文件内容相同，仍有 {len(problems)} 处问题，整份报表退回"
+                     if prev[1] == "rejected" else "")
+            feedback = Path(fb) if fb and Path(fb).is_file() else None
             return IngestResult(path, "unchanged", sha, prev[3], prev[4], prev[5], prev[6], problems=problems,
-                                previous_outcome=prev[1])
+                                title=title, feedback=feedback, previous_outcome=prev[1])
         if ret is not None:
             revision = 1 + (con.execute(
                 "SELECT COALESCE(MAX(revision), 0) FROM submissions WHERE plan = ? AND unit = ? AND period = ? "

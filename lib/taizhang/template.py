@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .errors import ParameterError, ProblemsError
 from .returns import (DUE_DAY, FILED_CELL, HEADER_ROW, METRIC_COLUMNS, METRICS_SHEET, PERIOD_CELL, PLAN_CELL,
-                      TASK_COLUMNS, TASK_STATES, TASKS_SHEET, UNIT_CELL)
+                      TASK_COLUMNS, TASK_STATES, TASKS_SHEET, UNIT_CELL, is_whole_unit)
 from .targets import LEVEL_LABELS, Registry, Unit, reporting_levels
 
 GUIDE_SHEET = "填报说明"
@@ -44,7 +44,8 @@ def _guide_lines(registry: Registry, plan_id: str, unit: Unit, period: str) -> l
         f"1. 请于统计月份次月 {DUE_DAY} 日前报送；文件名保持“{unit.name}_{period}.xlsx”，不要改名。",
         "2. “指标”表：只在“数值”列（D 列）填写数字，可在“备注”列（E 列）写说明；填报单位、统计月份、方案编号已预填，请勿修改。",
         f"3. 在“指标”表 {FILED_CELL} 填写填报日期（YYYY-MM-DD）。",
-        "4. 只填写数量（件、项、个、名……），不要填写百分比：比率由系统按分子、分母自动计算。分子不能大于分母，数量不能为负数。",
+        "4. 只填写数量（件、项、个、名……），不要填写百分比：比率由系统按分子、分母自动计算。分子不能大于分母，数量不能为负数；"
+        "件、项、个、名、次等计数须为整数（小时、年等可带小数）。",
         "5. 数字可以带千位分隔符（1,234），全角数字也可识别；不要填写文字（如“约100”“暂无”），没有发生的事项填 0。",
         "6. 单元格可以使用公式，但必须在 Excel 中保存过计算结果；#DIV/0! 等错误值会导致退回。",
         "7. “任务完成情况”表：已完成的任务填写完成日期（不晚于统计月末）和佐证材料（文件名或说明），完成情况选“已完成”；"
@@ -100,17 +101,24 @@ def write_template(registry: Registry, plan_id: str, period: str, unit: Unit, pa
         for c in (4, 5):
             ws.cell(row=r, column=c).protection = unlocked
         ws.cell(row=r, column=4).fill = input_fill
-        ws.cell(row=r, column=4).number_format = "#,##0.##"
-    last = HEADER_ROW + max(len(codes), 1)
+        ws.cell(row=r, column=4).number_format = "#,##0" if is_whole_unit(f.unit) else "#,##0.##"
+    # whole things (名, 项, 件 …) take whole numbers only; measures (小时, 年 …) may be fractional
+    whole = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                           showErrorMessage=True, errorTitle="请填写整数",
+                           error="这里只能填写不小于 0 的整数（件、项、个、名等数量，不是百分比）。",
+                           showInputMessage=True, promptTitle="数值", prompt="填写整数；没有发生填 0。")
     number = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
                             showErrorMessage=True, errorTitle="请填写数字",
                             error="这里只能填写不小于 0 的数字（数量，不是百分比）。",
                             showInputMessage=True, promptTitle="数值", prompt="填写数量；没有发生填 0。")
-    number.add(f"D{HEADER_ROW + 1}:D{last}")
+    for r, code in enumerate(codes, start=HEADER_ROW + 1):
+        (whole if is_whole_unit(registry.fields[code].unit) else number).add(f"D{r}")
     filed = DataValidation(type="date", operator="greaterThan", formula1="DATE(2020,1,1)", allow_blank=True,
                            showErrorMessage=True, errorTitle="请填写日期", error="请按 YYYY-MM-DD 填写填报日期。")
     filed.add(FILED_CELL)
-    ws.add_data_validation(number)
+    for dv in (whole, number):
+        if dv.sqref:
+            ws.add_data_validation(dv)
     ws.add_data_validation(filed)
     for col, width in zip("ABCDE", (34, 46, 10, 14, 30)):
         ws.column_dimensions[col].width = width
