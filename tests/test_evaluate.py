@@ -14,7 +14,7 @@ import pytest
 
 from taizhang.errors import ParameterError
 from taizhang.evaluate import (LEDGER_COLUMNS, STATUS_LABELS, STATUSES, evaluate, month_over_month,
-                               previous_month, rank_units)
+                               previous_month, rank_units, ranking_metrics)
 from taizhang.returns import ReturnSet
 from taizhang.targets import Deadline, Plan, Registry, Target, Unit, load_registry
 
@@ -31,10 +31,10 @@ def target(slug: str, metric: str = "entry_rate", op: str | None = ">=", value: 
     ).model_copy(update={"plan": PLAN})
 
 
-def registry(*targets: Target, issued: date = date(2023, 1, 1)) -> Registry:
+def registry(*targets: Target, issued: date = date(2023, 1, 1), rankings: tuple[str, ...] = ()) -> Registry:
     base = load_registry()
     plan = Plan(plan=PLAN, document="测试方案", issuer="测试", issued=issued, source="none.txt",
-                targets=tuple(targets))
+                targets=tuple(targets), rankings=rankings)
     units = (Unit(id="a", name="甲县", level="county"), Unit(id="b", name="乙县", level="county"),
              Unit(id="z", name="丙镇", level="township"))
     return Registry(root=base.root, fields=base.fields, metrics=base.metrics, plans={PLAN: plan},
@@ -216,11 +216,15 @@ YEARLY = dict(metric="one_thing_new_items", value=5, unit="个", kind="recurring
 
 
 @pytest.mark.parametrize("counts,as_of,status,required", [
-    ([1, 0, 1, 0, 1, 0], "2024-06", "on_track", 2.5),  # 3 done, 5 × 6/12 = 2.5 due by now
-    ([0, 0, 0, 0, 0, 1], "2024-06", "behind", 2.5),
-    ([1, 1, 1, 1, 1], "2024-05", "met", 5 * 5 / 12),
-    ([0] * 10 + [4], "2024-11", "due_soon", 5 * 11 / 12),  # 31 days to the end of the year
-    ([0] * 11 + [4], "2024-12", "overdue", 5.0),  # the year is complete
+    ([1, 0, 1, 0, 1, 0], "2024-06", "on_track", 2),  # 3 done; floor(5 × 6/12) = floor(2.5) = 2 due by now
+    ([0, 0, 0, 0, 0, 1], "2024-06", "behind", 2),  # 1 < 2
+    ([1, 1, 0, 0, 0, 0], "2024-06", "on_track", 2),  # exactly the 2 whole occurrences due
+    ([1], "2024-01", "on_track", 0),  # floor(5 × 1/12) = 0: nothing due after one month
+    ([0], "2024-02", "on_track", 0),  # floor(5 × 2/12) = 0
+    ([0, 0, 0], "2024-03", "behind", 1),  # floor(5 × 3/12) = 1
+    ([1, 1, 1, 1, 1], "2024-05", "met", 2),  # floor(25/12) = 2
+    ([0] * 10 + [4], "2024-11", "due_soon", 4),  # 31 days to the end of the year; floor(55/12) = 4
+    ([0] * 11 + [4], "2024-12", "due_soon", 5),  # the year ends on the as-of date: still in time, 0 days left
 ])
 def test_recurring_per_year(counts, as_of, status, required):
     reg = registry(target("year", **YEARLY))
@@ -228,8 +232,68 @@ def test_recurring_per_year(counts, as_of, status, required):
     r = row(evaluate(reg, PLAN, returns(obs), as_of))
     assert r["status"] == status, r["reason"]
     assert r["value"] == sum(counts)
-    assert r["required_value"] == pytest.approx(required)
+    assert r["required_value"] == required
     assert r["deadline"] == date(2024, 12, 31)
+
+
+ONCE_A_YEAR = dict(metric="one_thing_new_items", value=1, unit="次", kind="recurring", recurrence="year",
+                   deadlines=())
+
+
+def test_once_a_year_is_on_track_with_nothing_done_in_january():
+    reg = registry(target("year", **ONCE_A_YEAR))
+    obs = field_obs("a", "one_thing_new_items", {"2024-01": 0})
+    r = row(evaluate(reg, PLAN, returns(obs), "2024-01"))
+    assert (r["status"], r["value"], r["required_value"]) == ("on_track", 0, 0)
+    assert "按时间进度应完成 0次" in r["reason"] and "进度正常" in r["reason"]
+    # one whole occurrence is due only at the end of the year: floor(1 × 11/12) = 0 in November
+    nov = row(evaluate(reg, PLAN, returns(field_obs("a", "one_thing_new_items", months("2024-01", [0] * 11))),
+                       "2024-11"))
+    assert (nov["status"], nov["required_value"]) == ("due_soon", 0)  # 30 days left, not yet done
+
+
+def test_recurring_period_ending_on_the_as_of_day_is_in_time_and_overdue_the_day_after():
+    # hand-computed: 每年不少于5个, 3 done in 2024 (plan issued 2023-01-01, so 2024 is a whole period)
+    reg = registry(target("year", **YEARLY))
+    obs = field_obs("a", "one_thing_new_items", {"2024-03": 1, "2024-07": 2, "2025-01": 1})
+    rs = returns(obs)
+    last_day = row(evaluate(reg, PLAN, rs, date(2024, 12, 31)))
+    assert (last_day["status"], last_day["days_to_deadline"]) == ("due_soon", 0)
+    assert last_day["value"] == 3 and "仅剩 0 天" in last_day["reason"]
+    day_after = row(evaluate(reg, PLAN, rs, date(2025, 1, 1)))
+    assert (day_after["status"], day_after["days_to_deadline"]) == ("overdue", -1)
+    assert day_after["deadline"] == date(2024, 12, 31) and day_after["value"] == 3
+    assert day_after["value_period"] == "2024-01–2024-12" and day_after["gap"] == -2
+    assert "上期（2024-01–2024-12）已结束，完成 3个，未达要求" in day_after["reason"]
+    assert "期限 2024-12-31 已过 1 天" in day_after["reason"] and "本期已完成 1个" in day_after["reason"]
+    # end of January: 31 days overdue; in February the new year is judged on its own (floor(5 × 2/12) = 0)
+    jan = row(evaluate(reg, PLAN, rs, "2025-01"))
+    assert (jan["status"], jan["days_to_deadline"]) == ("overdue", -31)
+    feb = row(evaluate(reg, PLAN, rs, "2025-02"))
+    assert (feb["status"], feb["value"], feb["deadline"]) == ("on_track", 1, date(2025, 12, 31))
+
+
+def test_a_first_partial_period_is_never_judged_overdue():
+    # plan issued 2024-03: 2024 was not a whole year under the plan, so January 2025 judges 2025 only
+    reg = registry(target("year", **YEARLY), issued=date(2024, 3, 1))
+    obs = field_obs("a", "one_thing_new_items", {"2024-07": 1, "2025-01": 0})
+    assert row(evaluate(reg, PLAN, returns(obs), "2025-01"))["status"] == "on_track"
+
+
+def test_no_row_is_overdue_on_its_deadline_day_for_any_kind():
+    # the 2025-12 contradiction: 逾期 rows with 0 days next to 临期 rows with 0 days
+    reg = registry(target("q", deadlines=("2024-12-31",)), target("year", **YEARLY), target("year1", **ONCE_A_YEAR),
+                   target("month", **MONTHLY))
+    obs = (rate_obs("a", {"2024-12": 50}) + field_obs("a", "one_thing_new_items", {"2024-12": 0})
+           + field_obs("a", "evaluation_bulletins", {"2024-12": 0}))
+    ledger = evaluate(reg, PLAN, returns(obs), "2024-12")
+    applicable = ledger[(ledger["status"] != "not_applicable") & ledger["days_to_deadline"].notna()]
+    assert (applicable["days_to_deadline"] >= 0).all()
+    assert not (applicable["status"] == "overdue").any()
+    assert set(row(ledger, "a", s)["status"] for s in ("q", "year", "year1", "month")) == {"due_soon"}
+    overdue = evaluate(reg, PLAN, returns(obs), "2025-01")
+    over = overdue[overdue["status"] == "overdue"]
+    assert len(over) and (over["days_to_deadline"] < 0).all()
 
 
 def test_recurring_per_year_counts_only_this_year():
@@ -249,8 +313,14 @@ def test_recurring_per_month_counts_months_missed():
     june = row(evaluate(reg, PLAN, returns(obs), "2024-06"))
     assert june["status"] == "met" and june["periods_missed"] == 2
     assert "本年已有 2 个月未达要求" in june["reason"]
+    # May itself ends on the as-of date: still in time (due_soon, 0 days), not yet counted as missed
     may = row(evaluate(reg, PLAN, returns(obs), "2024-05"))
-    assert may["status"] == "overdue" and may["periods_missed"] == 2
+    assert (may["status"], may["days_to_deadline"], may["periods_missed"]) == ("due_soon", 0, 1)
+    # February missed and March missed too: at the end of March the row is overdue for February (31 days)
+    obs2 = field_obs("a", "evaluation_bulletins", months("2024-01", [1, 0, 0]))
+    mar = row(evaluate(reg, PLAN, returns(obs2), "2024-03"))
+    assert (mar["status"], mar["days_to_deadline"], mar["value_period"]) == ("overdue", -31, "2024-02–2024-02")
+    assert mar["periods_missed"] == 1 and "期限 2024-02-29 已过 31 天" in mar["reason"]
 
 
 # ---------------------------------------------------------------------------------------------- milestones
@@ -306,6 +376,27 @@ def test_rank_units_per_metric_respects_direction():
     steps = ranks[ranks["metric"] == "approval_steps_max"]
     assert list(steps["unit"][:2]) == ["a", "b"]  # fewer steps is better
     assert pd.isna(rate[rate["unit"] == "z"]["rank"].iloc[0])
+
+
+def test_plan_rankings_are_ranked_although_no_target_uses_them():
+    # 乌拉特中旗 ranks 办件量 and 网办比率: plan-level rankings, no target, not in the ledger
+    reg = registry(target("t"), target("year", **YEARLY), rankings=("total_cases", "online_case_rate"))
+    assert ranking_metrics(reg, PLAN) == ["entry_rate", "total_cases", "online_case_rate"]
+    obs = (rate_obs("a", {"2024-06": 80}) + rate_obs("b", {"2024-06": 90})
+           + field_obs("a", "total_cases", {"2024-05": 500, "2024-06": 300})
+           + field_obs("a", "online_cases", {"2024-05": 100, "2024-06": 270})
+           + field_obs("b", "total_cases", {"2024-06": 400, "2024-07": 10})  # July: after the as-of month
+           + field_obs("b", "online_cases", {"2024-06": 200, "2024-07": 10}))
+    ranks = rank_units(reg, PLAN, returns(obs), "2024-06")
+    assert list(dict.fromkeys(ranks["metric"])) == ["entry_rate", "total_cases", "online_case_rate"]
+    cases = ranks[ranks["metric"] == "total_cases"].set_index("unit")
+    assert cases.loc["b", "rank"] == 1 and cases.loc["a", "rank"] == 2 and cases.loc["a", "value"] == 300
+    assert cases.loc["b", "metric_name"] == "办件量" and cases.loc["a", "of"] == 2
+    online = ranks[ranks["metric"] == "online_case_rate"].set_index("unit")
+    assert online.loc["a", "value"] == pytest.approx(90.0) and online.loc["b", "value"] == pytest.approx(50.0)
+    assert online.loc["a", "rank"] == 1 and pd.isna(online.loc["z", "rank"])
+    # the ledger is unchanged: rankings have no targets
+    assert set(evaluate(reg, PLAN, returns(obs), "2024-06")["metric"]) == {"entry_rate", "one_thing_new_items"}
 
 
 # ---------------------------------------------------------------------------------------------- national-scale paths

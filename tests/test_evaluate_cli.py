@@ -26,3 +26,9 @@ def test_evaluate_prints_the_full_ledger_as_csv(capsys):
 def test_evaluate_rejects_a_malformed_assumed_deadline(capsys):
     assert main(["evaluate", "--plan", "bayannur", "--as-of", "2024-06", "--assume", "bayannur.x"]) == 2
     assert "--assume" in capsys.readouterr().err
+
+
+def test_a_malformed_as_of_names_the_option(capsys):
+    assert main(["evaluate", "--plan", "bayannur", "--as-of", "2024-13"]) == 2
+    err = capsys.readouterr().err
+    assert "--as-of" in err and "2024-13" in err and "period" not in err

@@ -114,6 +114,17 @@ def test_a_metric_the_plan_does_not_use_is_refused(tmp_path, reg):
     assert "ontime_rate" in err.value.message and "报表中没有它的数据" in err.value.message
 
 
+def test_a_plan_without_scoring_files_says_so_and_where_to_create_one(capsys):
+    assert available_scorings("urad-middle") == [] and available_scorings("bayannur") == ["bayannur-example"]
+    assert main(["evaluate", "--plan", "urad-middle", "--as-of", "2024-06", "--view", "score"]) == 2
+    err = capsys.readouterr().err
+    assert "缺少参数 --scoring" in err and "暂无评分方案" in err and "targets/scoring/README.md" in err
+    assert "bayannur-example" not in err and "None" not in err
+    with pytest.raises(ParameterError) as exc:
+        load_scoring("nope", load_registry(), "urad-middle")
+    assert "bayannur-example" not in exc.value.allowed and "暂无评分方案" in exc.value.allowed
+
+
 def test_unknown_name_lists_the_available_ones():
     with pytest.raises(ParameterError) as err:
         load_scoring("nope", load_registry())
@@ -129,7 +140,8 @@ def test_the_shipped_example_is_labelled_and_checks():
 
 def test_cli_score_view_is_off_unless_a_scoring_is_named(capsys):
     assert main(["evaluate", "--plan", "bayannur", "--as-of", "2024-06", "--view", "score"]) == 2
-    assert "--scoring" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "缺少参数 --scoring" in err and "bayannur-example" in err and "None" not in err
     assert main(["evaluate", "--plan", "bayannur", "--as-of", "2024-06", "--view", "score",
                  "--scoring", "bayannur-example"]) == 0
     out = capsys.readouterr()

@@ -102,18 +102,21 @@ class Settings:
 # metric values (small frames, used by charts and reports)
 
 
-def metric_values(registry: Registry, plan_id: str, observations: pd.DataFrame) -> pd.DataFrame:
+def metric_values(registry: Registry, plan_id: str, observations: pd.DataFrame,
+                  metrics: list[str] | None = None) -> pd.DataFrame:
     """Metric values per unit and month: columns ``unit, period, metric, value``.
 
     A rate is numerator / denominator × 100 (no value when the denominator is 0); a count or yes-no metric
-    is its field's value. Only metrics used by the plan's quantitative and recurring targets are computed.
+    is its field's value. By default only metrics used by the plan's quantitative and recurring targets are
+    computed; ``metrics`` names others (e.g. :func:`ranking_metrics`).
     """
     cols = ["unit", "period", "metric", "value"]
     if observations.empty:
         return pd.DataFrame(columns=cols)
     wide = observations.pivot_table(index=["unit", "period"], columns="field", values="value", aggfunc="last",
                                     observed=True)
-    used = sorted({t.metric for t in registry.plan(plan_id).targets if t.kind != "milestone"})
+    used = (sorted({t.metric for t in registry.plan(plan_id).targets if t.kind != "milestone"})
+            if metrics is None else list(dict.fromkeys(metrics)))
     frames = []
     for key in used:
         m = registry.metrics[key]
@@ -427,26 +430,32 @@ def evaluate(registry: Registry, plan_id: str, returns: ReturnSet, as_of, *, due
     for i, t in enumerate(targets):
         applicable[i] = np.isin(unit_levels, list(reporting_levels(t.levels, levels_present)))
 
-    # recurring targets: the deadline shown is the end of the current period
+    # recurring targets: the deadline shown is the end of the current period. The period before it is judged
+    # (overdue if it fell short) while the as-of month is the first month of the current one, provided the
+    # plan was in force for the whole of it (see docs/evaluation.md, "Recurring targets")
     period_start_t = np.full(n_t, -1, dtype=np.int64)
     period_end_t = np.full(n_t, -1, dtype=np.int64)
+    prev_start_t = np.full(n_t, -1, dtype=np.int64)
+    prev_end_t = np.full(n_t, -1, dtype=np.int64)
     per_month_t = np.ones(n_t)
+    plan_ord = plan.issued.year * 12 + plan.issued.month - 1
     for i in np.flatnonzero(kind_t == 1):
         period_start_t[i], period_end_t[i] = _period_of(rec_t[i], as_of_ord)
         deadline_t[i] = _ord_end(int(period_end_t[i]))
         if _PERIOD_MONTHS[rec_t[i]] == 1:
             per_month_t[i] = _PER_MONTH.get(rec_t[i], 1)
+        ps, pe = _period_of(rec_t[i], int(period_start_t[i]) - 1)
+        if period_start_t[i] == as_of_ord and ps >= plan_ord:
+            prev_start_t[i], prev_end_t[i] = ps, pe
     dl_day_t = np.array([np.nan if d is None else float(d.toordinal()) for d in deadline_t])
     days_t = dl_day_t - as_of_day
-    rec_complete_t = (kind_t == 1) & ((period_end_t == as_of_ord)
-                                      | np.array([_PERIOD_MONTHS.get(r, 0) == 1 for r in rec_t]))
+    prev_day_t = np.array([float(_ord_end(int(e)).toordinal()) if e >= 0 else np.nan for e in prev_end_t])
 
     # ---- month axis and the field cube
     obs = returns.observations
     per_codes, per_labels = _codes(obs["period"]) if len(obs) else (np.zeros(0, np.int64), np.zeros(0, object))
     ords = _period_ords(per_labels)
     seen = ords[(ords >= 0) & (ords <= as_of_ord)]
-    plan_ord = plan.issued.year * 12 + plan.issued.month - 1
     first_ord = int(min(seen.min(), plan_ord, as_of_ord)) if len(seen) else min(plan_ord, as_of_ord)
     n_m = as_of_ord - first_ord + 1
     plan_k = plan_ord - first_ord
@@ -469,6 +478,7 @@ def evaluate(registry: Registry, plan_id: str, returns: ReturnSet, as_of, *, due
     intercept = np.full(shape, np.nan)
     points = np.zeros(shape, dtype=np.int64)
     periods_missed = np.full(shape, -1, dtype=np.int64)
+    prev_value = np.full(shape, np.nan)  # recurring: the count of the period before the current one
     reported_u = np.zeros(n_u, dtype=bool)
 
     width = min(cfg.trend_months, n_m)
@@ -513,10 +523,15 @@ def evaluate(registry: Registry, plan_id: str, returns: ReturnSet, as_of, *, due
                 window = V[:, k0:]
                 reported = (~np.isnan(window)).sum(axis=1)
                 value[i, sub] = np.where(reported > 0, np.nansum(window, axis=1), np.nan)
+                if prev_end_t[i] >= first_ord:
+                    pw = V[:, max(int(prev_start_t[i]) - first_ord, 0):int(prev_end_t[i]) - first_ord + 1]
+                    prev_value[i, sub] = np.where((~np.isnan(pw)).any(axis=1), np.nansum(pw, axis=1), np.nan)
                 if per_month_t[i] != 1 or _PERIOD_MONTHS[rec_t[i]] == 1:
-                    # months of this calendar year (from the plan's month) below the monthly count
+                    # months of this calendar year (from the plan's month) that have ended before the as-of
+                    # month and fell below the monthly count (the as-of month itself ends on the as-of date:
+                    # it is judged by the status, not counted as missed)
                     y0 = max(max(as_of_ord - as_of_ord % 12, plan_ord) - first_ord, 0)
-                    yw = V[:, y0:]
+                    yw = V[:, y0:n_m - 1]
                     short = ~np.isnan(yw) & ~_meets_scalar(yw, op, thr * per_month_t[i])
                     periods_missed[i, sub] = short.sum(axis=1)
         if need.any():
@@ -601,26 +616,44 @@ def evaluate(registry: Registry, plan_id: str, returns: ReturnSet, as_of, *, due
     on_track = np.where(trend_avail, _meets(proj, opc, thr_eff), glide_ok)
     cross = crossing_months(a_flat, s_flat, thr_eff, sign, cfg.horizon_months)
 
-    # recurring progress: this period's count against the elapsed share of the period
+    # recurring progress: this period's count against the whole occurrences due by now, i.e.
+    # floor(required × elapsed months / months in the period) — a count cannot be behind before one whole
+    # occurrence is due (每年1次 in January: 0 due; 每年不少于5个 at the end of June: 2 due)
     span_t = np.array([_PERIOD_MONTHS.get(r, 1) for r in rec_t])
     elapsed_t = np.where(kind_t == 1, as_of_ord - period_start_t + 1, 1)
-    rec_req_t = np.where(span_t == 1, thr_t * per_month_t, thr_t * elapsed_t / span_t)
+    rec_req_t = np.where(span_t == 1, thr_t * per_month_t, np.floor(thr_t * elapsed_t / span_t + EPS))
     rec_req = rec_req_t[t_idx]
     with np.errstate(invalid="ignore", divide="ignore"):
         rec_ratio = np.where(rec_req > 0, val / rec_req, np.nan)
-    rec_complete = rec_complete_t[t_idx]
+        # a ≤ cap is on track while it is not exceeded (an exceeded cap is not met, hence behind)
+        rec_on = np.where(opc == 1, val <= thr_period + EPS, val >= rec_req - EPS)
+
+    # recurring: the period before the current one fell short (judged in the first month of the current one)
+    prev_val = flat(prev_value)
+    prev_days = prev_day_t[t_idx] - as_of_day
+    prev_over = recur & appl & ~met & ~np.isnan(prev_val) & ~_meets(prev_val, opc, thr_period)
 
     regressed = quant & ~met & flat(was_met)
     novalue = np.isnan(val)
-    with np.errstate(invalid="ignore"):
-        rec_on = rec_ratio >= cfg.on_track_ratio
+    # overdue = the deadline has passed (days_to_deadline < 0); a deadline or period ending on the as-of date
+    # itself is still in time (due_soon / on_track / behind), for every kind of target
     code = np.select(
-        [~appl, novalue & stale, novalue, regressed, ~met & past & quant, stale & quant, met,
-         ~has_dl, recur & (rec_complete | (opc == 1)), soon, quant & on_track, recur & rec_on],
-        [_S["not_applicable"], _S["stale"], _S["no_data"], _S["regressed"], _S["overdue"], _S["stale"],
-         _S["met"], _S["no_deadline"], _S["overdue"], _S["due_soon"], _S["on_track"], _S["on_track"]],
+        [~appl, prev_over, novalue & stale, novalue, regressed, ~met & past & quant, stale & quant, met,
+         ~has_dl, soon, quant & on_track, recur & rec_on],
+        [_S["not_applicable"], _S["overdue"], _S["stale"], _S["no_data"], _S["regressed"], _S["overdue"],
+         _S["stale"], _S["met"], _S["no_deadline"], _S["due_soon"], _S["on_track"], _S["on_track"]],
         default=_S["behind"],
     )
+    # a recurring row overdue for the previous period shows that period: its count, deadline and margin
+    cur_val = val
+    if prev_over.any():
+        val = np.where(prev_over, prev_val, val)
+        days = np.where(prev_over, prev_days, days)
+        with np.errstate(invalid="ignore"):
+            gap = np.where(prev_over, sign * (prev_val - thr_period), gap)
+        rec_req = np.where(prev_over, thr_period, rec_req)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rec_ratio = np.where(prev_over, np.where(thr_period > 0, prev_val / thr_period, np.nan), rec_ratio)
 
     # milestones: completion dates reported on the 任务完成情况 sheet up to the as-of month
     done_day = np.full(len(t_idx), -1, dtype=np.int64)
@@ -659,8 +692,11 @@ def evaluate(registry: Registry, plan_id: str, returns: ReturnSet, as_of, *, due
                              dtype=object)
     rec_label_t = np.array([f"{_ord_str(int(s))}–{_ord_str(as_of_ord)}" if s >= 0 else None
                             for s in period_start_t], dtype=object)
+    prev_label_t = np.array([f"{_ord_str(int(s))}–{_ord_str(int(e))}" if e >= 0 else None
+                             for s, e in zip(prev_start_t, prev_end_t)], dtype=object)
     vper = np.where(recur, np.where(novalue, None, rec_label_t[t_idx]),
                     period_lookup[np.where(vk >= 0, vk, n_m)])
+    vper = np.where(prev_over, prev_label_t[t_idx], vper)
     projected_met = np.where(quant & ~met & ~np.isnan(cross), future_lookup[np.nan_to_num(cross).astype(np.int64)],
                              "")
     deadline_text_t = np.empty(n_t, dtype=object)
@@ -674,6 +710,9 @@ def evaluate(registry: Registry, plan_id: str, returns: ReturnSet, as_of, *, due
             deadlines_all_t[i] = f"{deadline_t[i].isoformat()}（假定）"
         else:
             deadline_text_t[i] = t.deadline_text or "期限未明确"
+    prev_deadline_t = np.array([_ord_end(int(e)) if e >= 0 else None for e in prev_end_t], dtype=object)
+    prev_deadline_text_t = np.array([f"上期（{_ord_str(int(s))}至{_ord_str(int(e))}）" if e >= 0 else None
+                                     for s, e in zip(prev_start_t, prev_end_t)], dtype=object)
 
     def per_target(values, dtype=object):
         return np.array(values, dtype=dtype)[t_idx]
@@ -699,8 +738,8 @@ def evaluate(registry: Registry, plan_id: str, returns: ReturnSet, as_of, *, due
         "value": val,
         "value_period": vper,
         "gap": gap,
-        "deadline": deadline_t[t_idx],
-        "deadline_text": deadline_text_t[t_idx],
+        "deadline": np.where(prev_over, prev_deadline_t[t_idx], deadline_t[t_idx]),
+        "deadline_text": np.where(prev_over, prev_deadline_text_t[t_idx], deadline_text_t[t_idx]),
         "days_to_deadline": pd.array(days, dtype="Float64").astype("Int64"),
         "status": _STATUS_ARR[code],
         "status_label": _LABEL_ARR[code],
@@ -733,7 +772,9 @@ def evaluate(registry: Registry, plan_id: str, returns: ReturnSet, as_of, *, due
         elif others and kind_t[i] != 1:
             text += f"（原文另有期限 {'、'.join(others)}）"
         dl_text_t[i] = text
-    f["reason"] = _reasons(f, code, appl, kind, days, age, missed, is_pct, dl_text_t[t_idx], dl_day,
+    dl_text = np.where(prev_over, np.array([None if d is None else d.isoformat() for d in prev_deadline_t],
+                                           dtype=object)[t_idx], dl_text_t[t_idx])
+    f["reason"] = _reasons(f, code, appl, kind, days, age, missed, is_pct, dl_text, dl_day, cur_val,
                            period_lookup[np.where(last_met >= 0, last_met, n_m)], width, cfg)
     df = pd.DataFrame({c: (pd.Series(v, dtype=object, copy=False) if isinstance(v, np.ndarray) and v.dtype == object
                            else v) for c, v in f.items()}, columns=LEDGER_COLUMNS, copy=False)
@@ -776,7 +817,7 @@ def _int_text(a: np.ndarray) -> np.ndarray:
 
 
 def _reasons(f: dict, code: np.ndarray, appl: np.ndarray, kind: np.ndarray, days: np.ndarray, age: np.ndarray,
-             missed: np.ndarray, pct: np.ndarray, dl_text: np.ndarray, days_dl: np.ndarray,
+             missed: np.ndarray, pct: np.ndarray, dl_text: np.ndarray, days_dl: np.ndarray, cur_value: np.ndarray,
              last_met_period: np.ndarray, trend_window: int, cfg: Settings) -> np.ndarray:
     """The reason column, built status by status; each piece is formatted only for the rows that cite it."""
     out = np.full(len(appl), "该目标不适用于本级单位", dtype=object)
@@ -859,9 +900,15 @@ def _reasons(f: dict, code: np.ndarray, appl: np.ndarray, kind: np.ndarray, days
     put(recur & (code == S["met"]), lambda r: (
         f"{pe}已完成 {v}，达到要求 {lb}{m}" for pe, v, lb, m in zip(per_text(r), num(value, r), label_of[r],
                                                                  miss_text(r))))
+    def this_period(r):  # the current period's count, cited after a missed previous period
+        cv = num(cur_value, r)
+        return np.where(np.isnan(cur_value[r]), "；本期尚未收到数据",
+                        np.char.add("；本期已完成 ", cv.astype(str)).astype(object))
+
     put(recur & (code == S["overdue"]), lambda r: (
-        f"{pe}已结束，完成 {v}，未达要求 {lb}{m}" for pe, v, lb, m in zip(per_text(r), num(value, r), label_of[r],
-                                                                     miss_text(r))))
+        f"上期（{p}）已结束，完成 {v}，未达要求 {lb}；期限 {dl} 已过 {d} 天{c}{m}"
+        for p, v, lb, dl, d, c, m in zip(vper(r), num(value, r), label_of[r], dl_text[r], day_text(r),
+                                         this_period(r), miss_text(r))))
     put(recur & (code == S["no_deadline"]), lambda r: (
         f"{pe}完成 {v}，未达要求 {lb}" for pe, v, lb in zip(per_text(r), num(value, r), label_of[r])))
     put(recur & (code == S["due_soon"]), lambda r: (
@@ -970,22 +1017,31 @@ def compare_months(registry: Registry, plan_id: str, returns: ReturnSet, as_of, 
                             evaluate(registry, plan_id, returns, previous_month(as_of), **options))
 
 
+def ranking_metrics(registry: Registry, plan_id: str) -> list[str]:
+    """The metrics units of ``plan_id`` are ranked by: those of its quantitative targets, then the plan's
+    ``rankings`` (metrics the plan asks to rank without a target, e.g. 乌拉特中旗's 办件量 ``total_cases``,
+    网办比率 ``online_case_rate``, 按时办结率 ``ontime_rate``), each once, in that order."""
+    plan = registry.plan(plan_id)
+    keys = [t.metric for t in plan.targets if t.kind == "quantitative"] + list(plan.rankings)
+    return list(dict.fromkeys(keys))
+
+
 def rank_units(registry: Registry, plan_id: str, returns: ReturnSet, as_of, metrics: list[str] | None = None,
                ) -> pd.DataFrame:
     """Rank the plan's units per metric by their latest value up to ``as_of`` (1 = best).
 
     Higher values rank first unless the metric is lower-is-better (``higher_is_better: false`` in
-    metrics.yaml); ties share the better rank. ``metrics`` defaults to every metric of the plan's
-    quantitative and recurring targets. Columns: ``metric, metric_name, unit, unit_name, value,
-    value_period, rank, of``. Units without a value are listed last without a rank.
+    metrics.yaml); ties share the better rank. ``metrics`` defaults to :func:`ranking_metrics` (the
+    metrics of the plan's quantitative targets, then the plan's ``rankings``). Columns: ``metric,
+    metric_name, unit, unit_name, value, value_period, rank, of``. Units without a value are listed last
+    without a rank.
     """
     as_of_ord, _ = _as_of(as_of)
-    plan = registry.plan(plan_id)
-    keys = metrics or list(dict.fromkeys(t.metric for t in plan.targets if t.kind != "milestone"))
+    keys = list(metrics) if metrics else ranking_metrics(registry, plan_id)
     unknown = [k for k in keys if k not in registry.metrics]
     if unknown:
         raise ParameterError("metrics", "、".join(unknown), "metrics.yaml 中定义的指标代码")
-    values = metric_values(registry, plan_id, returns.observations)
+    values = metric_values(registry, plan_id, returns.observations, keys)
     if len(values):
         values = values[_period_ords(values["period"].to_numpy(dtype=object)) <= as_of_ord]
     latest = values.groupby(["unit", "metric"], sort=False).tail(1)

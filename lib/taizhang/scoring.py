@@ -72,10 +72,47 @@ class Scoring:
         return float(sum(i.weight * i.max_points for i in self.items))
 
 
-def available_scorings() -> list[str]:
-    """Names of the scoring files in ``targets/scoring`` (file names without ``.yaml``)."""
+def available_scorings(plan_id: str | None = None) -> list[str]:
+    """Names of the scoring files in ``targets/scoring`` (file names without ``.yaml``).
+
+    With ``plan_id``, only the files whose ``plan:`` is that plan (a file that cannot be read is left out
+    here; :func:`load_scoring` reports its problems when it is named).
+    """
     folder = scoring_dir()
-    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+    names = sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+    if plan_id is None:
+        return names
+    out = []
+    for name in names:
+        try:
+            data = yaml.safe_load((folder / f"{name}.yaml").read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        if isinstance(data, dict) and data.get("plan") == plan_id:
+            out.append(name)
+    return out
+
+
+def _choices(plan_id: str | None) -> str:
+    """The scoring files one may name (for a plan: only its own), or where to create one."""
+    names = available_scorings(plan_id)
+    if names:
+        return "、".join(names)
+    if plan_id is None:
+        return "（暂无评分方案，可按 targets/scoring/README.md 的格式新建）"
+    return f"（方案 {plan_id} 暂无评分方案；可按 targets/scoring/README.md 的格式新建 targets/scoring/<名称>.yaml）"
+
+
+class ScoringRequired(ParameterError):
+    """A score view was asked for without naming a scoring file; says which ones the plan has."""
+
+    def __init__(self, plan_id: str) -> None:
+        super().__init__("--scoring", None, _choices(plan_id))
+        names = available_scorings(plan_id)
+        where = (f"方案 {plan_id} 可用的评分方案：{'、'.join(names)}。" if names else
+                 f"方案 {plan_id} 暂无评分方案，可按 targets/scoring/README.md 的格式新建 targets/scoring/<名称>.yaml。")
+        self.message = f"缺少参数 --scoring：--view score 与 --view score-items 须用 --scoring 指定评分方案。{where}"
+        self.args = (self.message,)
 
 
 def _number(x) -> float | None:
@@ -84,20 +121,20 @@ def _number(x) -> float | None:
     return float(x)
 
 
-def load_scoring(name: str | Path, registry: Registry) -> Scoring:
+def load_scoring(name: str | Path, registry: Registry, plan_id: str | None = None) -> Scoring:
     """Read and check a scoring file: a name in ``targets/scoring`` or a path to a ``.yaml`` file.
 
     Every problem (unknown plan, level or metric, a metric the plan's returns do not carry, a weight or step
     that is not a positive number, steps whose points do not rise as they get stricter) is collected and
     raised together as :class:`~taizhang.errors.RegistryError`; an unknown name raises
-    :class:`~taizhang.errors.ParameterError` listing the available ones.
+    :class:`~taizhang.errors.ParameterError` listing the available ones (with ``plan_id``: only that plan's).
     """
     path = Path(name)
     if path.suffix.lower() not in (".yaml", ".yml"):
         path = scoring_dir() / f"{name}.yaml"
     if not path.is_file():
-        raise ParameterError("scoring", str(name), "targets/scoring 中的评分方案之一："
-                             + ("、".join(available_scorings()) or "（暂无）") + "；或一个 .yaml 文件路径")
+        raise ParameterError("scoring", str(name), "targets/scoring 中的评分方案之一：" + _choices(plan_id)
+                             + "；或一个 .yaml 文件路径")
     where = path.name
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
