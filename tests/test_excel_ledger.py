@@ -67,3 +67,35 @@ def test_text_that_looks_like_a_formula_stays_text(monthly, tmp_path):
         assert values.get(text) == "s", text
     raw = load_workbook(path, data_only=False)["-临河区"]
     assert not any(c.data_type == "f" for row in raw.iter_rows() for c in row)
+
+
+def test_targets_are_numbers_with_comparison_and_measure_and_deadlines_are_dates(monthly, tmp_path):
+    from datetime import datetime
+
+    path = monthly.write_excel(tmp_path / "台账.xlsx")
+    ws = load_workbook(path)["临河区"]
+    header = [c.value for c in ws[1]]
+    col = {name: i for i, name in enumerate(header)}
+    for name in ("比较", "目标值", "计量单位", "评估期限", "期限（原文）", "目标值说明"):
+        assert name in header, name
+    assert header.index("计量单位") == header.index("最新值") + 1  # the measure sits next to the value
+    rows = [r for r in ws.iter_rows(min_row=2, values_only=False)]
+    mine = monthly.ledger[(monthly.ledger["unit"] == "linhe") & (monthly.ledger["status"] != "not_applicable")]
+    quant = 0
+    for r, led in zip(rows, mine.itertuples(index=False)):
+        threshold, op, measure = r[col["目标值"]].value, r[col["比较"]].value, r[col["计量单位"]].value
+        if led.kind == "milestone":
+            assert threshold is None and op in (None, "")
+        else:
+            quant += 1
+            assert isinstance(threshold, (int, float)) and threshold == pytest.approx(led.threshold)
+            assert op in ("≥", "≤") and measure == led.target_unit
+        deadline = r[col["评估期限"]]
+        if led.deadline is not None:
+            assert isinstance(deadline.value, datetime) and deadline.value.date() == led.deadline
+            assert deadline.number_format == "yyyy-mm-dd"
+        assert r[col["期限（原文）"]].value == led.deadline_text
+    assert quant > 5
+    percent = [r for r in rows if r[col["计量单位"]].value == "%" and r[col["最新值"]].value is not None]
+    counts = [r for r in rows if r[col["计量单位"]].value not in (None, "", "%") and r[col["最新值"]].value is not None]
+    assert percent and counts  # % and counts can be told apart

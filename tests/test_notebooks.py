@@ -42,6 +42,20 @@ def test_committed_notebook_is_generated_without_outputs(name):
     assert "check_parameters" in nb.cells[nb.cells.index(params[0]) + 1].source
 
 
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_papermill_reads_every_parameter_with_its_help(name):
+    """papermill's parser takes a comment holding '=' for code; every help text must come through whole."""
+    import papermill as pm
+
+    found = pm.inspect_notebook(str(notebooks_dir() / f"{name}.ipynb"))
+    assert set(found) == set(NOTEBOOK_PARAMETERS[name])
+    for key, info in found.items():
+        assert info["help"].strip(), key
+        assert "=" not in info["help"] and "＝" not in info["help"], (key, info["help"])
+    if "assume" in found:
+        assert "半角等号" in found["assume"]["help"] and "分号" in found["assume"]["help"]
+
+
 @pytest.fixture(scope="module")
 def session(registry):
     from taizhang.render import KernelSession

@@ -56,7 +56,8 @@ def test_outputs_land_in_plan_period_folder(rendered):
     assert month.notebook == folder / "monthly_ledger.ipynb" and month.notebook.is_file()
     for path in (month.html, month.pdf, month.xlsx):
         assert path.parent == folder and path.stat().st_size > 10_000
-    assert district.html.parent == folder / "units" / "linhe"
+    assert district.html.parent == folder / "units" / "临河区"
+    assert district.html.name == "临河区_2024-06_单位台账.html" and district.pdf.name == "临河区_2024-06_单位台账.pdf"
     assert (out / "index.html").is_file()
 
 
@@ -132,10 +133,25 @@ def test_safe_output_dir_refuses_to_leave_the_output_folder(tmp_path):
             safe_output_dir(tmp_path, "bayannur", bad)
 
 
-def test_output_file_names_use_ids_not_unit_names():
+def test_district_files_are_named_by_the_units_chinese_name():
     job = Job("district_report", plan=PLAN, period=PERIOD, unit="linhe")
-    assert job.stem() == "linhe_2024-06_单位台账"
-    assert job.parts() == (PLAN, PERIOD, "units", "linhe")
+    assert job.stem() == "临河区_2024-06_单位台账"
+    assert job.parts() == (PLAN, PERIOD, "units", "临河区")
+    other = Job("district_report", plan="baotou", period=PERIOD, unit="housing-fund-sub-center")
+    assert other.stem() == "住房公积金分中心_2024-06_单位台账"
+    assert Job("monthly_ledger", plan=PLAN, period=PERIOD).stem() == "bayannur_2024-06_台账"
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("东河区", "东河区"), ("../../etc", "etc"), ("a..b", "a..b"), ("a/b\\c", "a_b_c"), (".隐藏", "隐藏"), ("临河\x00区\n", "临河_区"),
+    ("甲:乙*丙?", "甲_乙_丙"), ("..", "linhe"), ("  ", "linhe"), ("/", "linhe"),
+])
+def test_unit_names_are_made_safe_for_file_names(name, expected, tmp_path):
+    from taizhang.render import safe_name
+
+    got = safe_name(name, "linhe")
+    assert got == expected
+    assert safe_output_dir(tmp_path, PLAN, "units", got).parent == (tmp_path / PLAN / "units").resolve()
 
 
 def test_index_lists_every_report_newest_first(tmp_path):
@@ -146,11 +162,11 @@ def test_index_lists_every_report_newest_first(tmp_path):
         folder.mkdir()
         (folder / "report.json").write_text(json.dumps({
             "title": title, "report": "monthly_ledger", "generated": when,
-            "files": {"html": f"r{i}/a.html", "pdf": None, "xlsx": None, "notebook": f"r{i}/a.ipynb"}}),
+            "files": {"html": f"r{i}/临河 区#{i}.html", "pdf": None, "xlsx": None, "notebook": f"r{i}/a.ipynb"}}),
             encoding="utf-8")
     page = write_index(tmp_path).read_text(encoding="utf-8")
     assert page.index("新报告&lt;b&gt;") < page.index("旧报告")
-    assert 'href="r1/a.html"' in page and "<b>新报告" not in page
+    assert 'href="r1/%E4%B8%B4%E6%B2%B3%20%E5%8C%BA%231.html"' in page and "<b>新报告" not in page
 
 
 def test_run_rejects_unknown_formats(tmp_path):

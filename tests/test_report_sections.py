@@ -122,3 +122,128 @@ def test_comparison_keeps_each_plans_own_threshold(registry):
     expected = [(pid, t.section, t.threshold_label) for pid in ("bayannur", "baotou", "urad-middle", "yinchuan", "artux")
                 for t in registry.plans[pid].targets if t.metric == "one_window_rate"]
     assert list(zip(frame["plan"], frame["section"], frame["threshold"])) == expected
+
+
+def test_lists_follow_the_registrys_unit_order(monthly, registry):
+    from taizhang.ledger import overdue_table, sort_by_unit
+
+    order = [u.id for u in registry.unit_list("bayannur")]
+    tasks = sort_by_unit(monthly.ledger[monthly.ledger["status"] == "task_overdue"], monthly.ledger,
+                         ["days_to_deadline"])
+    for frame in (tasks, overdue_table(monthly.ledger), due_soon_table(monthly.ledger)):
+        seen = list(dict.fromkeys(frame["unit"]))
+        assert seen == [u for u in order if u in seen]
+    assert len(set(tasks["unit"])) > 2
+    # within a unit, the most overdue first
+    for _, part in tasks.groupby("unit"):
+        days = part["days_to_deadline"].astype(int).tolist()
+        assert days == sorted(days)
+
+
+def test_milestones_section_lists_overdue_tasks_by_unit_order(monthly, registry):
+    html = monthly.milestones().data
+    names = [u.name for u in registry.unit_list("bayannur")]
+    table = html[html.index("逾期未完成的节点任务"):]
+    first_seen = sorted((table.index(f"<td class=\"tz-c-unit\">{n}</td>"), n) for n in names
+                        if f"<td class=\"tz-c-unit\">{n}</td>" in table)
+    assert [n for _, n in first_seen] == [n for n in names if any(n == m for _, m in first_seen)]
+
+
+def test_store_check_record_is_in_chinese(registry):
+    from taizhang.ledger import store_checks_html
+
+    frame = pd.DataFrame([
+        {"unit": "linhe", "unit_name": "临河区", "status": "reported", "status_label": "按时报送",
+         "file": "临河区_2024-06.xlsx", "received": "2024-07-05T08:30:00+00:00", "filed": "2024-07-03",
+         "revision": 1, "problems": ""},
+        {"unit": "city", "unit_name": "市本级", "status": "rejected", "status_label": "被退回",
+         "file": "市本级_2024-06.xlsx", "received": "2024-07-06T09:00:00+00:00", "filed": "",
+         "revision": pd.NA, "problems": "工作表 数据 B3：应为数字\n工作表 数据 B4：<不能为空>"}])
+    html = store_checks_html(frame)
+    heads = ["单位", "报送情况", "报表文件", "入库时间", "填报日期", "修订次数", "问题"]
+    assert all(f">{h}</th>" in html for h in heads)
+    for code in ("unit_name", "status_label", "received", "revision", "problems", ">linhe<", ">city<",
+                 "reported", "rejected<", "T08:30"):
+        assert code not in html, code
+    assert "按时报送" in html and "被退回" in html and "临河区" in html
+    assert "应为数字<br>工作表 数据 B4：&lt;不能为空&gt;" in html
+
+
+def test_footer_shows_chinese_parameters_and_unit_names(monthly, registry):
+    html = monthly.footer().data
+    params = html[html.index("报告参数"):html.index("</p>", html.index("报告参数"))]
+    assert "统计月份：2024-06" in params and registry.plan("bayannur").document in params
+    for internal in ("inputs", "excel", "store", "'", "=", "reports/", "plan"):
+        assert internal not in params, internal
+    files = html[html.index("报表文件清单"):]
+    assert ">临河区<" in files and ">linhe<" not in files and ">city<" not in files
+
+
+def test_footer_parameter_items_leave_out_empty_and_internal_ones(registry):
+    from taizhang.report import parameter_items
+
+    items = dict(parameter_items(registry, {
+        "plan": "baotou", "unit": "donghe", "period": "", "inputs": "", "store": "/x/y.sqlite",
+        "excel": "/tmp/reports/a.xlsx", "scenario": "", "assume": "baotou.x=2024-12-31;baotou.y=2025-01-31"}))
+    assert items == {"方案": registry.plan("baotou").document, "单位": "东河区", "统计月份": "数据中最新的月份",
+                     "假定期限": "2 项（见首页说明）"}
+
+
+def test_month_before_the_plan_gets_a_notice_and_no_empty_charts(registry):
+    from taizhang.report import MonthlyReport, default_inputs
+    from taizhang.sample import ensure_sample
+
+    ensure_sample(registry, "urad-middle", default_inputs("urad-middle"))
+    report = MonthlyReport.build("urad-middle", "2024-06")
+    header = report.header().data
+    assert "统计月份早于方案印发（2024-08）" in header and "2024-06" in header
+    charts = report.metrics().data
+    assert "<svg" not in charts and "尚无数据，未绘图" in charts
+    soon = report.due_soon().data
+    assert "不作临期预警" in soon and "本期" not in soon
+    later = MonthlyReport.build("urad-middle", "2025-06")
+    assert "早于方案印发" not in later.header().data and "<svg" in later.metrics().data
+
+
+def test_trend_chart_target_line_on_top_with_headroom_and_visible_as_of(monthly, registry):
+    import re
+
+    from taizhang.charts import PALETTE, TrendChart, unit_style
+
+    chart = TrendChart.build(registry, "bayannur", "one_window_rate", monthly.values, monthly.ledger, "2024-06")
+    svg = chart.svg()
+    # the target line comes after every unit line (drawn on top), its label at the plot's right end
+    last_unit_line = max(m.start() for m in re.finditer(r'<polyline[^>]*stroke-linejoin="round"', svg))
+    assert svg.index('stroke="#c0392b"') > last_unit_line
+    label = re.search(r'<text x="([\d.]+)" y="[\d.]+" text-anchor="end" class="tz-ax tz-target"', svg)
+    assert label and float(label.group(1)) > 300
+    # the y axis stops above 100 % (headroom), with no tick above 100
+    ticks = [float(t) for t in re.findall(r'text-anchor="end" class="tz-ax">([\d.]+)</text>', svg)]
+    assert max(ticks) == 100
+    y100 = re.search(r'y1="([\d.]+)"[^>]*/><text x="[\d.]+" y="[\d.]+" text-anchor="end" class="tz-ax">100<', svg)
+    assert y100 and float(y100.group(1)) > 26 + 8
+    # the as-of line lies inside the plot, left of the right edge, and is labelled
+    xa = float(re.search(r'<line x1="([\d.]+)" x2="[\d.]+" y1="\d+" y2="[\d.]+" stroke="#1f4e79"', svg).group(1))
+    assert xa < chart.label_x - 26 - 5 and "统计月份 2024-06" in svg
+    # every unit is named at the end of its line, in its own colour, and neighbours differ in colour and dash
+    for idx, (unit, name, pts, n) in enumerate(chart.lines):
+        if n:
+            assert f'fill="{unit_style(idx)[0]}"><title>{name}</title>' in svg
+    assert len({unit_style(i) for i in range(8)}) == 8 and len(set(PALETTE[:8])) == 8
+    assert all(unit_style(i)[1] != unit_style(i + 1)[1] for i in range(8))
+    ys = [float(y) for y in re.findall(r'<text x="[\d.]+" y="([\d.]+)"\s+class="tz-lg"', svg)]
+    ys = sorted(ys)
+    assert all(b - a >= 11.9 for a, b in zip(ys, ys[1:]))
+
+
+def test_spread_labels_keeps_order_gap_and_bounds():
+    from taizhang.charts import spread_labels
+
+    ys = [50, 50, 50, 10, 200]
+    out = spread_labels(ys, 0, 100, gap=12)
+    assert all(0 <= y <= 100 for y in out)
+    assert out[3] < min(out[:3]) and out[4] == max(out) == 100  # the order of the values is kept
+    pos = sorted(out)
+    assert all(b - a >= 12 - 1e-9 for a, b in zip(pos, pos[1:]))
+    crowded = spread_labels(list(range(20)), 0, 95, gap=12)  # too many to fit: the gap shrinks, bounds hold
+    assert min(crowded) >= 0 and max(crowded) <= 95 and crowded == sorted(crowded)

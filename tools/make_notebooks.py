@@ -25,7 +25,9 @@ PARAMS = {
     "store": 'store = ""  # 数据库文件（taizhang 数据库）；填写后从数据库读取，不读报表文件夹',
     "excel": 'excel = ""  # 若填写（以 .xlsx 结尾的路径），同时写出 Excel 台账',
     "scenario": 'scenario = ""  # 情景名称（targets/scenarios/<名称>.yaml）；留空为实际口径，填写后首页列出全部调整',
-    "assume": 'assume = ""  # 假定期限，格式“目标编号＝YYYY-MM-DD”（半角等号），多个用分号分隔；只用于原文未规定期限的目标',
+    # no "=" in this comment: papermill's parameter parser would take the line for two assignments
+    "assume": ('assume = ""  # 假定期限：每项依次写目标编号、一个半角等号、日期 YYYY-MM-DD（例如 '
+               'bayannur.4-3.work-ledger 后接等号再接 2024-12-31），多项之间用分号分隔；只用于原文未规定期限的目标'),
     "metric": 'metric = "one_window_rate"  # 指标编号或中文名（例如 one_window_rate 或 一窗受理率）',
 }
 

@@ -81,13 +81,16 @@ def write_targets_xlsx(frame: pd.DataFrame, path: Path) -> Path:
 
 LEDGER_HEADERS = {
     "section": "章节", "kind_label": "类别", "title": "目标", "quote": "方案原文", "deadline_text": "期限（原文）",
-    "deadline": "评估期限", "deadline_note": "期限说明", "value": "最新值", "value_period": "数据月份",
-    "threshold_label": "目标值", "gap": "差距", "status_label": "状态", "reason": "说明", "lead": "牵头单位",
+    "deadline": "评估期限", "deadline_note": "期限说明", "value": "最新值", "measure": "计量单位",
+    "value_period": "数据月份", "op_label": "比较", "threshold": "目标值", "gap": "差距",
+    "threshold_label": "目标值说明", "status_label": "状态", "reason": "说明", "lead": "牵头单位",
     "target_id": "目标编号",
 }
 _LEDGER_WIDTHS = {"section": 12, "kind_label": 10, "title": 28, "quote": 60, "deadline_text": 22, "deadline": 12,
-                  "deadline_note": 16, "value": 10, "value_period": 16, "threshold_label": 16, "gap": 10,
-                  "status_label": 12, "reason": 48, "lead": 20, "target_id": 30}
+                  "deadline_note": 16, "value": 10, "measure": 9, "value_period": 16, "op_label": 6, "threshold": 9,
+                  "gap": 10, "threshold_label": 18, "status_label": 12, "reason": 48, "lead": 20, "target_id": 30}
+#: number formats of the ledger's numeric and date columns
+_LEDGER_FORMATS = {"deadline": "yyyy-mm-dd"}
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
@@ -104,16 +107,40 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return out
 
 
+def _as_date(d):
+    """A deadline as a ``datetime.date`` (None when there is none), so Excel stores a real date."""
+    from datetime import date, datetime
+
+    if d is None or (not isinstance(d, (date, datetime)) and pd.isna(d)):
+        return None
+    if isinstance(d, pd.Timestamp):
+        return d.date()
+    if isinstance(d, datetime):
+        return d.date()
+    if isinstance(d, date):
+        return d
+    try:
+        return date.fromisoformat(str(d)[:10])
+    except ValueError:
+        return None
+
+
 def ledger_rows(ledger: pd.DataFrame) -> pd.DataFrame:
-    """The ledger columns the Excel workbook shows, applicable rows only, numbers kept as numbers."""
+    """The ledger columns the Excel workbook shows, applicable rows only.
+
+    Numbers stay numbers (最新值, 目标值, 差距), the deadline is a date; the comparison (≥/≤) and the
+    measure (%, 名, 项 …) have their own columns, and the plan's wording of the target stays beside them.
+    """
     from .ledger import status_label
-    from .targets import KIND_LABELS
+    from .targets import KIND_LABELS, OP_LABELS
 
     a = ledger[ledger["status"] != "not_applicable"].copy()
     a["kind_label"] = a["kind"].map(KIND_LABELS)
     a["status_label"] = a["status"].map(status_label)
-    a["deadline"] = [d.isoformat() if hasattr(d, "isoformat") else ("" if d is None or pd.isna(d) else str(d))
-                     for d in a["deadline"]]
+    a["deadline"] = pd.Series([_as_date(d) for d in a["deadline"]], index=a.index, dtype=object)
+    a["op_label"] = a["op"].map(lambda o: OP_LABELS.get(o, "") if isinstance(o, str) else "")
+    a["measure"] = a["target_unit"].fillna("")
+    a["threshold"] = pd.to_numeric(a["threshold"], errors="coerce")
     notes = []
     for r in a.itertuples(index=False):
         n = []
@@ -188,6 +215,10 @@ def write_ledger_xlsx(ledger: pd.DataFrame, path: Path, meta: dict[str, str]) ->
         part = rows[rows["unit"] == unit]
         ws = wb.create_sheet(_sheet_name(str(part["unit_name"].iloc[0]), used))
         write_frame_sheet(ws, part[cols].reset_index(drop=True), LEDGER_HEADERS, widths=_LEDGER_WIDTHS)
+        for name, fmt in _LEDGER_FORMATS.items():
+            c = cols.index(name) + 1
+            for i in range(2, len(part) + 2):
+                ws.cell(row=i, column=c).number_format = fmt
         for i, code in enumerate(part["status"], start=2):
             st = status_style(code)
             cell = ws.cell(row=i, column=status_col)

@@ -116,10 +116,38 @@ def _fmt_gap(x, unit: str) -> str:
     return ("+" if x >= 0 else "−") + _fmt_value(abs(float(x)), unit)
 
 
-def _table(frame: pd.DataFrame, headers: list[str], cells, css: str = "") -> str:
-    head = "".join(f"<th>{e(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in cells(r)) + "</tr>" for r in frame.itertuples(index=False))
+def _table(frame: pd.DataFrame, headers: list[str], cells, css: str = "", classes: list[str] | None = None) -> str:
+    """An HTML table; ``classes`` (one CSS class per column, "" for none) sets column widths and wrapping."""
+    cls = [f' class="{c}"' if c else "" for c in (classes or [""] * len(headers))]
+    head = "".join(f"<th{k}>{e(h)}</th>" for h, k in zip(headers, cls))
+    body = "".join("<tr>" + "".join(f"<td{k}>{c}</td>" for c, k in zip(cells(r), cls)) + "</tr>"
+                   for r in frame.itertuples(index=False))
     return f'<table class="tz-table {css}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def unit_order(ledger: pd.DataFrame) -> dict[str, int]:
+    """Each unit's position in the registry's unit list (the ledger holds its rows in that order)."""
+    return {u: i for i, u in enumerate(dict.fromkeys(ledger["unit"]))}
+
+
+def sort_by_unit(frame: pd.DataFrame, ledger: pd.DataFrame, then: list[str], ascending=True) -> pd.DataFrame:
+    """``frame`` in the registry's unit order, then by ``then`` (a stable sort; the index is reset)."""
+    order = unit_order(ledger)
+    keyed = frame.assign(_unit_order=frame["unit"].map(order).fillna(len(order)))
+    asc = [True] + (list(ascending) if isinstance(ascending, (list, tuple)) else [ascending] * len(then))
+    return keyed.sort_values(["_unit_order", *then], ascending=asc, kind="stable",
+                             ignore_index=True).drop(columns="_unit_order")
+
+
+def nowrap(text: str) -> str:
+    """Escaped ``text`` that the browser never breaks across lines (values, thresholds, gaps)."""
+    return f'<span class="tz-nw">{e(text)}</span>'
+
+
+def threshold_cell(label: str) -> str:
+    """A target value such as "≥ 100%" kept on one line; a bracketed remark after it may wrap."""
+    head, sep, rest = str(label).partition("（")
+    return nowrap(head.strip()) + (f'<span class="tz-hint">{e(sep + rest)}</span>' if sep else "")
 
 
 def summary_html(ledger: pd.DataFrame) -> str:
@@ -158,9 +186,9 @@ def _fmt_days(x) -> str:
 
 
 def overdue_table(ledger: pd.DataFrame) -> pd.DataFrame:
-    """Quantitative and recurring targets past their deadline and not met, most overdue first."""
+    """Quantitative and recurring targets past their deadline and not met: by unit (registry order), most overdue first."""
     q = quantitative(ledger)
-    return q[q["status"] == "overdue"].sort_values(["days_to_deadline", "unit", "target_id"], ignore_index=True)
+    return sort_by_unit(q[q["status"] == "overdue"], ledger, ["days_to_deadline"])
 
 
 def overdue_html(ledger: pd.DataFrame, limit: int = 40) -> str:
@@ -169,9 +197,9 @@ def overdue_html(ledger: pd.DataFrame, limit: int = 40) -> str:
         return '<p class="tz-note">本月没有逾期未达标的量化指标。</p>'
     shown = frame.head(limit)
     table = _table(shown, ["单位", "目标", "期限", "最新值", "目标值", "差距", "逾期天数"], lambda r: [
-        e(r.unit_name), e(r.title), deadline_cell(r), e(_fmt_value(r.value, r.target_unit)),
-        e(r.threshold_label), e(_fmt_gap(r.gap, r.target_unit)), e(_fmt_days(r.days_to_deadline)),
-    ], css="tz-list")
+        e(r.unit_name), e(r.title), deadline_cell(r), nowrap(_fmt_value(r.value, r.target_unit)),
+        threshold_cell(r.threshold_label), nowrap(_fmt_gap(r.gap, r.target_unit)), e(_fmt_days(r.days_to_deadline)),
+    ], css="tz-list", classes=["tz-c-unit", "tz-c-text", "tz-c-date", "tz-c-num", "tz-c-thr", "tz-c-num", "tz-c-num"])
     rest = len(frame) - len(shown)
     return table + (f'<p class="tz-note">另有 {rest} 项，见分单位台账与 Excel 台账。</p>' if rest > 0 else "")
 
@@ -183,7 +211,7 @@ def due_soon_table(ledger: pd.DataFrame, days: int = DUE_SOON_DAYS) -> pd.DataFr
     """临期预警: targets and tasks not yet met/done whose (earliest) deadline falls within ``days`` days.
 
     Uses the evaluator's ``due_soon`` status when it exists; otherwise every not-yet-due, unmet row with
-    0 ≤ days to deadline ≤ ``days``. Nearest deadline first.
+    0 ≤ days to deadline ≤ ``days``. By unit (registry order), nearest deadline first.
     """
     a = ledger[ledger["status"] != "not_applicable"]
     if (a["status"] == "due_soon").any():
@@ -192,7 +220,7 @@ def due_soon_table(ledger: pd.DataFrame, days: int = DUE_SOON_DAYS) -> pd.DataFr
         open_ = a["status"].isin(["not_due", "task_pending", "behind", "on_track", "no_data"])
         dtd = pd.to_numeric(a["days_to_deadline"], errors="coerce")
         rows = a[open_ & (dtd >= 0) & (dtd <= days)]
-    return rows.sort_values(["days_to_deadline", "unit", "target_id"], ignore_index=True)
+    return sort_by_unit(rows, ledger, ["days_to_deadline"])
 
 
 def due_soon_html(ledger: pd.DataFrame, days: int = DUE_SOON_DAYS, limit: int = 40) -> str:
@@ -202,8 +230,9 @@ def due_soon_html(ledger: pd.DataFrame, days: int = DUE_SOON_DAYS, limit: int = 
     shown = frame.head(limit)
     table = _table(shown, ["单位", "目标或任务", "期限", "剩余天数", "最新值", "目标值", "状态"], lambda r: [
         e(r.unit_name), e(r.title), deadline_cell(r), e(_fmt_days(r.days_to_deadline)),
-        e(_fmt_value(r.value, r.target_unit)) if r.kind != "milestone" else "—", e(r.threshold_label), badge(r.status),
-    ], css="tz-list")
+        nowrap(_fmt_value(r.value, r.target_unit)) if r.kind != "milestone" else "—", threshold_cell(r.threshold_label),
+        badge(r.status),
+    ], css="tz-list", classes=["tz-c-unit", "tz-c-text", "tz-c-date", "tz-c-num", "tz-c-num", "tz-c-thr", "tz-c-st"])
     rest = len(frame) - len(shown)
     return table + (f'<p class="tz-note">另有 {rest} 项临期，见分单位台账与 Excel 台账。</p>' if rest > 0 else "")
 
@@ -216,7 +245,7 @@ def changes_table(ledger: pd.DataFrame, previous: pd.DataFrame | None) -> pd.Dat
     """Unit × target rows whose status differs from the previous month's ledger.
 
     Columns ``unit_name, title, kind, before, after, direction`` (``better`` / ``worse`` / ``changed``),
-    worst news first. Empty when there is no previous ledger.
+    worst news first, then by unit in the registry's order. Empty when there is no previous ledger.
     """
     cols = ["unit", "unit_name", "target_id", "title", "kind", "before", "after", "direction"]
     if previous is None or previous.empty:
@@ -232,7 +261,8 @@ def changes_table(ledger: pd.DataFrame, previous: pd.DataFrame | None) -> pd.Dat
         m = m.assign(before=m["status_before"], after=m["status"], direction=direction.fillna("changed"))
         m = m[m["before"].notna() & (m["before"] != m["after"])].copy()
         m["_o"] = m["direction"].map({"worse": 0, "changed": 1, "better": 2})
-        return m.sort_values(["_o", "unit", "target_id"], kind="stable", ignore_index=True)[cols]
+        m["_u"] = m["unit"].map(unit_order(ledger)).fillna(len(ledger))
+        return m.sort_values(["_o", "_u"], kind="stable", ignore_index=True)[cols]
     prev = previous.set_index(["unit", "target_id"])["status"]
     cur = ledger[ledger["status"] != "not_applicable"]
     before = prev.reindex(pd.MultiIndex.from_arrays([cur["unit"], cur["target_id"]])).to_numpy()
@@ -244,7 +274,8 @@ def changes_table(ledger: pd.DataFrame, previous: pd.DataFrame | None) -> pd.Dat
     a = frame["after"].map(_BETTER).fillna(4)
     frame["direction"] = ["better" if y > x else "worse" if y < x else "changed" for x, y in zip(b, a)]
     frame["_o"] = frame["direction"].map({"worse": 0, "changed": 1, "better": 2})
-    return frame.sort_values(["_o", "unit", "target_id"], ignore_index=True)[cols]
+    frame["_u"] = frame["unit"].map(unit_order(ledger)).fillna(len(ledger))
+    return frame.sort_values(["_o", "_u"], kind="stable", ignore_index=True)[cols]
 
 
 def changes_html(ledger: pd.DataFrame, previous: pd.DataFrame | None, previous_period: str, limit: int = 25) -> str:
@@ -261,7 +292,8 @@ def changes_html(ledger: pd.DataFrame, previous: pd.DataFrame | None, previous_p
             f'　<b class="tz-down">▼ 变差 {n_worse} 项</b>' + (f"　其他变化 {n_other} 项" if n_other else "") + "</p>")
     shown = frame.head(limit)
     table = _table(shown, ["单位", "目标或任务", "上月", "本月"], lambda r: [
-        e(r.unit_name), e(r.title), badge(r.before), badge(r.after)], css="tz-list")
+        e(r.unit_name), e(r.title), badge(r.before), badge(r.after)], css="tz-list",
+        classes=["tz-c-unit", "tz-c-text", "tz-c-st", "tz-c-st"])
     rest = len(frame) - len(shown)
     return head + table + (f'<p class="tz-note">另有 {rest} 项变化，见 Excel 台账。</p>' if rest > 0 else "")
 
@@ -337,10 +369,11 @@ def ranking_html(frame: pd.DataFrame) -> str:
             return "持平"
         return ("↑" if x > 0 else "↓") + _fmt_value(abs(float(x)), "" if unit == "%" else unit)
 
-    pct = "（百分点）" if len(frame) and frame["target_unit"].iloc[0] == "%" else ""
-    return _table(frame, ["名次", "单位", "最新值", f"较上月{pct}", "状态"], lambda r: [
+    pct = len(frame) and frame["target_unit"].iloc[0] == "%"
+    table = _table(frame, ["名次", "单位", "最新值", "较上月", "状态"], lambda r: [
         e("—" if pd.isna(r.rank) else str(int(r.rank))), e(r.unit_name), e(_fmt_value(r.value, r.target_unit)),
         e(change(r.change, r.target_unit)), badge(r.status)], css="tz-rank")
+    return table + ('<p class="tz-hint">“较上月”为与上月相比增减的百分点。</p>' if pct else "")
 
 
 def ledger_table(ledger: pd.DataFrame, unit: str, kinds=("quantitative", "recurring")) -> pd.DataFrame:
@@ -360,9 +393,10 @@ def ledger_html(ledger: pd.DataFrame, unit: str) -> str:
     if frame.empty:
         return '<p class="tz-note">本单位没有适用的量化指标。</p>'
     return _table(frame, ["目标（章节 · 方案原文）", "期限", "最新值", "目标值", "差距", "状态", "说明", "牵头单位"], lambda r: [
-        _target_cell(r), deadline_cell(r), e(_fmt_value(r.value, r.target_unit)), e(r.threshold_label),
-        e(_fmt_gap(r.gap, r.target_unit)), badge(r.status), e(r.reason), e(r.lead or "—"),
-    ], css="tz-ledger")
+        _target_cell(r), deadline_cell(r), nowrap(_fmt_value(r.value, r.target_unit)), threshold_cell(r.threshold_label),
+        nowrap(_fmt_gap(r.gap, r.target_unit)), badge(r.status), e(r.reason), e(r.lead or "—"),
+    ], css="tz-ledger", classes=["tz-c-target", "tz-c-date", "tz-c-num", "tz-c-thr", "tz-c-num", "tz-c-st",
+                                 "tz-c-reason", "tz-c-lead"])
 
 
 def tasks_html(ledger: pd.DataFrame, unit: str) -> str:
@@ -374,7 +408,7 @@ def tasks_html(ledger: pd.DataFrame, unit: str) -> str:
     frame = frame.sort_values(["_r", "days_to_deadline"], kind="stable")
     return _table(frame, ["任务（章节 · 方案原文）", "期限", "状态", "说明", "牵头单位"], lambda r: [
         _target_cell(r), deadline_cell(r), badge(r.status), e(r.reason), e(r.lead or "—"),
-    ], css="tz-ledger tz-tasks")
+    ], css="tz-ledger tz-tasks", classes=["tz-c-task", "tz-c-date", "tz-c-st", "tz-c-reason", "tz-c-lead"])
 
 
 def milestone_table(ledger: pd.DataFrame) -> pd.DataFrame:
@@ -396,7 +430,7 @@ def milestone_html(ledger: pd.DataFrame) -> str:
     total = table.sum(axis=1)
     rate = (table[done].sum(axis=1) / total * 100) if done else total * 0
     head = "".join(f"<th>{badge(c)}</th>" for c in table.columns)
-    body = "".join(f"<tr><td>{e(str(u))}</td>" + "".join(f"<td class='tz-num'>{int(v)}</td>" for v in row)
+    body = "".join(f"<tr><td class='tz-c-unit'>{e(str(u))}</td>" + "".join(f"<td class='tz-num'>{int(v)}</td>" for v in row)
                    + f"<td class='tz-num'>{int(total[u])}</td><td class='tz-num'>{rate[u]:.0f}%</td></tr>"
                    for u, row in table.iterrows())
     return (f'<table class="tz-table tz-list"><thead><tr><th>单位</th>{head}<th>合计</th><th>完成率</th></tr></thead>'
@@ -404,14 +438,17 @@ def milestone_html(ledger: pd.DataFrame) -> str:
 
 
 def overdue_tasks_html(ledger: pd.DataFrame, limit: int = 30) -> str:
-    """The milestone tasks overdue and not done, most overdue first (at most ``limit`` rows, the rest counted)."""
-    ms = ledger[ledger["status"] == "task_overdue"].sort_values(["days_to_deadline", "unit", "target_id"])
+    """The milestone tasks overdue and not done: by unit (registry order), most overdue first.
+
+    At most ``limit`` rows are listed; the rest are counted.
+    """
+    ms = sort_by_unit(ledger[ledger["status"] == "task_overdue"], ledger, ["days_to_deadline"])
     if ms.empty:
         return '<p class="tz-note">没有逾期未完成的节点任务。</p>'
     shown = ms.head(limit)
     table = _table(shown, ["单位", "章节", "任务", "期限", "逾期天数"], lambda r: [
         e(r.unit_name), e(r.section), e(r.title), deadline_cell(r), e(_fmt_days(r.days_to_deadline)),
-    ], css="tz-list tz-list3")
+    ], css="tz-list tz-list3", classes=["tz-c-unit", "tz-c-sec", "tz-c-text", "tz-c-date", "tz-c-num"])
     rest = len(ms) - len(shown)
     more = f'<p class="tz-note">另有 {rest} 项逾期未完成的任务，见各单位台账与 Excel 台账。</p>' if rest > 0 else ""
     return table + more
@@ -426,13 +463,54 @@ def rejected_html(rejected) -> str:
     return f'<ul class="tz-rejected">{items}</ul>'
 
 
-def sources_html(files: pd.DataFrame) -> str:
-    """The data files behind the report with their sha256 (the report footer)."""
+def sources_html(files: pd.DataFrame, units: list | None = None) -> str:
+    """The data files behind the report with their sha256 (the report footer).
+
+    ``units`` (the plan's :class:`~taizhang.targets.Unit` list) gives the Chinese unit names and the order:
+    by unit as in the registry, then by month.
+    """
     if files.empty:
         return '<p class="tz-note">没有使用任何报表文件。</p>'
-    return _table(files, ["文件", "单位", "月份", "SHA-256"], lambda r: [
-        e(r.file), e(r.unit), e(r.period), f'<code>{e(r.sha256)}</code>',
+    units = list(units or [])
+    names = {u.id: u.name for u in units}
+    order = {u.id: i for i, u in enumerate(units)}
+    frame = files.assign(_o=files["unit"].map(order).fillna(len(order)))
+    frame = frame.sort_values(["_o", "period", "file"], kind="stable", ignore_index=True)
+    return _table(frame, ["文件", "单位", "月份", "SHA-256"], lambda r: [
+        e(r.file), e(names.get(r.unit, r.unit)), e(r.period), f'<code>{e(r.sha256)}</code>',
     ], css="tz-small")
+
+
+STORE_CHECK_HEADERS = {"unit_name": "单位", "status_label": "报送情况", "file": "报表文件", "received": "入库时间",
+                       "filed": "填报日期", "revision": "修订次数", "problems": "问题"}
+
+
+def store_checks_html(frame: pd.DataFrame) -> str:
+    """The store's check record of one month (:func:`taizhang.store.quality_frame`): Chinese headers and values.
+
+    One row per unit in the registry's order: unit name, 按时报送 / 逾期报送 / 未报送 / 被退回, file, when it
+    was received (local time, to the minute), the 填报日期, revision, and every problem on its own line.
+    """
+    from datetime import datetime
+
+    def when(text) -> str:
+        if not text or (isinstance(text, float) and pd.isna(text)):
+            return "—"
+        try:
+            return datetime.fromisoformat(str(text)).astimezone().strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            return str(text)
+
+    def text(v) -> str:
+        return "—" if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) or v == "" else str(v)
+
+    css = {"reported": "tz-q-ok", "late": "tz-q-bad", "rejected": "tz-q-bad", "missing": "tz-q-miss"}
+    return _table(frame, list(STORE_CHECK_HEADERS.values()), lambda r: [
+        e(r.unit_name), f'<span class="tz-qs {css.get(r.status, "")}">{e(r.status_label)}</span>',
+        e(text(r.file)), nowrap(when(r.received)), nowrap(text(r.filed)), e(text(r.revision)),
+        "<br>".join(e(p) for p in str(text(r.problems)).splitlines()),
+    ], css="tz-list tz-store", classes=["tz-c-unit", "tz-c-st", "tz-c-text", "tz-c-date", "tz-c-date", "tz-c-num",
+                                         "tz-c-reason"])
 
 
 def frame_html(frame: pd.DataFrame, headers: list[str], css: str = "") -> str:

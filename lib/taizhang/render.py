@@ -16,7 +16,7 @@ Layout of ``reports/`` (every path goes through :func:`safe_output_dir`)::
 
     <plan>/<period>/monthly_ledger.ipynb  <plan>_<period>_台账.html|.pdf|.xlsx
     <plan>/<period>/data_quality.ipynb    <plan>_<period>_数据质量.html|.pdf
-    <plan>/<period>/units/<unit>/         district_report.ipynb  <unit>_<period>_单位台账.html|.pdf|.xlsx
+    <plan>/<period>/units/<单位名称>/     district_report.ipynb  <单位名称>_<period>_单位台账.html|.pdf|.xlsx
     <plan>/catalogue/                     target_catalogue.ipynb  <plan>_目标清单.html|.pdf|.xlsx
     comparison/<metric>/                  plan_comparison.ipynb  <metric>_跨方案对比.html|.pdf
     index.html                            every report, newest first (from each folder's report.json)
@@ -57,6 +57,20 @@ def safe_output_dir(base: Path, *parts: str) -> Path:
     return out
 
 
+_UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+
+
+def safe_name(text: str, fallback: str) -> str:
+    """``text`` usable as one file or folder name on Windows and POSIX (a unit's Chinese name).
+
+    Control characters and the characters Windows forbids (``/ \\ : * ? " < > |``) become ``_``; dots, spaces
+    and underscores at either end are dropped (no hidden file, no ``..``); the result is cut to 60 characters.
+    When nothing is left, ``fallback`` (an id) is used. :func:`safe_output_dir` still guards the path.
+    """
+    name = _UNSAFE_NAME.sub("_", str(text)).strip(" ._")[:60].strip(" ._")
+    return name or fallback
+
+
 # ------------------------------------------------------------------------------------------- jobs
 @dataclass(frozen=True)
 class Job:
@@ -85,11 +99,19 @@ class Job:
         if self.notebook == "plan_comparison":
             return ("comparison", self.metric)
         if self.notebook == "district_report":
-            return (self.plan, self.period, "units", self.unit)
+            return (self.plan, self.period, "units", self.unit_label())
         return (self.plan, self.period)
 
+    def unit_label(self) -> str:
+        """The unit's Chinese name as the registry has it, made safe for a file name (:func:`safe_name`)."""
+        from .targets import load_registry
+
+        found = load_registry().find_unit(self.plan, self.unit) if self.plan else None
+        return safe_name(found.name if found is not None else self.unit, self.unit)
+
     def stem(self) -> str:
-        """The file name stem of the outputs (ids only — never a unit name — so it is always a safe name)."""
+        """The file name stem of the outputs: ids for plans and metrics, the unit's Chinese name (made safe)
+        for a district report, since staff send those files out."""
         title = {"monthly_ledger": "台账", "district_report": "单位台账", "data_quality": "数据质量",
                  "target_catalogue": "目标清单", "plan_comparison": "跨方案对比"}[self.notebook]
         if self.notebook == "target_catalogue":
@@ -97,7 +119,7 @@ class Job:
         if self.notebook == "plan_comparison":
             return f"{self.metric}_{title}"
         if self.notebook == "district_report":
-            return f"{self.unit}_{self.period}_{title}"
+            return f"{self.unit_label()}_{self.period}_{title}"
         return f"{self.plan}_{self.period}_{title}"
 
     def parameters(self, excel: Path | None) -> dict:
@@ -539,10 +561,12 @@ def write_index(base: Path) -> Path:
         except (OSError, ValueError):
             continue
     entries.sort(key=lambda d: (d.get("generated", ""), d.get("title", "")), reverse=True)
+    from urllib.parse import quote
+
     e = html.escape
     rows = []
     for d in entries:
-        links = " ".join(f'<a href="{e(f)}">{label}</a>' for key, label in
+        links = " ".join(f'<a href="{e(quote(f))}">{label}</a>' for key, label in
                          (("html", "网页"), ("pdf", "PDF"), ("xlsx", "Excel"), ("notebook", "笔记本"))
                          if (f := d.get("files", {}).get(key)))
         rows.append(f"<tr><td>{e(d.get('generated', '')[:19].replace('T', ' '))}</td>"

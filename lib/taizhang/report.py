@@ -208,23 +208,67 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).astimezone()
 
 
+def parameter_items(registry: Registry, parameters: dict) -> list[tuple[str, str]]:
+    """The report's parameters as (Chinese label, readable value) pairs for the footer.
+
+    Plan, unit and metric are shown by their Chinese names; an empty period says the latest month was
+    taken; assumed deadlines are counted (the first page lists them). Empty parameters, the data folder or
+    store (the footer's 数据来源 line says where the data came from) and output paths (``excel``) are left out.
+    """
+    out = []
+    plan = parameters.get("plan") or ""
+    if plan:
+        p = registry.plans.get(plan)
+        out.append(("方案", p.document if p is not None else plan))
+    if parameters.get("unit"):
+        u = registry.find_unit(plan, parameters["unit"]) if plan else None
+        out.append(("单位", u.name if u is not None else parameters["unit"]))
+    if "period" in parameters:
+        out.append(("统计月份", parameters["period"] or "数据中最新的月份"))
+    if parameters.get("metric"):
+        m = registry.metrics.get(parameters["metric"])
+        out.append(("指标", m.name if m is not None else parameters["metric"]))
+    if parameters.get("scenario"):
+        out.append(("情景", parameters["scenario"]))
+    if parameters.get("assume"):
+        n = len([x for x in re.split(r"[;；\n]+", parameters["assume"]) if x.strip()])
+        out.append(("假定期限", f"{n} 项（见首页说明）"))
+    return out
+
+
 def _footer(registry: Registry, plan: Plan | None, parameters: dict, returns: ReturnSet | None,
             data_label: str = "") -> str:
     from .ledger import sources_html
 
-    params = "，".join(f"{e(k)} = {e(repr(v))}" for k, v in parameters.items())
-    parts = ['<div class="tz-footer"><h3>数据来源与版本</h3>', f"<p>参数：{params}</p>"]
+    params = "；".join(f"{e(k)}：{e(v)}" for k, v in parameter_items(registry, parameters))
+    parts = ['<div class="tz-footer"><h3>数据来源与版本</h3>', f"<p>报告参数　{params}</p>" if params else ""]
     if data_label:
-        parts.append(f"<p>数据：{e(data_label)}</p>")
+        parts.append(f"<p>数据来源：{e(data_label)}</p>")
     src = f"（targets/，方案原文 {e(plan.source)}）" if plan is not None else "（targets/）"
     parts += [f"<p>目标登记册版本：<code>{e(registry.version)}</code>{src}</p>",
               f"<p>程序版本：<code>{e(code_version())}</code></p>",
               f"<p>生成时间：{e(_now().strftime('%Y-%m-%d %H:%M:%S %Z'))}</p>"]
     if returns is not None:
+        units = registry.unit_list(plan.plan) if plan is not None else []
         parts.append(f'<div class="tz-files"><p>报表文件清单（{len(returns.files)} 份，含 SHA-256）：</p>'
-                     f"{sources_html(returns.files)}</div>")
+                     f"{sources_html(returns.files, units)}</div>")
     parts.append("</div>")
     return "".join(parts)
+
+
+def before_plan(plan: Plan, period: str) -> bool:
+    """Whether ``period`` (YYYY-MM) is a month before the one in which the plan was issued."""
+    return period < f"{plan.issued:%Y-%m}"
+
+
+def before_plan_notice(plan: Plan, period: str) -> str:
+    """The first-page notice of a report whose month precedes the plan's issue (empty otherwise)."""
+    if not before_plan(plan, period):
+        return ""
+    return (f'<div class="tz-notice tz-before-plan"><strong>统计月份早于方案印发（{plan.issued:%Y-%m}）</strong>：'
+            f"本报告统计月份为 {e(period)}，方案于 {plan.issued:%Y-%m-%d} 印发，其目标与任务尚未开始执行，"
+            f"以下状态仅按方案口径试算、供参考；不作临期预警，尚无数据的指标不绘图。"
+            f"方案的第一个统计月份为 {plan.issued:%Y-%m}。</div>")
 
 
 def _previous(period: str) -> str:
@@ -369,7 +413,7 @@ class MonthlyReport:
         return _html(
             f'<div class="tz-header"><div class="tz-kicker">政务服务目标台账 · 月度通报</div><h1>{e(p.document)}</h1>'
             f'<p class="tz-sub">目标进展台账 · 截至 {e(self.period)} 月末 · 发文单位：{e(p.issuer)}'
-            f"（{p.issued}）</p></div>{notice}")
+            f"（{p.issued}）</p></div>{before_plan_notice(p, self.period)}{notice}")
 
     def summary(self):
         from .ledger import summary_html
@@ -389,8 +433,10 @@ class MonthlyReport:
     def due_soon(self):
         from .ledger import DUE_SOON_DAYS, due_soon_html
 
-        return _html(f'<p class="tz-note">期限在 {DUE_SOON_DAYS} 天内、尚未达标或完成的目标与任务，期限近者在前。</p>'
-                     + due_soon_html(self.ledger))
+        if before_plan(self.plan, self.period):
+            return _html(f'<p class="tz-note">统计月份早于方案印发（{self.plan.issued:%Y-%m}），不作临期预警。</p>')
+        return _html(f'<p class="tz-note">期限在 {DUE_SOON_DAYS} 天内、尚未达标或完成的目标与任务，'
+                     "按单位排列，同一单位内期限近者在前。</p>" + due_soon_html(self.ledger))
 
     def heatmap(self):
         from .ledger import heatmap_html
@@ -411,17 +457,25 @@ class MonthlyReport:
         """
         from .ledger import ranking_html
 
-        parts = []
+        parts, empty = [], []
         for metric, chart, rank in self.metric_parts():
             m = self.registry.metrics[metric]
             if highlight is not None:
                 rank = rank[rank["unit"] == highlight]
                 if rank.empty:
                     continue
+            if not chart.has_data:
+                empty.append(m.name)
+                continue
             better = "越高越好" if m.higher_is_better else "越低越好"
             parts.append(f'<section class="tz-metric"><h3>{e(m.name)}<span class="tz-sec">{better}</span></h3>'
                          f'<div class="tz-metric-body"><div class="tz-metric-chart">{chart.svg(highlight)}</div>'
                          f'<div class="tz-metric-rank">{ranking_html(rank)}</div></div></section>')
+        if empty:
+            what = "各项指标均" if not parts else f"以下 {len(empty)} 项指标"
+            note = (f'<p class="tz-note tz-no-data">截至 {e(self.period)}，{what}尚无数据，未绘图'
+                    + ("。" if not parts else f"：{e('、'.join(empty))}。") + "</p>")
+            parts = [note] + parts if not parts else parts + [note]
         if not parts:
             return _html('<p class="tz-note">没有可绘制的量化指标。</p>')
         return _html("".join(parts))
@@ -467,7 +521,8 @@ class MonthlyReport:
                      f"接收 {received} 份，退回 {len(self.returns.rejected)} 份。</p>" + rejected_html(self.returns.rejected))
 
     def footer(self, generated: datetime | None = None):
-        return _html(_footer(self.registry, self.plan, self.parameters, self.returns, self.data_label))
+        params = {**self.parameters, "period": self.parameters.get("period") or f"{self.period}（数据中最新的月份）"}
+        return _html(_footer(self.registry, self.plan, params, self.returns, self.data_label))
 
 
 # ------------------------------------------------------------------------------------------- district
@@ -535,7 +590,7 @@ class DistrictReport:
         return _html(
             f'<div class="tz-header"><div class="tz-kicker">政务服务目标台账 · 单位台账</div>'
             f"<h1>{e(self.unit_name)}</h1><p class=\"tz-sub\">{e(m.plan.document)} · 截至 {e(m.period)} 月末</p></div>"
-            + (m.whatif.notice_html() if m.whatif else ""))
+            + before_plan_notice(m.plan, m.period) + (m.whatif.notice_html() if m.whatif else ""))
 
     def summary(self):
         from .ledger import summary_html
@@ -557,6 +612,9 @@ class DistrictReport:
     def due_soon(self):
         from .ledger import due_soon_html
 
+        m = self.monthly
+        if before_plan(m.plan, m.period):
+            return _html(f'<p class="tz-note">统计月份早于方案印发（{m.plan.issued:%Y-%m}），不作临期预警。</p>')
         return _html(due_soon_html(self.ledger, limit=200))
 
     def metrics(self):
@@ -577,7 +635,8 @@ class DistrictReport:
         files = m.returns.files
         own = ReturnSet(observations=m.returns.observations.iloc[:0], tasks=m.returns.tasks.iloc[:0],
                         files=files[files["unit"] == self.unit], rejected=[])
-        return _html(_footer(m.registry, m.plan, self.parameters, own, m.data_label))
+        params = {**self.parameters, "period": self.parameters.get("period") or f"{m.period}（数据中最新的月份）"}
+        return _html(_footer(m.registry, m.plan, params, own, m.data_label))
 
 
 # ------------------------------------------------------------------------------------------- data quality
@@ -659,16 +718,20 @@ class QualityReport:
         return _html(rejected_html(self.returns.rejected))
 
     def store_checks(self):
-        from .ledger import frame_html
+        from .ledger import store_checks_html
 
         if self.store_frame is None:
             return _html('<p class="tz-note">未使用数据库（--store），此处无入库校验记录。</p>')
         if self.store_frame.empty:
             return _html('<p class="tz-note">数据库中没有本月的校验问题。</p>')
-        return _html(frame_html(self.store_frame, [str(c) for c in self.store_frame.columns], css="tz-list"))
+        from .returns import due_date
+
+        return _html(f'<p class="tz-note">{e(self.period)} 各单位报表的入库与校验情况；报送截止日为 '
+                     f"{due_date(self.period)}，填报日期晚于此日为逾期报送。</p>" + store_checks_html(self.store_frame))
 
     def footer(self):
-        return _html(_footer(self.registry, self.plan, self.parameters, self.returns, self.data_label))
+        params = {**self.parameters, "period": self.parameters.get("period") or f"{self.period}（数据中最新的月份）"}
+        return _html(_footer(self.registry, self.plan, params, self.returns, self.data_label))
 
 
 # ------------------------------------------------------------------------------------------- catalogue
