@@ -21,6 +21,19 @@ TARGET_HEADERS = {
 }
 
 
+def save_workbook(wb, path) -> Path:
+    """Save an openpyxl workbook atomically: written to a temporary name, then renamed (never a partial file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        wb.save(tmp)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
 def set_text_safe(cell, value) -> None:
     """Write ``value`` to an openpyxl cell; strings are always stored as text, never as formulas."""
     if isinstance(value, str):
@@ -71,12 +84,7 @@ def write_targets_xlsx(frame: pd.DataFrame, path: Path) -> Path:
     ws = wb.active
     ws.title = "目标清单"
     write_frame_sheet(ws, frame, TARGET_HEADERS, widths={"quote": 60, "document": 30})
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    wb.save(tmp)
-    tmp.replace(path)
-    return path
+    return save_workbook(wb, path)
 
 
 LEDGER_HEADERS = {
@@ -228,9 +236,4 @@ def write_ledger_xlsx(ledger: pd.DataFrame, path: Path, meta: dict[str, str]) ->
         for i in range(2, len(part) + 2):
             for c in (cols.index("quote") + 1, cols.index("reason") + 1, cols.index("title") + 1):
                 ws.cell(row=i, column=c).alignment = Alignment(wrap_text=True, vertical="top")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    wb.save(tmp)
-    tmp.replace(path)
-    return path
+    return save_workbook(wb, path)
