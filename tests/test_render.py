@@ -175,3 +175,27 @@ def test_run_rejects_unknown_formats(tmp_path):
     with pytest.raises(ParameterError) as err:
         run_jobs([Job("monthly_ledger", plan=PLAN, period=PERIOD)], formats=("docx",), out=tmp_path)
     assert "docx" in err.value.message and "html" in err.value.allowed
+
+
+def test_district_reports_printed_together_split_into_their_own_pdfs(tmp_path, registry):
+    """Consecutive district reports of one plan and month are printed as one document and split: each PDF
+    must hold exactly the pages (same text, same count) its own HTML prints to, titled with its own report."""
+    from taizhang.browser import Browser
+    from taizhang.report import default_inputs
+    from taizhang.sample import ensure_sample
+
+    pdftotext = _need("pdftotext")
+    ensure_sample(registry, PLAN, default_inputs(PLAN))
+    units = [u.id for u in registry.unit_list(PLAN)][:3]
+    jobs = [Job("district_report", plan=PLAN, period=PERIOD, unit=u) for u in units]
+    results = run_jobs(jobs, formats=("html", "pdf"), out=tmp_path / "out", progress=False)
+    assert len({r.pdf for r in results}) == 3
+    with Browser() as browser:
+        for r in results:
+            alone = browser.print_pdf(r.html, tmp_path / "alone.pdf")
+            split = subprocess.run([pdftotext, "-layout", str(r.pdf), "-"], capture_output=True, text=True).stdout
+            own = subprocess.run([pdftotext, "-layout", str(alone), "-"], capture_output=True, text=True).stdout
+            assert split.count("\f") == own.count("\f") > 1
+            assert split == own
+            info = subprocess.run(["pdfinfo", str(r.pdf)], capture_output=True, text=True).stdout
+            assert r.title.split(" · ")[0] in info  # the report's own title, not the joint document's

@@ -40,6 +40,14 @@ def find_chromium() -> str:
     raise RenderError("找不到 Chromium，无法生成 PDF。" + SETUP_HINT)
 
 
+def _dest_page(dest):
+    """The page object (its ``objgen``) an outline destination ``[page /XYZ left top zoom]`` points to."""
+    try:
+        return dest[0].objgen
+    except (TypeError, IndexError, AttributeError):
+        return None
+
+
 @dataclass
 class PageCheck:
     """What loading a page showed: failed requests, console errors, and values read from the DOM."""
@@ -156,6 +164,52 @@ class Browser:
         tmp.write_bytes(base64.b64decode(result["data"]))
         tmp.replace(pdf_file)
         return pdf_file
+
+    def print_pdf_split(self, html_file: Path, outputs: list[tuple[Path, str]]) -> list[Path]:
+        """Print ``html_file`` (several reports, each starting on a new page with its ``<h1>``) once and split
+        it into ``outputs`` (``(pdf path, title)`` in document order), each written atomically.
+
+        The split points are the pages of the top-level entries of the document outline Chromium generates
+        from the headings. When they are not one per report, starting on page 1 and increasing, the document
+        cannot be split safely and a :class:`RenderError` is raised (nothing written).
+        """
+        import base64
+        import io
+
+        import pikepdf
+
+        target, session = self._open(Path(html_file).resolve().as_uri())
+        try:
+            self._send("Runtime.evaluate", {"expression": "document.fonts.ready.then(() => true)",
+                                            "awaitPromise": True}, session=session)
+            result = self._send("Page.printToPDF", {
+                "paperWidth": 8.27, "paperHeight": 11.69, "printBackground": True, "preferCSSPageSize": True,
+                "displayHeaderFooter": False, "generateDocumentOutline": True, "generateTaggedPDF": True,
+            }, session=session)
+        finally:
+            self._close(target)
+        joint = pikepdf.open(io.BytesIO(base64.b64decode(result["data"])))
+        index = {page.objgen: i for i, page in enumerate(joint.pages)}
+        with joint.open_outline() as outline:
+            starts = [index.get(_dest_page(item.destination), -1) for item in outline.root]
+        if (len(starts) != len(outputs) or not starts or starts[0] != 0
+                or any(b <= a for a, b in zip(starts, starts[1:]))):
+            raise RenderError(f"合并打印的 PDF 无法按报告拆分（目录起始页 {starts}，报告 {len(outputs)} 份）。")
+        ends = starts[1:] + [len(joint.pages)]
+        info = {k: v for k, v in joint.docinfo.items() if k in ("/Creator", "/Producer", "/CreationDate", "/ModDate")}
+        written = []
+        for (pdf_file, title), a, b in zip(outputs, starts, ends):
+            part = pikepdf.new()
+            part.pages.extend(joint.pages[a:b])
+            for key, value in info.items():
+                part.docinfo[key] = value
+            part.docinfo["/Title"] = title
+            pdf_file = Path(pdf_file)
+            tmp = pdf_file.with_name(f".{pdf_file.name}.tmp")
+            part.save(tmp)
+            tmp.replace(pdf_file)
+            written.append(pdf_file)
+        return written
 
     def check_page(self, html_file: Path, expression: str = "null") -> PageCheck:
         """Load ``html_file`` with the network blocked; report failed requests, console errors, and ``expression``."""
