@@ -144,9 +144,9 @@ class Browser:
     def _close(self, target: str) -> None:
         """Pages are not closed: the tab is reused for the next page."""
 
-    # --------------------------------------------------------------------------------------- public
-    def print_pdf(self, html_file: Path, pdf_file: Path) -> Path:
-        """Print ``html_file`` to an A4 PDF (CSS ``@page`` margins, no browser header/footer), atomically."""
+    def _print(self, html_file: Path, outline: bool) -> bytes:
+        """Load ``html_file``, wait for its fonts and print it to A4 PDF bytes (CSS ``@page`` margins, no browser
+        header/footer). ``outline`` adds the tagged document outline used to split a joint print."""
         import base64
 
         target, session = self._open(Path(html_file).resolve().as_uri())
@@ -155,13 +155,19 @@ class Browser:
                                             "awaitPromise": True}, session=session)
             result = self._send("Page.printToPDF", {
                 "paperWidth": 8.27, "paperHeight": 11.69, "printBackground": True, "preferCSSPageSize": True,
-                "displayHeaderFooter": False, "generateDocumentOutline": False, "generateTaggedPDF": False,
+                "displayHeaderFooter": False, "generateDocumentOutline": outline, "generateTaggedPDF": outline,
             }, session=session)
         finally:
             self._close(target)
+        return base64.b64decode(result["data"])
+
+    # --------------------------------------------------------------------------------------- public
+    def print_pdf(self, html_file: Path, pdf_file: Path) -> Path:
+        """Print ``html_file`` to an A4 PDF (CSS ``@page`` margins, no browser header/footer), atomically."""
+        data = self._print(html_file, outline=False)
         pdf_file = Path(pdf_file)
         tmp = pdf_file.with_name(f".{pdf_file.name}.tmp")
-        tmp.write_bytes(base64.b64decode(result["data"]))
+        tmp.write_bytes(data)
         tmp.replace(pdf_file)
         return pdf_file
 
@@ -173,22 +179,11 @@ class Browser:
         from the headings. When they are not one per report, starting on page 1 and increasing, the document
         cannot be split safely and a :class:`RenderError` is raised (nothing written).
         """
-        import base64
         import io
 
         import pikepdf
 
-        target, session = self._open(Path(html_file).resolve().as_uri())
-        try:
-            self._send("Runtime.evaluate", {"expression": "document.fonts.ready.then(() => true)",
-                                            "awaitPromise": True}, session=session)
-            result = self._send("Page.printToPDF", {
-                "paperWidth": 8.27, "paperHeight": 11.69, "printBackground": True, "preferCSSPageSize": True,
-                "displayHeaderFooter": False, "generateDocumentOutline": True, "generateTaggedPDF": True,
-            }, session=session)
-        finally:
-            self._close(target)
-        joint = pikepdf.open(io.BytesIO(base64.b64decode(result["data"])))
+        joint = pikepdf.open(io.BytesIO(self._print(html_file, outline=True)))
         index = {page.objgen: i for i, page in enumerate(joint.pages)}
         with joint.open_outline() as outline:
             starts = [index.get(_dest_page(item.destination), -1) for item in outline.root]
