@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from taizhang.project import PLAN_IDS
-from taizhang.render import Job, run_jobs
+from taizhang.render import Job, run_jobs, skip_unused_schema_checkers
 from taizhang.sample import ensure_sample
 from taizhang.targets import load_registry
 
@@ -61,6 +61,7 @@ def main() -> None:
     ap.add_argument("--which", default="plans,districts")
     ap.add_argument("--formats", default="html,pdf,xlsx")
     args = ap.parse_args()
+    skip_unused_schema_checkers()  # as `taizhang run` does
     formats = tuple(args.formats.split(","))
     reg = load_registry()
     samples = Path(tempfile.mkdtemp(prefix="taizhang-bench-inputs-"))

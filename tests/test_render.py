@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -199,3 +200,61 @@ def test_district_reports_printed_together_split_into_their_own_pdfs(tmp_path, r
             assert split == own
             info = subprocess.run(["pdfinfo", str(r.pdf)], capture_output=True, text=True).stdout
             assert r.title.split(" · ")[0] in info  # the report's own title, not the joint document's
+
+
+def _joint_page(path, parts: list[str], marks: bool = True):
+    """A joint print page like :func:`taizhang.render.print_group` writes: each part on a new page."""
+    from taizhang.browser import part_mark
+    from taizhang.render import _BATCH_CSS
+
+    body = "".join(f'<div class="tz-batch-part">{part_mark(k) if marks else ""}{p}</div>' for k, p in enumerate(parts))
+    path.write_text(f'<!DOCTYPE html><html><head><meta charset="utf-8"><style>{_BATCH_CSS}</style></head>'
+                    f"<body>{body}</body></html>", encoding="utf-8")
+    return path
+
+
+def test_joint_print_is_split_at_the_part_marks_and_the_marks_are_removed(tmp_path):
+    import pikepdf
+
+    from taizhang.browser import PART_MARK_URL, Browser
+
+    _need("pdftotext")
+    long_part = "<h1>A</h1>" + "".join(f"<p>line {i}</p>" for i in range(120))  # more than one A4 page
+    html = _joint_page(tmp_path / "joint.html", [long_part, "<h1>B</h1><p>b</p>", "<h1>C</h1><p>c</p>"])
+    outputs = [(tmp_path / f"{n}.pdf", f"title {n}") for n in "ABC"]
+    with Browser() as browser:
+        written = browser.print_pdf_split(html, outputs)
+    assert written == [p for p, _ in outputs]
+    counts = []
+    for (pdf_path, title), letter in zip(outputs, "ABC"):
+        with pikepdf.open(pdf_path) as pdf:
+            counts.append(len(pdf.pages))
+            assert str(pdf.docinfo["/Title"]) == title
+            uris = [str(a.A.URI) for page in pdf.pages for a in page.obj.get("/Annots", [])
+                    if "/A" in a and "/URI" in a.A]
+            assert not [u for u in uris if u.startswith(PART_MARK_URL)]
+        text = subprocess.run(["pdftotext", str(pdf_path), "-"], capture_output=True, text=True).stdout
+        assert text.lstrip().startswith(letter)
+    assert counts[0] >= 2 and counts[1:] == [1, 1]
+
+
+def test_joint_print_without_part_marks_is_not_split(tmp_path):
+    from taizhang.browser import Browser
+
+    html = _joint_page(tmp_path / "joint.html", ["<h1>A</h1>", "<h1>B</h1>"], marks=False)
+    outputs = [(tmp_path / "a.pdf", "a"), (tmp_path / "b.pdf", "b")]
+    with Browser() as browser, pytest.raises(RenderError, match="无法按报告拆分"):
+        browser.print_pdf_split(html, outputs)
+    assert not list(tmp_path.glob("*.pdf"))
+
+
+def test_papermill_imports_without_the_iri_parser_and_still_validates_notebooks(root):
+    """`taizhang run` keeps jsonschema from building its IRI parsers; notebooks are still validated."""
+    code = ("import sys\nfrom taizhang.render import skip_unused_schema_checkers\nskip_unused_schema_checkers()\n"
+            "import papermill, nbformat\n"
+            f"nb = nbformat.read({str(root / 'notebooks' / 'district_report.ipynb')!r}, as_version=4)\n"
+            "nbformat.validate(nb)\ndel nb.cells[0]['source']\n"
+            "try:\n    nbformat.validate(nb)\nexcept nbformat.ValidationError:\n    print('invalid found')\n"
+            "print(sys.modules['rfc3987_syntax'] is None)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["invalid", "found", "True"]

@@ -407,6 +407,10 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``taizhang`` command; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.verb == "run":
+        from .render import skip_unused_schema_checkers
+
+        skip_unused_schema_checkers()
     handlers = {"targets": _cmd_targets, "sample": _cmd_sample, "template": _cmd_template, "ingest": _cmd_ingest, "evaluate": _cmd_evaluate, "run": _cmd_run}
     try:
         return handlers[args.verb](args)

@@ -28,6 +28,7 @@ import html
 import os
 import json
 import re
+import sys
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -143,6 +144,18 @@ class RenderedReport:
     title: str = ""
     job: Job | None = None
     seconds: dict = field(default_factory=dict)
+
+
+def skip_unused_schema_checkers() -> None:
+    """Keep jsonschema from importing ``rfc3987_syntax`` in this process (call it at a process entry point).
+
+    papermill imports nbformat, which imports jsonschema, which imports ``rfc3987_syntax`` when installed
+    (JupyterLab's ``jsonschema[format-nongpl]`` brings it) and that builds 39 parsers at import: 1.7 s of
+    CPU on this machine, paid by every ``taizhang run``. It only adds the "iri" format checks; nbformat
+    validates notebooks with Draft 4 schemas, which have no such format, so nothing we run changes. A
+    process that already imported it keeps it.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)  # a None entry makes `import rfc3987_syntax` fail fast
 
 
 # ------------------------------------------------------------------------------------------- kernel
@@ -407,7 +420,8 @@ def _to_html(executed: Path, output: Path, title: str, font_plan: str | None = N
 
 #: at most this many district reports are printed as one document and split (see :func:`print_group`)
 BATCH_SIZE = 8
-_BATCH_CSS = ".tz-batch-part + .tz-batch-part { break-before: page; page-break-before: always; }"
+_BATCH_CSS = (".tz-batch-part { position: relative; }\n"
+              ".tz-batch-part + .tz-batch-part { break-before: page; page-break-before: always; }")
 
 
 def print_group(parts: list[tuple[Path, str, str]], browser, font_plan: str | None) -> list[Path]:
@@ -415,16 +429,18 @@ def print_group(parts: list[tuple[Path, str, str]], browser, font_plan: str | No
     document and split it into one PDF per report.
 
     Each report starts on a new page of the joint document, with the same page width, CSS and (joint) font
-    subset, so its pages are the pages its own print would give; the split points are the pages of the
-    top-level entries of Chromium's document outline (one per report ``<h1>``), cut with pikepdf. Measured
-    here: eight district reports cost ~5.6 CPU-s printed and split together against ~6.2 printed one by one,
-    and the 100-report bench went from 70.7 s to 61.3 s (median of 3); groups of 16 were slower (the last
-    group's print then runs after the last notebook). When the outline does not show exactly one start per
+    subset, so its pages are the pages its own print would give; the split points are the pages carrying
+    each report's invisible part mark (:func:`taizhang.browser.part_mark`, a link annotation removed after
+    the split), cut with pikepdf. Measured here: eight district reports cost ~5.6 CPU-s printed and split
+    together against ~6.2 printed one by one; finding the parts by marks instead of a tagged PDF's outline
+    cut a batch of eight from ~5.5 to ~4.1 Chromium CPU-s (median of 5). Groups of 16 were slower (the last
+    group's print then runs after the last notebook). When the marks do not show exactly one start per
     report, every report is printed on its own instead (same result, slower).
     """
+    from .browser import part_mark
     from .fonts import embedded_font_css
 
-    body = "\n".join(f'<div class="tz-batch-part">{b}</div>' for _, _, b in parts)
+    body = "\n".join(f'<div class="tz-batch-part">{part_mark(k)}{b}</div>' for k, (_, _, b) in enumerate(parts))
     titles = "".join(t for _, t, _ in parts)
     css = embedded_font_css(_shown_text(body) + titles, font_base_text(font_plan)) + "\n" + _css() + "\n" + _BATCH_CSS
     joint = parts[0][0].with_name(f".{parts[0][0].stem}.batch.html")
