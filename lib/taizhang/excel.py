@@ -1,16 +1,24 @@
 """Excel output: the target catalogue export and the ledger workbook (overview + one sheet per unit).
 
+Written with XlsxWriter, which writes a district ledger in less than half the time openpyxl takes (it
+streams cells with formats prepared once per workbook instead of hashing a style object per cell); the
+returns and templates, which must also be *read*, stay with openpyxl.
+
 Text that a return or the registry supplies is always written as text: a value starting with ``=``, ``+``,
-``-`` or ``@`` is never stored as a formula.
+``-`` or ``@`` is never stored as a formula (every string goes through ``write_string``).
 """
 
 from __future__ import annotations
 
+import math
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
 
-_FORMULA_START = ("=", "+", "-", "@")
+HEADER_FORMAT = {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E79", "pattern": 1, "valign": "vcenter",
+                 "text_wrap": True}
+DATE_FORMAT = "yyyy-mm-dd"
 
 TARGET_HEADERS = {
     "target_id": "目标编号", "plan": "方案", "document": "文件", "issuer": "发文单位", "section": "章节",
@@ -21,70 +29,94 @@ TARGET_HEADERS = {
 }
 
 
-def save_workbook(wb, path) -> Path:
-    """Save an openpyxl workbook atomically: written to a temporary name, then renamed (never a partial file)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        wb.save(tmp)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+class Book:
+    """An XlsxWriter workbook written to a temporary file and renamed into place on :meth:`close` (never a
+    partial file), with its cell formats created once and reused (:meth:`fmt`)."""
+
+    def __init__(self, path) -> None:
+        import xlsxwriter
+
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._tmp = self.path.with_name(f".{self.path.name}.tmp")
+        # no automatic conversions: text stays text (no formulas, numbers or links made from strings)
+        self.wb = xlsxwriter.Workbook(str(self._tmp), {
+            "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
+            "nan_inf_to_errors": True, "in_memory": True})
+        self._formats: dict = {}
+
+    def fmt(self, **props):
+        """The workbook's format with ``props`` (XlsxWriter format properties), created on first use."""
+        key = tuple(sorted(props.items()))
+        if key not in self._formats:
+            self._formats[key] = self.wb.add_format(props) if props else None
+        return self._formats[key]
+
+    def close(self) -> Path:
+        try:
+            self.wb.close()
+            self._tmp.replace(self.path)
+        finally:
+            self._tmp.unlink(missing_ok=True)
+        return self.path
 
 
-def set_text_safe(cell, value) -> None:
-    """Write ``value`` to an openpyxl cell; strings are always stored as text, never as formulas."""
+def write_cell(book: Book, ws, row: int, col: int, value, fmt=None) -> None:
+    """Write ``value`` at (``row``, ``col``) (0-based) by its type: strings always as text, numbers as numbers,
+    dates as dates (``yyyy-mm-dd`` unless ``fmt`` says otherwise), missing values as empty cells."""
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+        value = value.item()
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
     if isinstance(value, str):
-        cell.value = value
-        if value.startswith(_FORMULA_START):
-            cell.data_type = "s"
-    elif value is None or (isinstance(value, float) and pd.isna(value)):
-        cell.value = None
+        ws.write_string(row, col, value, fmt)
+    elif value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value, fmt)
+    elif isinstance(value, (int, float)):
+        ws.write_number(row, col, value, fmt)
+    elif isinstance(value, (date, datetime)):
+        ws.write_datetime(row, col, value, fmt or book.fmt(num_format=DATE_FORMAT))
     else:
-        cell.value = value
+        ws.write_string(row, col, str(value), fmt)
 
 
-def write_frame_sheet(ws, frame: pd.DataFrame, headers: dict[str, str] | None = None,
-                      widths: dict[str, int] | None = None) -> None:
-    """Write ``frame`` to a worksheet: bold frozen header, autofilter, column widths, numbers as numbers."""
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+def write_frame_sheet(book: Book, ws, frame: pd.DataFrame, headers: dict[str, str] | None = None,
+                      widths: dict[str, int] | None = None, formats: dict | None = None,
+                      cell_formats: dict[str, list] | None = None) -> None:
+    """Write ``frame`` to a worksheet: bold frozen header, autofilter, column widths, numbers as numbers.
 
-    headers = headers or {}
+    ``formats`` maps a column to the format of all its cells, ``cell_formats`` a column to one format per row.
+    """
+    headers, widths, formats, cell_formats = headers or {}, widths or {}, formats or {}, cell_formats or {}
     cols = list(frame.columns)
-    for c, name in enumerate(cols, start=1):
-        cell = ws.cell(row=1, column=c)
-        set_text_safe(cell, headers.get(name, name))
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="1F4E79")
-        cell.alignment = Alignment(vertical="center", wrap_text=True)
-    for r, row in enumerate(frame.itertuples(index=False), start=2):
-        for c, value in enumerate(row, start=1):
-            if hasattr(value, "item") and not isinstance(value, str):
-                value = value.item()
-            set_text_safe(ws.cell(row=r, column=c), value)
-    ws.freeze_panes = "A2"
+    head = book.fmt(**HEADER_FORMAT)
+    for c, name in enumerate(cols):
+        ws.write_string(0, c, str(headers.get(name, name)), head)
+    col_fmt = [formats.get(name) for name in cols]
+    per_row = [cell_formats.get(name) for name in cols]
+    for r, row in enumerate(frame.to_numpy(dtype=object).tolist() if len(frame) else [], start=1):
+        for c, value in enumerate(row):
+            fmt = per_row[c][r - 1] if per_row[c] is not None else col_fmt[c]
+            write_cell(book, ws, r, c, value, fmt)
+    ws.freeze_panes(1, 0)
     if len(frame):
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{len(frame) + 1}"
-    for c, name in enumerate(cols, start=1):
-        width = (widths or {}).get(name)
+        ws.autofilter(0, 0, len(frame), len(cols) - 1)
+    for c, name in enumerate(cols):
+        width = widths.get(name)
         if width is None:
             sample = [len(str(headers.get(name, name)))] + [len(str(v)) for v in frame[name].head(200)]
             width = min(max(sample) + 2, 60)
-        ws.column_dimensions[get_column_letter(c)].width = width
+        ws.set_column(c, c, width)
 
 
 def write_targets_xlsx(frame: pd.DataFrame, path: Path) -> Path:
     """Write the target catalogue export (``taizhang targets export --format xlsx``)."""
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "目标清单"
-    write_frame_sheet(ws, frame, TARGET_HEADERS, widths={"quote": 60, "document": 30})
-    return save_workbook(wb, path)
+    book = Book(path)
+    ws = book.wb.add_worksheet("目标清单")
+    write_frame_sheet(book, ws, frame, TARGET_HEADERS, widths={"quote": 60, "document": 30})
+    return book.close()
 
 
 LEDGER_HEADERS = {
@@ -97,8 +129,8 @@ LEDGER_HEADERS = {
 _LEDGER_WIDTHS = {"section": 12, "kind_label": 10, "title": 28, "quote": 60, "deadline_text": 22, "deadline": 12,
                   "deadline_note": 16, "value": 10, "measure": 9, "value_period": 16, "op_label": 6, "threshold": 9,
                   "gap": 10, "threshold_label": 18, "status_label": 12, "reason": 48, "lead": 20, "target_id": 30}
-#: number formats of the ledger's numeric and date columns
-_LEDGER_FORMATS = {"deadline": "yyyy-mm-dd"}
+#: columns whose text wraps (top-aligned) in the unit sheets
+_LEDGER_WRAPPED = ("title", "quote", "reason")
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
@@ -117,8 +149,6 @@ def _sheet_name(name: str, used: set[str]) -> str:
 
 def _as_date(d):
     """A deadline as a ``datetime.date`` (None when there is none), so Excel stores a real date."""
-    from datetime import date, datetime
-
     if d is None or (not isinstance(d, (date, datetime)) and pd.isna(d)):
         return None
     if isinstance(d, pd.Timestamp):
@@ -149,12 +179,13 @@ def ledger_rows(ledger: pd.DataFrame) -> pd.DataFrame:
     a["op_label"] = a["op"].map(lambda o: OP_LABELS.get(o, "") if isinstance(o, str) else "")
     a["measure"] = a["target_unit"].fillna("")
     a["threshold"] = pd.to_numeric(a["threshold"], errors="coerce")
+    assumed = a["deadline_assumed"].tolist() if "deadline_assumed" in a else [False] * len(a)
     notes = []
-    for r in a.itertuples(index=False):
+    for text, is_assumed in zip(a["deadline_text"].tolist(), assumed):
         n = []
-        if "；" in str(r.deadline_text):
+        if "；" in str(text):
             n.append("两个期限，按较早者评估")
-        if getattr(r, "deadline_assumed", False) is True:
+        if is_assumed is True:
             n.append("假定期限")
         notes.append("；".join(n))
     a["deadline_note"] = notes
@@ -166,74 +197,60 @@ def ledger_rows(ledger: pd.DataFrame) -> pd.DataFrame:
 def write_ledger_xlsx(ledger: pd.DataFrame, path: Path, meta: dict[str, str]) -> Path:
     """The Excel ledger: an overview sheet (report facts + status counts per unit) and one sheet per unit.
 
-    Status cells carry the report's status colours (:data:`taizhang.ledger.STATUS_STYLES`); each sheet has a
-    frozen header, an autofilter and set column widths; values and gaps are numbers; every text from a
-    return or the registry is written as text (no formula injection). Written atomically.
+    Status cells carry the report's status colours (:data:`taizhang.ledger.STATUS_STYLES`) and symbol; each
+    sheet has a frozen header, an autofilter and set column widths; values and gaps are numbers, deadlines
+    dates; every text from a return or the registry is written as text (no formula injection). Written
+    atomically.
     """
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-
     from .ledger import STATUS_ORDER, status_label, status_style
 
     rows = ledger_rows(ledger)
     cols = list(LEDGER_HEADERS)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "总览"
-    r = 1
+    book = Book(path)
+
+    def status_fmt(code: str, **extra):
+        st = status_style(code)
+        return book.fmt(bg_color=st.background.upper(), pattern=1, font_color=st.color.upper(), bold=True, **extra)
+
+    ws = book.wb.add_worksheet("总览")
+    bold = book.fmt(bold=True)
+    r = 0
     for k, v in meta.items():
-        set_text_safe(ws.cell(row=r, column=1), k)
-        ws.cell(row=r, column=1).font = Font(bold=True)
-        set_text_safe(ws.cell(row=r, column=2), str(v))
+        ws.write_string(r, 0, str(k), bold)
+        ws.write_string(r, 1, str(v))
         r += 1
     r += 1
     present = [c for c in STATUS_ORDER if c in set(rows["status"])]
     header_row = r
-    for c, text in enumerate(["单位"] + [status_label(s) for s in present] + ["合计"], start=1):
-        cell = ws.cell(row=r, column=c)
-        set_text_safe(cell, text)
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="1F4E79")
-        if 1 < c <= len(present) + 1:
-            st = status_style(present[c - 2])
-            cell.fill = PatternFill("solid", fgColor=st.background.lstrip("#").upper())
-            cell.font = Font(bold=True, color=st.color.lstrip("#").upper())
+    head = book.fmt(**HEADER_FORMAT)
+    for c, text in enumerate(["单位"] + [status_label(s) for s in present] + ["合计"]):
+        fmt = status_fmt(present[c - 1], valign="vcenter", text_wrap=True) if 0 < c <= len(present) else head
+        ws.write_string(r, c, text, fmt)
     counts = rows.pivot_table(index="unit_name", columns="status", values="target_id", aggfunc="count", fill_value=0)
     for unit_name in dict.fromkeys(rows["unit_name"]):
         r += 1
-        set_text_safe(ws.cell(row=r, column=1), unit_name)
+        ws.write_string(r, 0, str(unit_name))
         total = 0
-        for c, s in enumerate(present, start=2):
+        for c, s in enumerate(present, start=1):
             n = int(counts.loc[unit_name, s]) if s in counts.columns else 0
-            ws.cell(row=r, column=c, value=n)
+            ws.write_number(r, c, n)
             total += n
-        ws.cell(row=r, column=len(present) + 2, value=total)
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=2)
-    ws.column_dimensions["A"].width = 22
-    ws.column_dimensions["B"].width = 60
-    from openpyxl.utils import get_column_letter
-
-    for c in range(3, len(present) + 3):
-        ws.column_dimensions[get_column_letter(c)].width = 12
-    ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(present) + 2)}{max(r, header_row + 1)}"
+        ws.write_number(r, len(present) + 1, total)
+    ws.freeze_panes(header_row + 1, 1)
+    ws.set_column(0, 0, 22)
+    ws.set_column(1, 1, 60)
+    if len(present) > 1:
+        ws.set_column(2, len(present) + 1, 12)
+    ws.autofilter(header_row, 0, max(r, header_row + 1), len(present) + 1)
 
     used = {"总览"}
-    status_col = cols.index("status_label") + 1
+    wrapped = book.fmt(text_wrap=True, valign="top")
     for unit in dict.fromkeys(rows["unit"]):
         part = rows[rows["unit"] == unit]
-        ws = wb.create_sheet(_sheet_name(str(part["unit_name"].iloc[0]), used))
-        write_frame_sheet(ws, part[cols].reset_index(drop=True), LEDGER_HEADERS, widths=_LEDGER_WIDTHS)
-        for name, fmt in _LEDGER_FORMATS.items():
-            c = cols.index(name) + 1
-            for i in range(2, len(part) + 2):
-                ws.cell(row=i, column=c).number_format = fmt
-        for i, code in enumerate(part["status"], start=2):
-            st = status_style(code)
-            cell = ws.cell(row=i, column=status_col)
-            cell.fill = PatternFill("solid", fgColor=st.background.lstrip("#").upper())
-            cell.font = Font(color=st.color.lstrip("#").upper(), bold=True)
-            set_text_safe(cell, f"{st.symbol} {status_label(code)}")
-        for i in range(2, len(part) + 2):
-            for c in (cols.index("quote") + 1, cols.index("reason") + 1, cols.index("title") + 1):
-                ws.cell(row=i, column=c).alignment = Alignment(wrap_text=True, vertical="top")
-    return save_workbook(wb, path)
+        ws = book.wb.add_worksheet(_sheet_name(str(part["unit_name"].iloc[0]), used))
+        table = part[cols].reset_index(drop=True)
+        table["status_label"] = [f"{status_style(code).symbol} {status_label(code)}" for code in part["status"]]
+        write_frame_sheet(book, ws, table, LEDGER_HEADERS, widths=_LEDGER_WIDTHS,
+                          formats={**{c: wrapped for c in _LEDGER_WRAPPED}, "deadline": book.fmt(num_format=DATE_FORMAT)},
+                          cell_formats={"status_label": [status_fmt(code) for code in part["status"]]})
+    return book.close()
