@@ -265,7 +265,9 @@ def _build_trend(registry: Registry, metric: str, values: pd.DataFrame, ledger: 
 
     esc = html.escape
     m = registry.metrics[metric]
-    rows = ledger[(ledger["metric"] == metric) & (ledger["status"] != "not_applicable")]
+    # only the columns the chart needs: filtering and de-duplicating the ~40-column ledger costs more
+    rows = ledger.loc[(ledger["metric"] == metric) & (ledger["status"] != "not_applicable"),
+                      ["unit", "kind", "target_id", "deadline", "op", "threshold", "target_unit"]]
     names = dict(zip(ledger["unit"], ledger["unit_name"]))
     units = list(dict.fromkeys(rows["unit"]))
     data = values[(values["metric"] == metric) & (values["period"] <= as_of) & values["unit"].isin(units)]
@@ -334,7 +336,9 @@ def _build_trend(registry: Registry, metric: str, values: pd.DataFrame, ledger: 
                f'class="tz-ax" fill="{AS_OF_COLOUR}">统计月份 {esc(as_of)}</text>')
     # target lines, drawn over the unit lines, labelled at their right end (above the line, on a white halo)
     overlay, used = [], []
-    for t in targets.drop_duplicates(["op", "threshold"]).sort_values("threshold").itertuples(index=False):
+    from .ledger import records
+
+    for t in records(targets.drop_duplicates(["op", "threshold"]).sort_values("threshold")):
         if pd.isna(t.threshold) or not (y_lo <= t.threshold <= y_hi):
             continue
         y = y_of(float(t.threshold))

@@ -149,16 +149,36 @@ def _cell(col: int, row: int) -> str:
     return f"{col_letter(col)}{row}"
 
 
+class _LazyRef:
+    """A cell reference (``B7``) computed when it is formatted, i.e. only when a problem names it."""
+
+    __slots__ = ("col", "row")
+
+    def __init__(self, col: int, row: int) -> None:
+        self.col, self.row = col, row
+
+    def __str__(self) -> str:
+        return _cell(self.col, self.row)
+
+
 def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:.12g}"
 
 
+@lru_cache(maxsize=16384)
+def _clean_text(text: str) -> str:
+    """``text`` with full-width digits and signs made half-width and every kind of space removed (cached:
+    the same task ids, states and labels recur in every return)."""
+    return _SPACES.sub("", text.translate(_FULLWIDTH))
+
+
 def _clean(raw) -> str:
-    return _SPACES.sub("", str(raw).translate(_FULLWIDTH))
+    return _clean_text(raw if isinstance(raw, str) else str(raw))
 
 
 def _is_blank(raw) -> bool:
-    return raw is None or (isinstance(raw, str) and not _SPACES.sub("", raw))
+    # translating full-width characters neither adds nor removes spaces, so blank means nothing left after cleaning
+    return raw is None or (isinstance(raw, str) and not _clean_text(raw))
 
 
 def _number_text(raw, label: str) -> tuple[float | None, str | None]:
@@ -744,8 +764,8 @@ def _read_tasks(grid: Grid, name: str, registry: Registry, plan_id: str, unit, p
         tid = "" if _is_blank(get("目标编号")) else _clean(get("目标编号"))
         if not tid:
             continue
-        id_ref = _cell(col["目标编号"], r)
-        done_ref, ev_ref = _cell(col["完成日期"], r), _cell(col["佐证材料"], r)
+        # cell references are built only for a problem (a return has hundreds of task rows)
+        id_ref, done_ref, ev_ref = _LazyRef(col["目标编号"], r), _LazyRef(col["完成日期"], r), _LazyRef(col["佐证材料"], r)
         t = by_id.get(tid)
         if t is None:
             problems.append(Problem(f"{twhere} / {id_ref}", f"未知的目标编号“{tid}”"))
@@ -762,7 +782,7 @@ def _read_tasks(grid: Grid, name: str, registry: Registry, plan_id: str, unit, p
             problems.append(Problem(f"{twhere} / {id_ref}", f"目标 {tid} 重复填报，第 {seen[tid]} 行已有"))
             continue
         seen[tid] = r
-        if done_ref in errors or done_ref in no_value:
+        if (errors or no_value) and (str(done_ref) in errors or str(done_ref) in no_value):
             problems.append(Problem(f"{twhere} / {done_ref}", "完成日期是错误值或没有计算结果的公式，应为日期"))
             continue
         try:
@@ -772,7 +792,7 @@ def _read_tasks(grid: Grid, name: str, registry: Registry, plan_id: str, unit, p
             continue
         evidence = "" if _is_blank(get("佐证材料")) else str(get("佐证材料")).strip()
         state = "" if _is_blank(get("完成情况")) else _clean(get("完成情况"))
-        state_ref = _cell(col.get("完成情况", 6), r)
+        state_ref = _LazyRef(col.get("完成情况", 6), r)
         if done and done > today:
             problems.append(Problem(f"{twhere} / {done_ref}", f"完成日期 {done} 晚于今天（{today}）"))
             continue
