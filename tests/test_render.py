@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -258,3 +259,68 @@ def test_papermill_imports_without_the_iri_parser_and_still_validates_notebooks(
             "print(sys.modules['rfc3987_syntax'] is None)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["invalid", "found", "True"]
+
+
+def test_plan_lanes_keep_each_plan_in_one_lane_in_job_order():
+    from taizhang.render import plan_lanes
+
+    jobs = ([Job("district_report", plan="baotou", period=PERIOD, unit=f"u{i}") for i in range(5)]
+            + [Job("district_report", plan="bayannur", period=PERIOD, unit=f"u{i}") for i in range(3)]
+            + [Job("monthly_ledger", plan="artux", period=PERIOD), Job("monthly_ledger", plan="yinchuan", period=PERIOD)])
+    lanes = plan_lanes(jobs, 2)
+    assert sorted(i for lane in lanes for i in lane) == list(range(len(jobs)))
+    assert all(lane == sorted(lane) for lane in lanes)
+    for plan in ("baotou", "bayannur", "artux", "yinchuan"):
+        assert sum(any(jobs[i].plan == plan for i in lane) for lane in lanes) == 1, plan
+    assert sorted(len(lane) for lane in lanes) == [5, 5]
+    assert plan_lanes(jobs[:5], 2) == [[0, 1, 2, 3, 4]]  # one plan: one kernel
+
+
+def test_two_kernels_render_every_job_and_return_them_in_job_order(tmp_path, registry):
+    from taizhang.report import default_inputs
+    from taizhang.sample import ensure_sample
+
+    for plan in (PLAN, "urad-middle"):
+        ensure_sample(registry, plan, default_inputs(plan))
+    other = [u.id for u in registry.unit_list("urad-middle")][:2]
+    jobs = [Job("district_report", plan="urad-middle", period=PERIOD, unit=other[0]),
+            Job("monthly_ledger", plan=PLAN, period=PERIOD),
+            Job("district_report", plan="urad-middle", period=PERIOD, unit=other[1]),
+            Job("district_report", plan=PLAN, period=PERIOD, unit="linhe")]
+    results = run_jobs(jobs, formats=("html",), out=tmp_path, progress=False, kernels=2)
+    assert [r.job for r in results] == jobs
+    assert all(r.html.is_file() and r.notebook.is_file() for r in results)
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert all(r.title.split(" · ")[0] in index for r in results)
+
+
+def test_a_failing_report_in_one_kernel_stops_the_run_with_its_message(tmp_path, registry):
+    from taizhang.report import default_inputs
+    from taizhang.sample import ensure_sample
+
+    for plan in (PLAN, "urad-middle"):
+        ensure_sample(registry, plan, default_inputs(plan))
+    jobs = [Job("monthly_ledger", plan=PLAN, period=PERIOD),
+            Job("district_report", plan="urad-middle", period=PERIOD, unit="no-such-unit"),
+            Job("district_report", plan=PLAN, period=PERIOD, unit="linhe"),
+            Job("district_report", plan=PLAN, period=PERIOD, unit="wuyuan")]
+    with pytest.raises(RenderError, match="no-such-unit"):
+        run_jobs(jobs, formats=("html",), out=tmp_path, progress=False, kernels=2)
+    assert (tmp_path / "index.html").is_file()
+
+
+def test_kernel_session_does_not_depend_on_the_working_directory(tmp_path, monkeypatch, registry):
+    """Kernels talk over sockets in their own folder; starting one from elsewhere leaves nothing behind."""
+    from taizhang.render import KernelSession
+    from taizhang.report import default_inputs
+    from taizhang.sample import ensure_sample
+
+    ensure_sample(registry, PLAN, default_inputs(PLAN))
+    monkeypatch.chdir(tmp_path)
+    with KernelSession() as session:
+        folder = session._ipc_dir
+        for name in ("a", "b"):
+            session.execute("target_catalogue", {"plan": PLAN}, tmp_path / "out" / f"{name}.ipynb")
+    assert list(tmp_path.iterdir()) == [tmp_path / "out"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.ipynb", "b.ipynb"]
+    assert folder and not Path(folder).exists()

@@ -77,7 +77,9 @@ class PageCheck:
 class Browser:
     """One headless Chromium process; use as a context manager. Not thread-safe: one caller at a time."""
 
-    def __init__(self, timeout: float = 60.0) -> None:
+    def __init__(self, timeout: float = 60.0, background: bool = False) -> None:
+        """Start Chromium. ``background`` lowers its CPU priority (POSIX ``nice`` +10), so that printing fills
+        the CPU time the notebooks leave idle instead of slowing down the notebooks behind it."""
         self.timeout = timeout
         self._profile = tempfile.mkdtemp(prefix="taizhang-chromium-")
         exe = find_chromium()
@@ -91,7 +93,7 @@ class Browser:
              "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>", "--allow-file-access-from-files",
              f"--user-data-dir={self._profile}", "--remote-debugging-pipe", "about:blank"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            pass_fds=(3, 4), preexec_fn=_dup_fds(r_to_child, w_from_child),
+            pass_fds=(3, 4), preexec_fn=_dup_fds(r_to_child, w_from_child, 10 if background else 0),
         )
         os.close(r_to_child)
         os.close(w_from_child)
@@ -288,10 +290,12 @@ class Browser:
         self.close()
 
 
-def _dup_fds(read_fd: int, write_fd: int):
+def _dup_fds(read_fd: int, write_fd: int, nice: int = 0):
     def setup() -> None:  # runs in the child between fork and exec
         r, w = os.dup(read_fd), os.dup(write_fd)  # above 4, so neither dup2 below clobbers the other
         os.dup2(r, 3)
         os.dup2(w, 4)
+        if nice:
+            os.nice(nice)  # inherited by Chromium's renderer and utility processes
 
     return setup

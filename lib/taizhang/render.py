@@ -169,18 +169,40 @@ class KernelSession:
         self.kernel_name = kernel_name or "python3"
         self.km = None
         self.count = 0
+        self._ipc_dir: str | None = None
 
     def __enter__(self) -> "KernelSession":
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
-        # IPC sockets on POSIX: local-only, and the kernel does not warn about unencrypted TCP on every run
-        transport = "ipc" if os.name == "posix" else "tcp"
-        self.km = AsyncKernelManager(kernel_name=self.kernel_name, transport=transport,
-                                     client_class="taizhang.render._SharedKernelClient")
+        # IPC sockets on POSIX: local-only, and the kernel does not warn about unencrypted TCP on every run.
+        # Each session gets its own absolute socket folder: jupyter_client's default ("kernel-ipc" in the
+        # working directory) would let two kernels started at once pick the same socket files.
+        kw: dict = {}
+        if os.name == "posix":
+            import tempfile
+
+            self._ipc_dir = tempfile.mkdtemp(prefix="taizhang-kernel-")
+            kw = {"transport": "ipc", "ip": os.path.join(self._ipc_dir, "kernel-ipc")}
+        self.km = AsyncKernelManager(kernel_name=self.kernel_name, client_class="taizhang.render._SharedKernelClient",
+                                     **kw)
         self.km.client = _shared_client(self.km)
-        run_sync(self.km.start_kernel)(cwd=str(project_root()))
+        # no input history: IPython would write every cell of every report to its SQLite history database
+        # (a fifth of the kernel's work per cell, measured with py-spy); the executed notebooks are the record
+        try:
+            run_sync(self.km.start_kernel)(cwd=str(project_root()), extra_arguments=["--HistoryManager.enabled=False"])
+        except BaseException:
+            self.km = None
+            self._remove_ipc_dir()
+            raise
         return self
+
+    def _remove_ipc_dir(self) -> None:
+        if self._ipc_dir:
+            import shutil
+
+            shutil.rmtree(self._ipc_dir, ignore_errors=True)
+            self._ipc_dir = None
 
     def __exit__(self, *exc) -> None:
         from jupyter_core.utils import run_sync
@@ -195,6 +217,7 @@ class KernelSession:
             run_sync(self.km.shutdown_kernel)(now=True)
         finally:
             self.km = None
+            self._remove_ipc_dir()
 
     def _reset(self) -> None:
         from jupyter_core.utils import run_sync
@@ -281,9 +304,11 @@ def _execute(notebook: str, parameters: dict, output: Path, km=None, kernel_name
 
     source = notebooks_dir() / f"{notebook}.ipynb"
     output.parent.mkdir(parents=True, exist_ok=True)
-    kwargs = {"km": km} if km is not None else {}
+    # a running kernel already works in the project folder; papermill's `cwd` would change the working
+    # directory of this whole process, which other kernel threads share
+    kwargs = {"km": km} if km is not None else {"cwd": str(project_root())}
     try:
-        pm.execute_notebook(str(source), str(output), parameters=parameters, cwd=str(project_root()),
+        pm.execute_notebook(str(source), str(output), parameters=parameters,
                             kernel_name=kernel_name, progress_bar=False, log_output=False,
                             request_save_on_cell_execute=False, **kwargs)
     except PapermillExecutionError as exc:
@@ -542,19 +567,34 @@ def _write_manifest(folder: Path, result: RenderedReport, base: Path) -> None:
     (folder / MANIFEST).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
+def plan_lanes(jobs: list[Job], lanes: int) -> list[list[int]]:
+    """Split job indexes into at most ``lanes`` lists of similar length, each plan's jobs in one lane (so a
+    kernel reads each plan's returns once), keeping the order of the jobs within a lane."""
+    by_plan: dict[str, list[int]] = {}
+    for i, job in enumerate(jobs):
+        by_plan.setdefault(job.plan or job.metric or "", []).append(i)
+    out: list[list[int]] = [[] for _ in range(max(1, min(lanes, len(by_plan))))]
+    for idx in sorted(by_plan.values(), key=len, reverse=True):  # largest first, into the shortest lane
+        min(out, key=len).extend(idx)
+    return [sorted(lane) for lane in out if lane]
+
+
 def run_jobs(jobs: list[Job], formats=FORMATS, out: Path | None = None, progress: bool = True,
-             kernel_name: str | None = None, printers: int | None = None) -> list[RenderedReport]:
-    """Render every job with one kernel; show a progress bar; rewrite ``index.html``.
+             kernel_name: str | None = None, printers: int | None = None, kernels: int | None = None
+             ) -> list[RenderedReport]:
+    """Render every job; show a progress bar; rewrite ``index.html``. Returns the reports in job order.
 
     Stops at the first failing report (its Chinese error names the notebook cell); reports already
     written stay, and the index lists them.
 
-    Pipeline: this thread runs the notebooks one after another in the kernel (another process) while
-    ``printers`` finishing threads (default: 2 when PDFs are wanted, else 1) turn executed notebooks into HTML
-    and print them, each with its own headless Chromium: printing a district report costs about a second of
-    Chromium CPU, twice what its notebook costs, so two browsers keep both cores busy. Consecutive district
-    reports of one plan and month are printed in groups of :data:`BATCH_SIZE` as one document and split
-    (:func:`print_group`); their manifests are written once their PDFs exist.
+    Pipeline: ``kernels`` kernel threads (default: 2 on a machine with two or more cores when there are at
+    least four jobs of two or more plans, else 1) each run the notebooks of their plans one after another in
+    their own kernel (:func:`plan_lanes`; a kernel is started once, never per report), while ``printers``
+    finishing threads (default: 2 when PDFs are wanted, else 1) turn executed notebooks into HTML and print
+    them, each with its own headless Chromium at a lower CPU priority, so that the notebooks are never held
+    up by printing. Consecutive district reports of one plan and month are printed in groups of
+    :data:`BATCH_SIZE` as one document and split (:func:`print_group`); their manifests are written once
+    their PDFs exist.
     """
     from tqdm.auto import tqdm
 
@@ -566,12 +606,16 @@ def run_jobs(jobs: list[Job], formats=FORMATS, out: Path | None = None, progress
     import time
     from concurrent.futures import ThreadPoolExecutor
 
-    results: list[RenderedReport] = []
-    pending = []
+    out = Path(out).resolve() if out else None  # the kernel threads must not depend on the working directory
     browsers: list = []
     local = threading.local()
     lock = threading.Lock()
+    stop = threading.Event()
     workers = max(1, printers if printers is not None else (2 if "pdf" in formats and len(jobs) > 1 else 1))
+    if kernels is None:
+        kernels = 2 if (os.cpu_count() or 1) >= 2 and len(jobs) >= 4 else 1
+    lanes = plan_lanes(jobs, kernels)
+    done: dict[int, RenderedReport] = {}
 
     def browser():
         """This finishing thread's browser, started on first use."""
@@ -580,7 +624,7 @@ def run_jobs(jobs: list[Job], formats=FORMATS, out: Path | None = None, progress
         if getattr(local, "browser", None) is None:
             from .browser import Browser
 
-            local.browser = Browser()
+            local.browser = Browser(background=len(jobs) > 1)
             with lock:
                 browsers.append(local.browser)
         return local.browser
@@ -593,60 +637,83 @@ def run_jobs(jobs: list[Job], formats=FORMATS, out: Path | None = None, progress
             fut.result()
         _finish_group(group, browser(), font_plan)
 
-    def group_key(i):
-        """Consecutive district reports of one plan and month are printed together (when PDFs are wanted)."""
-        j = jobs[i] if i < len(jobs) else None
-        if j is None or "pdf" not in formats or j.notebook != "district_report" or len(jobs) < 2:
-            return None
-        return (j.plan, j.period)
-
-    members: list = []
-    group: list = []
-
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="taizhang-finish")
+    bar = tqdm(total=len(jobs), desc="生成报告", unit="份", disable=not progress or len(jobs) < 2, leave=False)
+
+    def run_lane(lane: list[int]) -> None:
+        """Run the notebooks of ``lane`` (job indexes) in one kernel, handing each to the finishing threads."""
+        pending: list = []  # (job index or None for a group print, future)
+        members: list = []
+        group: list = []
+
+        def group_key(k):
+            """Consecutive district reports of one plan and month are printed together (when PDFs are wanted)."""
+            j = jobs[lane[k]] if k < len(lane) else None
+            if j is None or "pdf" not in formats or j.notebook != "district_report" or len(jobs) < 2:
+                return None
+            return (j.plan, j.period)
+
+        def collect(item) -> None:
+            index, fut = item
+            value = fut.result()
+            if index is not None:
+                done[index] = value
+
+        try:
+            with KernelSession(kernel_name) as session:
+                for k, i in enumerate(lane):
+                    if stop.is_set():
+                        return
+                    job = jobs[i]
+                    bar.set_postfix_str(job.stem(), refresh=False)
+                    base, folder, xlsx, params = _prepare(job, formats, out)
+                    nb_path = folder / f"{job.notebook}.ipynb"
+                    t0 = time.perf_counter()
+                    session.execute(job.notebook, params, nb_path)
+                    seconds = {"notebook": time.perf_counter() - t0}
+                    key = group_key(k)
+                    fut = pool.submit(finish, job, nb_path, xlsx, formats, base, folder, seconds,
+                                      group if key is not None else None)
+                    fut.add_done_callback(lambda _f: bar.update(1))
+                    pending.append((i, fut))
+                    if key is not None:
+                        members.append(fut)
+                        if len(members) >= BATCH_SIZE or group_key(k + 1) != key:
+                            pending.append((None, pool.submit(finish_group, members, group, job.plan or None)))
+                            members, group = [], []
+                    while pending and pending[0][1].done():
+                        collect(pending.pop(0))
+                    while len(pending) > 4 * workers + BATCH_SIZE:  # do not run far ahead of the printers
+                        collect(pending.pop(0))
+                while pending:
+                    collect(pending.pop(0))
+        except BaseException:
+            stop.set()
+            for _, fut in pending:
+                fut.cancel()
+            raise
+
     try:
         if "pdf" in formats:  # fail early (before any notebook runs) when Chromium is missing
             from .browser import find_chromium
 
             find_chromium()
-        with KernelSession(kernel_name) as session:
-            bar = tqdm(total=len(jobs), desc="生成报告", unit="份", disable=not progress or len(jobs) < 2, leave=False)
-            for i, job in enumerate(jobs):
-                bar.set_postfix_str(job.stem(), refresh=False)
-                base, folder, xlsx, params = _prepare(job, formats, out)
-                nb_path = folder / f"{job.notebook}.ipynb"
-                t0 = time.perf_counter()
-                session.execute(job.notebook, params, nb_path)
-                seconds = {"notebook": time.perf_counter() - t0}
-                key = group_key(i)
-                pending.append(pool.submit(finish, job, nb_path, xlsx, formats, base, folder, seconds,
-                                           group if key is not None else None))
-                pending[-1].add_done_callback(lambda _f: bar.update(1))
-                if key is not None:
-                    members.append(pending[-1])
-                    if len(members) >= BATCH_SIZE or group_key(i + 1) != key:
-                        pending.append(pool.submit(finish_group, members, group, job.plan or None))
-                        members, group = [], []
-                while pending and pending[0].done():
-                    _collect(results, pending.pop(0).result())
-                while len(pending) > 4 * workers + BATCH_SIZE:  # do not run far ahead of the printers
-                    _collect(results, pending.pop(0).result())
-            while pending:
-                _collect(results, pending.pop(0).result())
-            bar.close()
+        if len(lanes) == 1:
+            run_lane(lanes[0])
+        else:
+            with ThreadPoolExecutor(max_workers=len(lanes), thread_name_prefix="taizhang-kernel") as runners:
+                futures = [runners.submit(run_lane, lane) for lane in lanes]
+                errors = [f.exception() for f in futures]
+            first = next((e for e in errors if e is not None), None)
+            if first is not None:
+                raise first
+        bar.close()
     finally:
-        for fut in pending:
-            fut.cancel()
         pool.shutdown(wait=True)
         for b in browsers:
             b.close()
         write_index(Path(out) if out else reports_dir())
-    return results
-
-
-def _collect(results: list, value) -> None:
-    if value is not None:  # a group print returns nothing; its reports are already listed
-        results.append(value)
+    return [done[i] for i in sorted(done)]
 
 
 def render_monthly(plan: str, period: str, inputs: str | Path | None = None, out: Path | None = None,
