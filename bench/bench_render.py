@@ -9,7 +9,8 @@ Each run is a fresh ``run_jobs`` call (one kernel start, one Chromium start, as 
 temporary folder. The font subset cache (``~/.cache/taizhang/fonts``) is warmed first, as it is after the
 first report of a plan on any machine. The sample returns are generated into a private temporary folder
 (other processes' tests may regenerate ``inputs/sample`` meanwhile); reading them is part of every run. Prints
-every run, the median and the load average (the goals assume an otherwise idle machine).
+every run, the median, the load average (the goals assume an otherwise idle machine) and a CPU reference
+time measured just before the run (:func:`cpu_reference`; ≈ 0.5 s when this machine runs at its usual speed).
 """
 
 from __future__ import annotations
@@ -55,6 +56,16 @@ def timed(jobs: list[Job], formats: tuple[str, ...]) -> tuple[float, dict]:
     return wall, stages
 
 
+def cpu_reference() -> float:
+    """CPU seconds of a fixed pure-Python loop: this machine's speed varies (up to 2× over an hour, on an
+    otherwise idle VM), so every run prints it beside its time (lower is faster)."""
+    t = time.process_time()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return time.process_time() - t
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3)
@@ -75,11 +86,13 @@ def main() -> None:
             timed(jobs[:2], ("html",))  # warm the font cache and the OS file cache
             walls = []
             for i in range(args.runs):
+                ref = cpu_reference()
                 wall, stages = timed(jobs, formats)
                 walls.append(wall)
                 print(f"{name} run {i + 1}: {len(jobs)} reports in {wall:.1f} s "
                       f"(stage sums: notebook {stages['notebook']:.1f} s, html {stages['html']:.1f} s, "
-                      f"pdf {stages['pdf']:.1f} s; load average {os.getloadavg()[0]:.2f})", flush=True)
+                      f"pdf {stages['pdf']:.1f} s; load average {os.getloadavg()[0]:.2f}; CPU reference {ref:.2f} s)",
+                      flush=True)
             med = statistics.median(walls)
             print(f"{name}: median {med:.1f} s over {len(walls)} runs — goal ≤ {goal:.0f} s: "
                   f"{'met' if med <= goal else 'NOT met'}", flush=True)
