@@ -85,6 +85,10 @@ def test_wrong_parameter_fails_in_the_first_cell_after_parameters(session, tmp_p
     tags = [c["metadata"].get("tags", []) for c in nb["cells"]]
     first_after = max(i for i, t in enumerate(tags) if "parameters" in t or "injected-parameters" in t) + 1
     assert failed == [first_after]
+    # the cell shows the Chinese message only, not a Python traceback through the library
+    error = next(o for o in nb["cells"][first_after]["outputs"] if o.get("output_type") == "error")
+    assert len(error["traceback"]) == 1
+    assert error["traceback"][0].startswith(f"ParameterError: 参数 {parameter} 的取值无效")
 
 
 @pytest.mark.parametrize("name, params, expect", [

@@ -22,6 +22,11 @@ class TaizhangError(Exception):
     def __str__(self) -> str:  # pragma: no cover - trivial
         return self.message
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows for this error in a notebook cell: the Chinese message, no Python traceback
+        (the message already says where the problem is). papermill's CLI then prints just this too."""
+        return [f"{type(self).__name__}: {self.message}"]
+
 
 @dataclass(frozen=True)
 class Problem:
