@@ -72,6 +72,8 @@ def test_html_is_self_contained_without_code_or_parameters(rendered):
     assert "check_parameters" not in page and "injected-parameters" not in page
     assert 'plan = "' not in page and "report.header()" not in page
     assert "data:font/woff;base64," in page  # the font travels with the page
+    assert re.search(r"<h2[^>]*>一、总体情况", page), "标题应以汉字写出，而不是 &#...; 字符引用"
+    assert not re.search(r"&#(1[2-9]\d{3}|[2-9]\d{4});", page)
 
 
 def test_html_loads_offline_without_errors_and_shows_the_ledger_counts(rendered, monthly):

@@ -387,7 +387,7 @@ def notebook_body(nb) -> str:
         if set(cell.get("metadata", {}).get("tags", [])) & set(REMOVE_TAGS):
             continue
         if cell.cell_type == "markdown":
-            parts.append(f'<div class="jp-Cell jp-MarkdownCell">{markdown2html_mistune(cell.source)}</div>')
+            parts.append(f'<div class="jp-Cell jp-MarkdownCell">{_plain_chars(markdown2html_mistune(cell.source))}</div>')
             continue
         if cell.cell_type != "code":
             continue
@@ -411,6 +411,20 @@ def notebook_body(nb) -> str:
             parts.append('<div class="jp-Cell jp-CodeCell">' + "".join(
                 f'<div class="jp-OutputArea-output">{o}</div>' for o in outs) + "</div>")
     return "\n".join(parts)
+
+
+_CHAR_REF = re.compile(r"&#(\d{3,7});")
+
+
+def _plain_chars(markup: str) -> str:
+    """Numeric character references of non-ASCII characters written as the characters: nbconvert's heading
+    renderer writes every Chinese heading as ``&#19968;&#12289;…``, which browsers show correctly but a text
+    search of the file (or a reader of its source) does not find. ASCII references (``&#60;`` …) stay."""
+    def char(m: re.Match) -> str:
+        code = int(m.group(1))
+        return chr(code) if 128 <= code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else m.group(0)
+
+    return _CHAR_REF.sub(char, markup)
 
 
 def _shown_text(body: str) -> str:
