@@ -5,12 +5,13 @@
 * ``plans``: the monthly ledger of all five plans for one period (HTML + PDF + Excel) — goal ≤ 30 s;
 * ``districts``: 100 district reports (units of all plans in turn, two periods) — goal ≤ 60 s.
 
-Each run is a fresh ``run_jobs`` call (its kernels and browsers started once, as ``taizhang run`` does:
-two kernels for jobs of several plans, two Chromium printers), into a temporary folder. The font subset
-cache (``~/.cache/taizhang/fonts``) is warmed first, as it is after the first report of a plan on any machine. The sample returns are generated into a private temporary folder
-(other processes' tests may regenerate ``inputs/sample`` meanwhile); reading them is part of every run. Prints
-every run, the median, the load average (the goals assume an otherwise idle machine) and a CPU reference
-time measured just before the run (:func:`cpu_reference`; ≈ 0.5 s when this machine runs at its usual speed).
+Each run is a fresh ``run_jobs`` call (its kernels and browsers started once, as ``taizhang run`` does: two
+kernels for jobs of several plans, two Chromium printers), into a temporary folder. The font subset cache
+(``~/.cache/taizhang/fonts``) is warmed first, as it is after the first report of a plan on any machine. The
+sample returns are generated into a private temporary folder (other processes' tests may regenerate
+``inputs/sample`` meanwhile); reading them is part of every run. Prints every run, the median, the load
+average (the goals assume an otherwise idle machine) and a CPU reference time measured just before the run
+(:func:`cpu_reference`; ≈ 0.5 s when this machine runs at its usual speed).
 """
 
 from __future__ import annotations
