@@ -27,24 +27,6 @@ from .targets import Registry, reporting_levels
 EPS = 1e-9
 
 
-class FrozenInfo(dict):
-    """A read-only dict for ``DataFrame.attrs`` values.
-
-    pandas deep-copies ``attrs`` into every frame and column derived from the ledger (each slice, each
-    ``itertuples`` column); a read-only value can be shared instead, which the report code, slicing a ledger
-    thousands of times per run, notices (≈ 1.5 s of 100 district reports).
-    """
-
-    def __deepcopy__(self, memo) -> "FrozenInfo":
-        return self
-
-    def _read_only(self, *args, **kwargs):
-        raise TypeError("ledger attrs are read-only")
-
-    __setitem__ = __delitem__ = __ior__ = _read_only
-    clear = pop = popitem = setdefault = update = _read_only
-
-
 @dataclass(frozen=True)
 class Status:
     """A status: stable English code, Chinese label, and rank (lower is worse) for sorting."""
@@ -798,8 +780,8 @@ def evaluate(registry: Registry, plan_id: str, returns: ReturnSet, as_of, *, due
                            else v) for c, v in f.items()}, columns=LEDGER_COLUMNS, copy=False)
     df.attrs["as_of"] = _ord_str(as_of_ord)
     df.attrs["as_of_date"] = as_of_date.isoformat()
-    df.attrs["settings"] = FrozenInfo(asdict(cfg))
-    df.attrs["assumed_deadlines"] = FrozenInfo({k: v.isoformat() for k, v in assumed.items()})
+    df.attrs["settings"] = asdict(cfg)
+    df.attrs["assumed_deadlines"] = {k: v.isoformat() for k, v in assumed.items()}
     return df
 
 

@@ -135,8 +135,10 @@ _SPACES = re.compile(r"[\s\u3000\u00a0\u2002-\u200b\ufeff]+")
 _NUMBER = re.compile(r"^[+-]?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$")
 
 
+@lru_cache(maxsize=256)
 def col_letter(col: int) -> str:
-    """Excel column letters of a 0-based column index (0 → A, 26 → AA)."""
+    """Excel column letters of a 0-based column index (0 → A, 26 → AA); cached, as every task row of every
+    return names the same few columns."""
     out = ""
     col += 1
     while col:
@@ -147,18 +149,6 @@ def col_letter(col: int) -> str:
 
 def _cell(col: int, row: int) -> str:
     return f"{col_letter(col)}{row}"
-
-
-class _LazyRef:
-    """A cell reference (``B7``) computed when it is formatted, i.e. only when a problem names it."""
-
-    __slots__ = ("col", "row")
-
-    def __init__(self, col: int, row: int) -> None:
-        self.col, self.row = col, row
-
-    def __str__(self) -> str:
-        return _cell(self.col, self.row)
 
 
 def _fmt(x: float) -> str:
@@ -764,8 +754,8 @@ def _read_tasks(grid: Grid, name: str, registry: Registry, plan_id: str, unit, p
         tid = "" if _is_blank(get("目标编号")) else _clean(get("目标编号"))
         if not tid:
             continue
-        # cell references are built only for a problem (a return has hundreds of task rows)
-        id_ref, done_ref, ev_ref = _LazyRef(col["目标编号"], r), _LazyRef(col["完成日期"], r), _LazyRef(col["佐证材料"], r)
+        id_ref = _cell(col["目标编号"], r)
+        done_ref, ev_ref = _cell(col["完成日期"], r), _cell(col["佐证材料"], r)
         t = by_id.get(tid)
         if t is None:
             problems.append(Problem(f"{twhere} / {id_ref}", f"未知的目标编号“{tid}”"))
@@ -782,7 +772,7 @@ def _read_tasks(grid: Grid, name: str, registry: Registry, plan_id: str, unit, p
             problems.append(Problem(f"{twhere} / {id_ref}", f"目标 {tid} 重复填报，第 {seen[tid]} 行已有"))
             continue
         seen[tid] = r
-        if (errors or no_value) and (str(done_ref) in errors or str(done_ref) in no_value):
+        if done_ref in errors or done_ref in no_value:
             problems.append(Problem(f"{twhere} / {done_ref}", "完成日期是错误值或没有计算结果的公式，应为日期"))
             continue
         try:
@@ -792,7 +782,7 @@ def _read_tasks(grid: Grid, name: str, registry: Registry, plan_id: str, unit, p
             continue
         evidence = "" if _is_blank(get("佐证材料")) else str(get("佐证材料")).strip()
         state = "" if _is_blank(get("完成情况")) else _clean(get("完成情况"))
-        state_ref = _LazyRef(col.get("完成情况", 6), r)
+        state_ref = _cell(col.get("完成情况", 6), r)
         if done and done > today:
             problems.append(Problem(f"{twhere} / {done_ref}", f"完成日期 {done} 晚于今天（{today}）"))
             continue
