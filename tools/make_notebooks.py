@@ -53,10 +53,10 @@ def head(name, cls, params):
     ]
 
 
-def monthly_ledger():
-    return head("monthly_ledger", "MonthlyReport", ["plan", "period", "inputs", "store", "excel", "scenario", "assume"]) + [
-        code("report.header()"),
-        md("## 一、总体情况\n\n各单位各项目标的状态统计（单位 × 目标，不含不适用项）。"),
+def overview(note: str = "") -> list:
+    """Section 一 of the monthly and the district report: status counts, changes, overdue, due soon."""
+    return [
+        md("## 一、总体情况" + note),
         code("report.summary()"),
         md("### 与上月相比"),
         code("report.changes()"),
@@ -64,6 +64,13 @@ def monthly_ledger():
         code("report.overdue()"),
         md("### 临期预警"),
         code("report.due_soon()"),
+    ]
+
+
+def monthly_ledger():
+    return head("monthly_ledger", "MonthlyReport", ["plan", "period", "inputs", "store", "excel", "scenario", "assume"]) + [
+        code("report.header()"),
+        *overview("\n\n各单位各项目标的状态统计（单位 × 目标，不含不适用项）。"),
         md("### 各单位量化指标状态一览\n\n每格为一个单位的一项目标，颜色与符号表示状态（黑白打印时看符号）。"),
         code("report.heatmap()"),
         md("## 二、主要指标走势与排名\n\n每个指标一张图：各单位逐月数值，红色虚线为目标值，灰色点线为完成期限，蓝色竖线为统计月份；"
@@ -82,14 +89,7 @@ def monthly_ledger():
 def district_report():
     return head("district_report", "DistrictReport", ["plan", "unit", "period", "inputs", "store", "excel", "scenario", "assume"]) + [
         code("report.header()"),
-        md("## 一、总体情况"),
-        code("report.summary()"),
-        md("### 与上月相比"),
-        code("report.changes()"),
-        md("### 逾期未达标的量化指标"),
-        code("report.overdue()"),
-        md("### 临期预警"),
-        code("report.due_soon()"),
+        *overview(),
         md("## 二、指标走势与名次\n\n深蓝粗线为本单位，灰色细线为本方案其他单位；红色虚线为目标值，灰色点线为完成期限。"),
         code("report.metrics()", IGNORE),
         md("## 三、量化指标台账"),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .fonts import use_chinese_font
+from .ledger import records
 from .targets import OP_LABELS, Registry
 
 
@@ -336,8 +337,6 @@ def _build_trend(registry: Registry, metric: str, values: pd.DataFrame, ledger: 
                f'class="tz-ax" fill="{AS_OF_COLOUR}">统计月份 {esc(as_of)}</text>')
     # target lines, drawn over the unit lines, labelled at their right end (above the line, on a white halo)
     overlay, used = [], []
-    from .ledger import records
-
     for t in records(targets.drop_duplicates(["op", "threshold"]).sort_values("threshold")):
         if pd.isna(t.threshold) or not (y_lo <= t.threshold <= y_hi):
             continue

@@ -721,8 +721,8 @@ def run_jobs(jobs: list[Job], formats=FORMATS, out: Path | None = None, progress
             first = next((e for e in errors if e is not None), None)
             if first is not None:
                 raise first
-        bar.close()
     finally:
+        bar.close()
         pool.shutdown(wait=True)
         for b in browsers:
             b.close()

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .errors import ParameterError, Problem, ProblemsError
 from .project import PLAN_IDS, targets_dir
 from .returns import PERIOD_RE
-from .targets import OP_LABELS, Deadline, Registry, Target, _translate, load_registry
+from .targets import OP_LABELS, Deadline, Registry, Target, _translate, load_registry, yaml_names
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 _NAME_RE = re.compile(NAME_PATTERN)
@@ -249,19 +249,7 @@ def scenarios_dir() -> Path:
 
 def list_scenarios(directory: Path | None = None, plan: str | None = None) -> list[str]:
     """Names of the saved scenarios (optionally only those of ``plan``), sorted."""
-    folder = Path(directory) if directory else scenarios_dir()
-    names = sorted(p.stem for p in folder.glob("*.yaml") if _NAME_RE.match(p.stem))
-    if plan is None:
-        return names
-    out = []
-    for n in names:
-        try:
-            data = yaml.safe_load((folder / f"{n}.yaml").read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError):
-            continue
-        if isinstance(data, dict) and data.get("plan") == plan:
-            out.append(n)
-    return out
+    return yaml_names(Path(directory) if directory else scenarios_dir(), plan, _NAME_RE)
 
 
 def check_scenario_name(name) -> str:

@@ -22,7 +22,7 @@ from .errors import ParameterError, Problem, RegistryError
 from .evaluate import _as_of, _period_ords, metric_values
 from .project import targets_dir
 from .returns import ReturnSet
-from .targets import Registry
+from .targets import Registry, yaml_names
 
 EPS = 1e-9
 
@@ -78,19 +78,7 @@ def available_scorings(plan_id: str | None = None) -> list[str]:
     With ``plan_id``, only the files whose ``plan:`` is that plan (a file that cannot be read is left out
     here; :func:`load_scoring` reports its problems when it is named).
     """
-    folder = scoring_dir()
-    names = sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
-    if plan_id is None:
-        return names
-    out = []
-    for name in names:
-        try:
-            data = yaml.safe_load((folder / f"{name}.yaml").read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            continue
-        if isinstance(data, dict) and data.get("plan") == plan_id:
-            out.append(name)
-    return out
+    return yaml_names(scoring_dir(), plan_id)
 
 
 def _choices(plan_id: str | None) -> str:

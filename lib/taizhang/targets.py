@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -300,6 +301,26 @@ def _read_yaml(path: Path, problems: list[Problem], where: str | None = None):
     except OSError as exc:
         problems.append(Problem(where, f"无法读取文件：{exc.strerror}"))
     return None
+
+
+def yaml_names(folder: Path, plan: str | None = None, pattern: re.Pattern | None = None) -> list[str]:
+    """Names (file stems, sorted) of the YAML files in ``folder`` (scenarios, scorings), only those matching
+    ``pattern`` when given, and with ``plan`` only the files whose ``plan:`` is that plan. A file that cannot be
+    read is left out here; its loader reports its problems when it is named."""
+    folder = Path(folder)
+    names = sorted(p.stem for p in folder.glob("*.yaml") if pattern is None or pattern.match(p.stem)) \
+        if folder.is_dir() else []
+    if plan is None:
+        return names
+    out = []
+    for name in names:
+        try:
+            data = yaml.safe_load((folder / f"{name}.yaml").read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        if isinstance(data, dict) and data.get("plan") == plan:
+            out.append(name)
+    return out
 
 
 def _pydantic_problems(where: str, exc: ValidationError, data) -> list[Problem]:
