@@ -126,9 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     rg.add_argument("--plan", choices=PLAN_IDS, help="方案编号")
     rg.add_argument("--all-plans", action="store_true", help="全部五个方案")
     r.add_argument("--period", help="统计月份 YYYY-MM（默认：数据中最新的月份）")
-    r.add_argument("--report", choices=("monthly", "district", "quality", "catalogue", "comparison"),
-                   default="monthly", help="报告类别：monthly 月度台账（默认）、district 单位台账、quality 数据质量、"
-                                           "catalogue 目标清单、comparison 跨方案指标对比")
+    from .reports.specs import BY_CLI, cli_help
+
+    r.add_argument("--report", choices=tuple(BY_CLI), default="monthly", help=cli_help())
     r.add_argument("--unit", action="append", default=[], help="单位台账的单位（编号或名称，可重复；默认该方案全部单位）")
     r.add_argument("--metric", default="one_window_rate", help="跨方案对比的指标（编号或中文名，默认 one_window_rate）")
     r.add_argument("--formats", default="html,pdf,xlsx", help="输出格式，逗号分隔：html,pdf,xlsx（默认全部）")

@@ -36,13 +36,13 @@ from pathlib import Path
 
 from .errors import ParameterError, RenderError
 from .project import notebooks_dir, project_root, reports_dir
-from .report import REPORT_TITLES, check_period, check_plan
+from .report import check_period, check_plan
+from .reports.specs import SPECS
 
 REMOVE_TAGS = ("parameters", "injected-parameters", "setup", "export")
 FORMATS = ("html", "pdf", "xlsx")
-REPORTS = {"monthly": "monthly_ledger", "district": "district_report", "quality": "data_quality",
-           "catalogue": "target_catalogue", "comparison": "plan_comparison"}
-_XLSX_REPORTS = {"monthly_ledger", "district_report", "target_catalogue"}
+#: ``taizhang run --report`` key → notebook name (from the report specs)
+REPORTS = {s.cli: s.name for s in SPECS.values()}
 MANIFEST = "report.json"
 
 
@@ -87,6 +87,11 @@ class Job:
     scenario: str = ""
     assume: str = ""
 
+    @property
+    def spec(self):
+        """The report's spec (:data:`taizhang.reports.specs.SPECS`)."""
+        return SPECS[self.notebook]
+
     def parts(self) -> tuple[str, ...]:
         """The output folder below the reports folder (a scenario run gets its own folder, never the real one)."""
         if self.scenario or self.assume:
@@ -94,14 +99,15 @@ class Job:
             return self._parts() + (tag,)
         return self._parts()
 
+    def _fields(self) -> dict:
+        fields = {"plan": self.plan, "period": self.period, "metric": self.metric}
+        if "{unit_label}" in "".join(self.spec.folder) + self.spec.stem:
+            fields["unit_label"] = self.unit_label()
+        return fields
+
     def _parts(self) -> tuple[str, ...]:
-        if self.notebook == "target_catalogue":
-            return (self.plan, "catalogue")
-        if self.notebook == "plan_comparison":
-            return ("comparison", self.metric)
-        if self.notebook == "district_report":
-            return (self.plan, self.period, "units", self.unit_label())
-        return (self.plan, self.period)
+        fields = self._fields()
+        return tuple(part.format(**fields) for part in self.spec.folder)
 
     def unit_label(self) -> str:
         """The unit's Chinese name as the registry has it, made safe for a file name (:func:`safe_name`)."""
@@ -111,26 +117,30 @@ class Job:
         return safe_name(found.name if found is not None else self.unit, self.unit)
 
     def stem(self) -> str:
-        """The file name stem of the outputs: ids for plans and metrics, the unit's Chinese name (made safe)
-        for a district report, since staff send those files out."""
-        title = {"monthly_ledger": "台账", "district_report": "单位台账", "data_quality": "数据质量",
-                 "target_catalogue": "目标清单", "plan_comparison": "跨方案对比"}[self.notebook]
-        if self.notebook == "target_catalogue":
-            return f"{self.plan}_{title}"
-        if self.notebook == "plan_comparison":
-            return f"{self.metric}_{title}"
-        if self.notebook == "district_report":
-            return f"{self.unit_label()}_{self.period}_{title}"
-        return f"{self.plan}_{self.period}_{title}"
+        """The file name stem of the outputs (the spec's pattern): ids for plans and metrics, the unit's Chinese
+        name (made safe) for a unit's ledger, since staff send those files out."""
+        return self.spec.stem.format(**self._fields())
+
+    def title(self) -> str:
+        """The report's title (HTML title, PDF, index), from the spec's pattern."""
+        from .targets import load_registry
+
+        reg = load_registry()
+        fields = {"plan": self.plan, "period": self.period, "metric": self.metric}
+        if self.metric:
+            fields["metric_name"] = reg.metrics[self.metric].name
+        if self.plan:
+            fields["document"] = reg.plan(self.plan).document
+        if self.unit:
+            unit = reg.find_unit(self.plan, self.unit)
+            fields["unit_name"] = unit.name if unit else self.unit
+        return self.spec.index_title.format(**fields)
 
     def parameters(self, excel: Path | None) -> dict:
-        from .report import NOTEBOOK_PARAMETERS
-
-        allowed = NOTEBOOK_PARAMETERS[self.notebook]
         values = {"plan": self.plan, "period": self.period, "unit": self.unit, "metric": self.metric,
                   "inputs": self.inputs, "store": self.store, "excel": str(excel) if excel else "",
                   "scenario": self.scenario, "assume": self.assume}
-        return {k: values[k] for k in allowed}
+        return {p.name: values[p.name] for p in self.spec.parameters}
 
 
 @dataclass
@@ -325,24 +335,6 @@ def execute(notebook: str, parameters: dict, output: Path, kernel_name: str | No
 
 
 # ------------------------------------------------------------------------------------------- HTML
-_PAGE = """<!DOCTYPE html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="taizhang">
-<title>{title}</title>
-<style>{css}</style>
-</head>
-<body>
-<main class="tz-page">
-{body}
-</main>
-</body>
-</html>
-"""
-
-
 def _css() -> str:
     return (Path(__file__).with_name("templates") / "report.css").read_text(encoding="utf-8")
 
@@ -358,7 +350,8 @@ def font_base_text(plan: str | None) -> str:
     reg = load_registry()
     parts = [m.name + m.unit for m in reg.metrics.values()]
     here = Path(__file__).parent
-    for name in ("report.py", "ledger.py", "evaluate.py", "charts.py", "targets.py"):
+    for name in ("report.py", "ledger.py", "evaluate.py", "charts.py", "targets.py", "reports/specs.py",
+                 *(f"templates/{t.name}" for t in (here / "templates").glob("*.j2"))):
         parts.append(re.sub(r"[\x00-\x7f]", "", (here / name).read_text(encoding="utf-8")))
     for pid in [plan] if plan else list(reg.plans):
         p = reg.plans[pid]
@@ -433,7 +426,9 @@ def _shown_text(body: str) -> str:
 
 
 def _write_page(output: Path, title: str, css: str, body: str) -> Path:
-    page = _PAGE.format(title=html.escape(title), css=css, body=body)
+    from .reports.html import page as html_page
+
+    page = html_page(title, css, body)
     tmp = output.with_name(f".{output.name}.tmp")
     tmp.write_text(page, encoding="utf-8")
     tmp.replace(output)
@@ -493,26 +488,11 @@ def print_group(parts: list[tuple[Path, str, str]], browser, font_plan: str | No
 
 
 # ------------------------------------------------------------------------------------------- running
-def _title(job: Job) -> str:
-    from .targets import load_registry
-
-    reg = load_registry()
-    if job.notebook == "plan_comparison":
-        return f"{reg.metrics[job.metric].name} · 跨方案指标对比"
-    doc = reg.plan(job.plan).document
-    if job.notebook == "district_report":
-        unit = reg.find_unit(job.plan, job.unit)
-        return f"{unit.name if unit else job.unit} · {job.period} 单位台账（{doc}）"
-    if job.notebook == "target_catalogue":
-        return f"{doc} · 目标清单"
-    return f"{doc} · {job.period} {REPORT_TITLES[job.notebook]}"
-
-
 def _prepare(job: Job, formats, out: Path | None) -> tuple[Path, Path, Path | None, dict]:
     base = Path(out) if out else reports_dir()
     folder = safe_output_dir(base, *job.parts())
     folder.mkdir(parents=True, exist_ok=True)
-    xlsx = folder / f"{job.stem()}.xlsx" if "xlsx" in formats and job.notebook in _XLSX_REPORTS else None
+    xlsx = folder / f"{job.stem()}.xlsx" if "xlsx" in formats and job.spec.excel else None
     return base, folder, xlsx, job.parameters(xlsx)
 
 
@@ -522,7 +502,7 @@ def _finish(job: Job, nb_path: Path, xlsx: Path | None, browser, formats, base: 
     import time
 
     t1 = time.perf_counter()
-    result = RenderedReport(notebook=nb_path, xlsx=xlsx, title=_title(job), job=job)
+    result = RenderedReport(notebook=nb_path, xlsx=xlsx, title=job.title(), job=job)
     body = ""
     if "html" in formats or "pdf" in formats:
         result.html, body = _to_html(nb_path, folder / f"{job.stem()}.html", result.title, font_plan=job.plan or None)
@@ -753,28 +733,19 @@ def write_index(base: Path) -> Path:
     entries.sort(key=lambda d: (d.get("generated", ""), d.get("title", "")), reverse=True)
     from urllib.parse import quote
 
-    e = html.escape
-    rows = []
-    for d in entries:
-        links = " ".join(f'<a href="{e(quote(f))}">{label}</a>' for key, label in
-                         (("html", "网页"), ("pdf", "PDF"), ("xlsx", "Excel"), ("notebook", "笔记本"))
-                         if (f := d.get("files", {}).get(key)))
-        rows.append(f"<tr><td>{e(d.get('generated', '')[:19].replace('T', ' '))}</td>"
-                    f"<td>{e(REPORT_TITLES.get(d.get('report', ''), d.get('report', '')))}</td>"
-                    f"<td>{e(d.get('title', ''))}</td><td>{links}</td></tr>")
-    body = ('<div class="tz-header"><div class="tz-kicker">政务服务目标台账</div><h1>报告目录</h1>'
-            f'<p class="tz-sub">共 {len(entries)} 份报告，最新的在前。</p></div>'
-            '<table class="tz-table tz-list"><thead><tr><th>生成时间</th><th>类别</th><th>报告</th><th>文件</th></tr>'
-            f"</thead><tbody>{''.join(rows)}</tbody></table>")
+    from .reports.html import environment
+
+    rows = [{"generated": d.get("generated", "")[:19].replace("T", " "),
+             "kind": SPECS[d["report"]].title if d.get("report") in SPECS else d.get("report", ""),
+             "title": d.get("title", ""),
+             "links": [(quote(f), label) for key, label in (("html", "网页"), ("pdf", "PDF"), ("xlsx", "Excel"),
+                                                              ("notebook", "笔记本")) if (f := d.get("files", {}).get(key))]}
+            for d in entries]
+    body = environment().get_template("index.html.j2").render(entries=rows)
     from .fonts import embedded_font_css
 
     css = embedded_font_css(re.sub(r"<[^>]+>", "", body), font_base_text(None)) + "\n" + _css()
-    page = _PAGE.format(title="报告目录", css=css, body=body)
-    out = base / "index.html"
-    tmp = out.with_name(".index.html.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(out)
-    return out
+    return _write_page(base / "index.html", "报告目录", css, body)
 
 
 def result_dict(result: RenderedReport) -> dict:
