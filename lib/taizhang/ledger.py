@@ -1,68 +1,45 @@
 """Ledger tables for reports: summary counts, overdue list, per-unit ledger, milestone overview.
 
 Each ``*_table`` returns a DataFrame (what tests and the Excel writer use); each ``*_html`` renders one as an
-HTML fragment with every value escaped. Status colours live here, once, and pair every colour with a symbol
-so that a greyscale print stays readable.
+HTML fragment with every value escaped. Status labels, colours and symbols come from the one status table
+(:mod:`taizhang.kernel.statuses`); every colour is paired with a symbol so that a greyscale print stays readable.
 """
 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import pandas as pd
 
-from .evaluate import STATUS_BY_CODE, status_counts
+from .evaluate import Settings, status_counts
+from .kernel import statuses
+from .kernel.statuses import ORDER as STATUS_ORDER  # display order, worst first
 
 
-@dataclass(frozen=True)
-class StatusStyle:
+class StatusStyle(NamedTuple):
+    """How a status is drawn: background colour, text colour and symbol (from :mod:`taizhang.kernel.statuses`)."""
+
     background: str
     color: str
     symbol: str
 
 
-STATUS_STYLES = {
-    "overdue": StatusStyle("#c0392b", "#ffffff", "✕"),
-    "task_overdue": StatusStyle("#c0392b", "#ffffff", "✕"),
-    "no_data": StatusStyle("#7f8c8d", "#ffffff", "？"),
-    "not_due": StatusStyle("#f6d55c", "#3d3d3d", "…"),
-    "task_pending": StatusStyle("#f6d55c", "#3d3d3d", "…"),
-    "no_deadline": StatusStyle("#d6cfe6", "#3d3d3d", "～"),
-    "done_late": StatusStyle("#a9d8b8", "#1e4d2b", "✓"),
-    "met": StatusStyle("#1e8449", "#ffffff", "✓"),
-    "done": StatusStyle("#1e8449", "#ffffff", "✓"),
-    "not_applicable": StatusStyle("#ffffff", "#999999", "—"),
-    # statuses of the progress judgement (issue "Judging progress")
-    "behind": StatusStyle("#e67e22", "#ffffff", "▼"),
-    "due_soon": StatusStyle("#f39c12", "#3d3d3d", "！"),
-    "regressed": StatusStyle("#8e44ad", "#ffffff", "↘"),
-    "stale": StatusStyle("#95a5a6", "#3d3d3d", "⌛"),
-    "on_track": StatusStyle("#a9dfbf", "#1e4d2b", "▲"),
-}
+STATUS_STYLES = {s.code: StatusStyle(s.colour, s.ink, s.symbol) for s in statuses.STATUSES}
 
 e = html.escape
 
 
-#: labels of statuses the evaluator may not define yet (kept in step with evaluate.STATUSES)
-_FALLBACK_LABELS = {
-    "on_track": "进度正常", "behind": "进度滞后", "due_soon": "临期预警", "regressed": "较上月退步",
-    "stale": "数据过期", "not_due": "未到期",
-}
-#: display order of statuses, worst first (used by counts, legends and the Excel overview)
-STATUS_ORDER = ("overdue", "task_overdue", "regressed", "behind", "due_soon", "no_data", "stale", "not_due",
-                "task_pending", "on_track", "no_deadline", "done_late", "met", "done", "not_applicable")
-
-
 def status_label(code: str) -> str:
-    """The Chinese label of a status code (from the evaluator, else the fallback table, else the code)."""
-    st = STATUS_BY_CODE.get(code)
-    return st.label if st is not None else _FALLBACK_LABELS.get(code, code)
+    """The Chinese label of a status code (:mod:`taizhang.kernel.statuses`)."""
+    return statuses.label(code)
 
 
 def status_style(code: str) -> StatusStyle:
-    return STATUS_STYLES.get(code, StatusStyle("#dddddd", "#333333", "·"))
+    """The colours and symbol of a status code (:mod:`taizhang.kernel.statuses`)."""
+    st = statuses.status(code)
+    return StatusStyle(st.colour, st.ink, st.symbol)
 
 
 def badge(code: str) -> str:
@@ -222,7 +199,7 @@ def overdue_html(ledger: pd.DataFrame, limit: int = 40) -> str:
     return table + (f'<p class="tz-note">另有 {rest} 项，见分单位台账与 Excel 台账。</p>' if rest > 0 else "")
 
 
-DUE_SOON_DAYS = 60  # the evaluator's default due_soon_days
+DUE_SOON_DAYS = Settings().due_soon_days  # the default; a run passes its own Settings.due_soon_days
 
 
 def due_soon_table(ledger: pd.DataFrame, days: int = DUE_SOON_DAYS) -> pd.DataFrame:
