@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .fonts import use_chinese_font
+from .kernel.months import Month, ordinals
+from .kernel.months import label as month_label
 from .ledger import records
 from .targets import OP_LABELS, Registry
 
@@ -137,12 +139,11 @@ def _nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
 
 
 def _month(period: str) -> int:
-    """A YYYY-MM month as a month ordinal (year × 12 + month − 1)."""
-    return int(period[:4]) * 12 + int(period[5:7]) - 1
+    """A YYYY-MM month as a month ordinal (:class:`taizhang.kernel.months.Month`)."""
+    return Month.parse(period).ordinal
 
 
-def _label(o: int) -> str:
-    return f"{o // 12:04d}-{o % 12 + 1:02d}"
+_label = month_label
 
 
 def _num(x: float) -> str:
@@ -274,7 +275,7 @@ def _build_trend(registry: Registry, metric: str, values: pd.DataFrame, ledger: 
     data = values[(values["metric"] == metric) & (values["period"] <= as_of) & values["unit"].isin(units)]
     targets = rows[rows["kind"] != "milestone"].drop_duplicates("target_id")
     as_of_o = _month(as_of)
-    months = [_month(p) for p in data["period"]]
+    months = [int(o) for o in ordinals(data["period"])]
     start = min(months) if months else as_of_o - 11
     deadlines = sorted({pd.Timestamp(d) for d in targets["deadline"] if d is not None and pd.notna(d)})
     end = as_of_o + 1  # one month after the as-of month, so its line never lies on the right edge
@@ -358,7 +359,7 @@ def _build_trend(registry: Registry, metric: str, values: pd.DataFrame, ledger: 
         if s is None or s.empty:
             lines.append((unit, names.get(unit, unit), "", 0))
             continue
-        pts = " ".join(f"{x_of(_month(p)):.1f},{y_of(float(v)):.1f}" for p, v in zip(s["period"], s["value"]))
+        pts = " ".join(f"{x_of(int(o)):.1f},{y_of(float(v)):.1f}" for o, v in zip(ordinals(s["period"]), s["value"]))
         lines.append((unit, names.get(unit, unit), pts, len(s)))
     tail = ""
     if data.empty:

@@ -20,41 +20,20 @@ import numpy as np
 import pandas as pd
 
 from .errors import ParameterError
+from .kernel import statuses
+from .kernel.formatting import format_values
+from .kernel.months import Month, MonthError, label as _ord_str, ordinals as _period_ords
+from .kernel.statuses import STATUSES
 from .forecast import DAYS_PER_MONTH, crossing_months, glide_path, theil_sen
-from .returns import PERIOD_RE, ReturnSet
+from .returns import ReturnSet
 from .targets import Registry, reporting_levels
 
 EPS = 1e-9
 
 
-@dataclass(frozen=True)
-class Status:
-    """A status: stable English code, Chinese label, and rank (lower is worse) for sorting."""
-
-    code: str
-    label: str
-    rank: int
-
-
-STATUSES: tuple[Status, ...] = (
-    Status("overdue", "逾期未达标", 0),
-    Status("task_overdue", "逾期未完成", 1),
-    Status("regressed", "达标后回落", 2),
-    Status("due_soon", "临期预警", 3),
-    Status("behind", "进度滞后", 4),
-    Status("no_data", "无数据", 5),
-    Status("stale", "数据过期", 6),
-    Status("no_deadline", "期限未明确", 7),
-    Status("task_pending", "未到期", 8),
-    Status("on_track", "按期推进", 9),
-    Status("done_late", "逾期完成", 10),
-    Status("met", "已达标", 11),
-    Status("done", "已完成", 12),
-    Status("not_applicable", "不适用", 13),
-)
-STATUS_BY_CODE = {s.code: s for s in STATUSES}
-STATUS_LABELS = {s.code: s.label for s in STATUSES}
-STATUS_RANK = {s.code: s.rank for s in STATUSES}
+STATUS_BY_CODE = statuses.BY_CODE
+STATUS_LABELS = statuses.LABELS
+STATUS_RANK = statuses.RANK
 
 LEDGER_COLUMNS = [
     "unit", "unit_name", "unit_level", "target_id", "title", "kind", "metric", "metric_name", "section",
@@ -142,16 +121,8 @@ def metric_values(registry: Registry, plan_id: str, observations: pd.DataFrame,
 # months as integers (year × 12 + month − 1)
 
 
-def _ord(period: str) -> int:
-    return int(period[:4]) * 12 + int(period[5:7]) - 1
-
-
-def _ord_str(o: int) -> str:
-    return f"{o // 12:04d}-{o % 12 + 1:02d}"
-
-
 def _ord_end(o: int) -> date:
-    return pd.Period(_ord_str(o), freq="M").end_time.date()
+    return Month(o).end
 
 
 def _as_of(as_of) -> tuple[int, date]:
@@ -160,24 +131,11 @@ def _as_of(as_of) -> tuple[int, date]:
         as_of = as_of.date()
     if isinstance(as_of, date):
         return as_of.year * 12 + as_of.month - 1, as_of
-    text = str(as_of).strip()
-    if not PERIOD_RE.match(text):
-        raise ParameterError("as_of", as_of, "YYYY-MM 格式的月份（例如 2024-06）或日期")
-    o = _ord(text)
-    return o, _ord_end(o)
-
-
-def _period_ords(labels) -> np.ndarray:
-    """Month ordinals of period labels (YYYY-MM strings, Periods or dates); −1 where unreadable."""
-    labels = np.asarray(labels, dtype=object)
-    codes, uniques = pd.factorize(labels, sort=False)
-    ords = np.full(len(uniques) + 1, -1, dtype=np.int64)
-    for i, c in enumerate(uniques):
-        if isinstance(c, (pd.Period, date)):
-            ords[i] = c.year * 12 + c.month - 1
-        elif isinstance(c, str) and PERIOD_RE.match(c):
-            ords[i] = _ord(c)
-    return ords[codes]
+    try:
+        m = Month.parse(as_of)
+    except MonthError as err:
+        raise ParameterError("as_of", as_of, err.allowed + "，或日期") from None
+    return m.ordinal, m.end
 
 
 def _codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -775,7 +733,7 @@ def evaluate(registry: Registry, plan_id: str, returns: ReturnSet, as_of, *, due
     dl_text = np.where(prev_over, np.array([None if d is None else d.isoformat() for d in prev_deadline_t],
                                            dtype=object)[t_idx], dl_text_t[t_idx])
     f["reason"] = _reasons(f, code, appl, kind, days, age, missed, is_pct, dl_text, dl_day, cur_val,
-                           period_lookup[np.where(last_met >= 0, last_met, n_m)], width, cfg)
+                           period_lookup[np.where(last_met >= 0, last_met, n_m)], width, cfg, thr_period)
     df = pd.DataFrame({c: (pd.Series(v, dtype=object, copy=False) if isinstance(v, np.ndarray) and v.dtype == object
                            else v) for c, v in f.items()}, columns=LEDGER_COLUMNS, copy=False)
     df.attrs["as_of"] = _ord_str(as_of_ord)
@@ -789,27 +747,6 @@ def evaluate(registry: Registry, plan_id: str, returns: ReturnSet, as_of, *, due
 # reasons: one line a leader understands, defending the status
 
 
-def _fmt(x: np.ndarray, unit: np.ndarray, pct: np.ndarray) -> np.ndarray:
-    """Numbers as a reader writes them, with their unit: one decimal for %, none for whole counts; "—" if NaN.
-
-    Formats each distinct (value, unit) once (the ledger repeats values a lot), then gathers.
-    """
-    out = np.full(len(x), "—", dtype=object)
-    ok = ~np.isnan(x)
-    one = ok & (pct | (np.abs(x - np.round(x)) > 1e-9))
-    for dec, sel in ((1, one), (0, ok & ~one)):
-        pos = np.flatnonzero(sel)
-        if len(pos) == 0:
-            continue
-        r = np.round(x[pos], dec)
-        ucode, units = pd.factorize(unit[pos])
-        for i, u in enumerate(units):
-            part = slice(None) if len(units) == 1 else ucode == i
-            uniq, inv = np.unique(r[part], return_inverse=True)
-            out[pos[part]] = np.array([f"{v:.{dec}f}{u}" for v in uniq], dtype=object)[inv]
-    return out
-
-
 def _int_text(a: np.ndarray) -> np.ndarray:
     """Whole numbers as text, each distinct number formatted once."""
     uniq, inv = np.unique(np.asarray(a, dtype=np.int64), return_inverse=True)
@@ -818,7 +755,7 @@ def _int_text(a: np.ndarray) -> np.ndarray:
 
 def _reasons(f: dict, code: np.ndarray, appl: np.ndarray, kind: np.ndarray, days: np.ndarray, age: np.ndarray,
              missed: np.ndarray, pct: np.ndarray, dl_text: np.ndarray, days_dl: np.ndarray, cur_value: np.ndarray,
-             last_met_period: np.ndarray, trend_window: int, cfg: Settings) -> np.ndarray:
+             last_met_period: np.ndarray, trend_window: int, cfg: Settings, thr_cmp: np.ndarray) -> np.ndarray:
     """The reason column, built status by status; each piece is formatted only for the rows that cite it."""
     out = np.full(len(appl), "该目标不适用于本级单位", dtype=object)
     if not appl.any():
@@ -827,8 +764,13 @@ def _reasons(f: dict, code: np.ndarray, appl: np.ndarray, kind: np.ndarray, days
     value, unit_of, label_of = f["value"], f["target_unit"], f["threshold_label"]
     done = f["done_date"]
 
+    op_of = f["op"]
+
     def num(col, r):  # a numeric column formatted with the target's unit
-        return _fmt(col[r], unit_of[r], pct[r])
+        return format_values(col[r], unit_of[r])
+
+    def val_text(r):  # the judged value: a miss is never printed as reaching the threshold
+        return format_values(value[r], unit_of[r], threshold=thr_cmp[r], op=op_of[r])
 
     def vper(r):
         raw = f["value_period"][r]
@@ -860,21 +802,21 @@ def _reasons(f: dict, code: np.ndarray, appl: np.ndarray, kind: np.ndarray, days
     const(quant & (code == S["no_data"]), "截至本月未收到该单位的相关数据")
     put(quant & (code == S["stale"]), lambda r: (
         f"最新值 {v}（{p}），已 {a} 个月未更新，无法判断当前进展（目标 {lb}）"
-        for v, p, a, lb in zip(num(value, r), vper(r), _int_text(age[r]), label_of[r])))
+        for v, p, a, lb in zip(val_text(r), vper(r), _int_text(age[r]), label_of[r])))
     put(quant & (code == S["met"]), lambda r: (
-        f"最新值 {v}（{p}），达到目标 {lb}" for v, p, lb in zip(num(value, r), vper(r), label_of[r])))
+        f"最新值 {v}（{p}），达到目标 {lb}" for v, p, lb in zip(val_text(r), vper(r), label_of[r])))
     put(quant & (code == S["regressed"]), lambda r: (
         f"曾于 {m} 达标，最新值 {v}（{p}）回落至目标 {lb} 以下"
-        for m, v, p, lb in zip(last_met_period[r], num(value, r), vper(r), label_of[r])))
+        for m, v, p, lb in zip(last_met_period[r], val_text(r), vper(r), label_of[r])))
     put(quant & (code == S["overdue"]), lambda r: (
         f"最新值 {v}（{p}），未达目标 {lb}；期限 {dl} 已过 {d} 天"
-        for v, p, lb, dl, d in zip(num(value, r), vper(r), label_of[r], dl_text[r], day_text(r))))
+        for v, p, lb, dl, d in zip(val_text(r), vper(r), label_of[r], dl_text[r], day_text(r))))
     put(quant & (code == S["no_deadline"]), lambda r: (
         f"最新值 {v}（{p}），未达目标 {lb}；原文未规定期限" + (f"，按近期趋势预计 {pm} 达标" if pm else "")
-        for v, p, lb, pm in zip(num(value, r), vper(r), label_of[r], f["projected_met"][r])))
+        for v, p, lb, pm in zip(val_text(r), vper(r), label_of[r], f["projected_met"][r])))
     put(quant & (code == S["due_soon"]), lambda r: (
         f"最新值 {v}（{p}），未达目标 {lb}；距期限 {dl} 仅剩 {d} 天"
-        for v, p, lb, dl, d in zip(num(value, r), vper(r), label_of[r], dl_text[r], day_text(r))))
+        for v, p, lb, dl, d in zip(val_text(r), vper(r), label_of[r], dl_text[r], day_text(r))))
 
     def trend(pv, pm, ratio, req):
         if pv is not None:
@@ -888,7 +830,7 @@ def _reasons(f: dict, code: np.ndarray, appl: np.ndarray, kind: np.ndarray, days
         pv = f["projected_value"][r]
         pv_text = np.where(np.isnan(pv), None, num(f["projected_value"], r))
         return (f"最新值 {v}（{p}），目标 {lb}，期限 {dl}；{trend(x, pm, ra, rq)}"
-                for v, p, lb, dl, x, pm, ra, rq in zip(num(value, r), vper(r), label_of[r], dl_text[r], pv_text,
+                for v, p, lb, dl, x, pm, ra, rq in zip(val_text(r), vper(r), label_of[r], dl_text[r], pv_text,
                                                       f["projected_met"][r], f["progress_ratio"][r],
                                                       num(f["required_value"], r)))
 
@@ -898,7 +840,7 @@ def _reasons(f: dict, code: np.ndarray, appl: np.ndarray, kind: np.ndarray, days
                                                  for a in _int_text(age[r])))
     const(recur & (code == S["no_data"]), "本期未收到该单位的相关数据")
     put(recur & (code == S["met"]), lambda r: (
-        f"{pe}已完成 {v}，达到要求 {lb}{m}" for pe, v, lb, m in zip(per_text(r), num(value, r), label_of[r],
+        f"{pe}已完成 {v}，达到要求 {lb}{m}" for pe, v, lb, m in zip(per_text(r), val_text(r), label_of[r],
                                                                  miss_text(r))))
     def this_period(r):  # the current period's count, cited after a missed previous period
         cv = num(cur_value, r)
@@ -907,16 +849,16 @@ def _reasons(f: dict, code: np.ndarray, appl: np.ndarray, kind: np.ndarray, days
 
     put(recur & (code == S["overdue"]), lambda r: (
         f"上期（{p}）已结束，完成 {v}，未达要求 {lb}；期限 {dl} 已过 {d} 天{c}{m}"
-        for p, v, lb, dl, d, c, m in zip(vper(r), num(value, r), label_of[r], dl_text[r], day_text(r),
+        for p, v, lb, dl, d, c, m in zip(vper(r), val_text(r), label_of[r], dl_text[r], day_text(r),
                                          this_period(r), miss_text(r))))
     put(recur & (code == S["no_deadline"]), lambda r: (
-        f"{pe}完成 {v}，未达要求 {lb}" for pe, v, lb in zip(per_text(r), num(value, r), label_of[r])))
+        f"{pe}完成 {v}，未达要求 {lb}" for pe, v, lb in zip(per_text(r), val_text(r), label_of[r])))
     put(recur & (code == S["due_soon"]), lambda r: (
         f"{pe}完成 {v}，未达要求 {lb}；距本期结束仅剩 {d} 天{m}"
-        for pe, v, lb, d, m in zip(per_text(r), num(value, r), label_of[r], day_text(r), miss_text(r))))
+        for pe, v, lb, d, m in zip(per_text(r), val_text(r), label_of[r], day_text(r), miss_text(r))))
     put(recur & ((code == S["on_track"]) | (code == S["behind"])), lambda r: (
         f"{pe}完成 {v}，按时间进度应完成 {rq}（要求 {lb}），{'进度正常' if c == S['on_track'] else '进度落后'}{m}"
-        for pe, v, rq, lb, c, m in zip(per_text(r), num(value, r), num(f["required_value"], r), label_of[r],
+        for pe, v, rq, lb, c, m in zip(per_text(r), val_text(r), num(f["required_value"], r), label_of[r],
                                        code[r], miss_text(r))))
 
     # milestones
@@ -962,8 +904,8 @@ CHANGES = {
     "unchanged": "无变化",
     "new": "新纳入",
 }
-_MET = {"met", "done", "done_late"}
-_OVERDUE = {"overdue", "task_overdue"}
+_MET = statuses.MET
+_OVERDUE = statuses.OVERDUE
 
 
 def previous_month(as_of) -> str:

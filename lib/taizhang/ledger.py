@@ -3,66 +3,47 @@
 Each ``*_table`` returns a DataFrame (what tests and the evaluation views use); each ``*_spec`` turns one into
 an immutable :class:`~taizhang.reports.blocks.TableSpec` (or another block) that the HTML renderer
 (:mod:`taizhang.reports.html`) and the Excel writer (:func:`taizhang.excel.write_table`) both render. No HTML
-is written here. Status colours pair every colour with a symbol so that a greyscale print stays readable.
+is written here. Status labels, colours and symbols come from the one status table
+(:mod:`taizhang.kernel.statuses`), values are written by the one formatter (:mod:`taizhang.kernel.formatting`);
+every colour is paired with a symbol so that a greyscale print stays readable.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import pandas as pd
 
-from .evaluate import STATUS_BY_CODE, status_counts
+from .evaluate import Settings, status_counts
+from .kernel import statuses
+from .kernel.formatting import format_change, format_gap, format_value
+from .kernel.months import Month
+from .kernel.statuses import ORDER as STATUS_ORDER  # display order, worst first
 from .reports.blocks import (AS_SHOWN, Blocks, Cell, Column, Counts, Heading, Notice, Problems, TableSpec, Text, Tile,
                              Tiles, lines, status_cell, text)
 
 
-@dataclass(frozen=True)
-class StatusStyle:
+class StatusStyle(NamedTuple):
+    """How a status is drawn: background colour, text colour and symbol (from :mod:`taizhang.kernel.statuses`)."""
+
     background: str
     color: str
     symbol: str
 
 
-STATUS_STYLES = {
-    "overdue": StatusStyle("#c0392b", "#ffffff", "✕"),
-    "task_overdue": StatusStyle("#c0392b", "#ffffff", "✕"),
-    "no_data": StatusStyle("#7f8c8d", "#ffffff", "？"),
-    "not_due": StatusStyle("#f6d55c", "#3d3d3d", "…"),
-    "task_pending": StatusStyle("#f6d55c", "#3d3d3d", "…"),
-    "no_deadline": StatusStyle("#d6cfe6", "#3d3d3d", "～"),
-    "done_late": StatusStyle("#a9d8b8", "#1e4d2b", "✓"),
-    "met": StatusStyle("#1e8449", "#ffffff", "✓"),
-    "done": StatusStyle("#1e8449", "#ffffff", "✓"),
-    "not_applicable": StatusStyle("#ffffff", "#999999", "—"),
-    # statuses of the progress judgement (issue "Judging progress")
-    "behind": StatusStyle("#e67e22", "#ffffff", "▼"),
-    "due_soon": StatusStyle("#f39c12", "#3d3d3d", "！"),
-    "regressed": StatusStyle("#8e44ad", "#ffffff", "↘"),
-    "stale": StatusStyle("#95a5a6", "#3d3d3d", "⌛"),
-    "on_track": StatusStyle("#a9dfbf", "#1e4d2b", "▲"),
-}
-
-
-#: labels of statuses the evaluator may not define yet (kept in step with evaluate.STATUSES)
-_FALLBACK_LABELS = {
-    "on_track": "进度正常", "behind": "进度滞后", "due_soon": "临期预警", "regressed": "较上月退步",
-    "stale": "数据过期", "not_due": "未到期",
-}
-#: display order of statuses, worst first (used by counts, legends and the Excel overview)
-STATUS_ORDER = ("overdue", "task_overdue", "regressed", "behind", "due_soon", "no_data", "stale", "not_due",
-                "task_pending", "on_track", "no_deadline", "done_late", "met", "done", "not_applicable")
+STATUS_STYLES = {s.code: StatusStyle(s.colour, s.ink, s.symbol) for s in statuses.STATUSES}
 
 
 def status_label(code: str) -> str:
-    """The Chinese label of a status code (from the evaluator, else the fallback table, else the code)."""
-    st = STATUS_BY_CODE.get(code)
-    return st.label if st is not None else _FALLBACK_LABELS.get(code, code)
+    """The Chinese label of a status code (:mod:`taizhang.kernel.statuses`)."""
+    return statuses.label(code)
 
 
 def status_style(code: str) -> StatusStyle:
-    return STATUS_STYLES.get(code, StatusStyle("#dddddd", "#333333", "·"))
+    """The colours and symbol of a status code (:mod:`taizhang.kernel.statuses`)."""
+    st = statuses.status(code)
+    return StatusStyle(st.colour, st.ink, st.symbol)
 
 
 def _get(r, name: str, default=None):
@@ -95,20 +76,6 @@ def deadline_runs(r) -> tuple:
 def deadline_cell(r) -> Cell:
     """:func:`deadline_runs` as a cell."""
     return Cell(deadline_runs(r))
-
-
-def _fmt_value(x, unit: str) -> str:
-    if x is None or pd.isna(x):
-        return "—"
-    x = float(x)
-    text_ = f"{x:.1f}" if unit == "%" else (f"{x:.0f}" if x.is_integer() else f"{x:.1f}")
-    return f"{text_}{unit}"
-
-
-def _fmt_gap(x, unit: str) -> str:
-    if x is None or pd.isna(x):
-        return "—"
-    return ("+" if x >= 0 else "−") + _fmt_value(abs(float(x)), unit)
 
 
 def _fmt_days(x) -> str:
@@ -174,13 +141,20 @@ def threshold_runs(label: str) -> tuple:
     return (Text(head.strip(), "nw"),) + ((Text(sep + rest, "hint"),) if sep else ())
 
 
-def value_cell(x, unit: str) -> Cell:
-    """A value shown with its unit on one line (HTML) and kept as a number rounded to 2 decimals (Excel)."""
-    return Cell((Text(_fmt_value(x, unit), "nw"),), _number(x))
+def _op(op) -> str | None:
+    return op if isinstance(op, str) and op else None
+
+
+def value_cell(x, unit: str, threshold=None, op=None) -> Cell:
+    """A value shown with its unit on one line by the one formatter (a miss of ``threshold`` never printed as
+    reaching it) and kept as a number rounded to 2 decimals (Excel)."""
+    thr = pd.to_numeric(threshold, errors="coerce") if threshold is not None else None
+    shown = format_value(x, unit or "", threshold=None if thr is None or pd.isna(thr) else float(thr), op=_op(op))
+    return Cell((Text(shown, "nw"),), _number(x))
 
 
 def gap_cell(x, unit: str) -> Cell:
-    return Cell((Text(_fmt_gap(x, unit), "nw"),), _number(x))
+    return Cell((Text(format_gap(x, unit or ""), "nw"),), _number(x))
 
 
 def summary_tiles(ledger: pd.DataFrame) -> Tiles:
@@ -236,7 +210,7 @@ def overdue_spec(ledger: pd.DataFrame, limit: int = 40) -> TableSpec:
         note=_more(len(frame) - len(shown), "另有 {} 项，见分单位台账与 Excel 台账。"))
 
 
-DUE_SOON_DAYS = 60  # the evaluator's default due_soon_days
+DUE_SOON_DAYS = Settings().due_soon_days  # the default; a run passes its own Settings.due_soon_days
 
 
 def due_soon_table(ledger: pd.DataFrame, days: int = DUE_SOON_DAYS) -> pd.DataFrame:
@@ -263,14 +237,10 @@ def due_soon_spec(ledger: pd.DataFrame, days: int = DUE_SOON_DAYS, limit: int = 
             Column("threshold", "目标值", "tz-c-thr"), Column("status", "状态", "tz-c-st"))
     return _spec(shown, cols, lambda r: (
         text(r.unit_name), text(r.title), deadline_cell(r), text(_fmt_days(r.days_to_deadline)),
-        value_cell(r.value, r.target_unit) if r.kind != "milestone" else text("—"), Cell(threshold_runs(r.threshold_label)),
+        value_cell(r.value, r.target_unit, r.threshold, r.op) if r.kind != "milestone" else text("—"), Cell(threshold_runs(r.threshold_label)),
         status_cell(r.status),
     ), css="tz-list", empty=f"未来 {days} 天内没有到期的未完成目标或任务。",
         note=_more(len(frame) - len(shown), "另有 {} 项临期，见分单位台账与 Excel 台账。"))
-
-
-_BETTER = {"overdue": 0, "task_overdue": 0, "regressed": 1, "behind": 2, "no_data": 2, "stale": 2, "due_soon": 3,
-           "not_due": 4, "task_pending": 4, "no_deadline": 4, "on_track": 5, "done_late": 6, "met": 7, "done": 7}
 
 
 def changes_table(ledger: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
@@ -282,32 +252,16 @@ def changes_table(ledger: pd.DataFrame, previous: pd.DataFrame | None) -> pd.Dat
     cols = ["unit", "unit_name", "target_id", "title", "kind", "before", "after", "direction"]
     if previous is None or previous.empty:
         return pd.DataFrame(columns=cols)
-    try:  # the evaluator's own month-over-month comparison, when it has one
-        from .evaluate import month_over_month
-    except ImportError:
-        month_over_month = None
-    if month_over_month is not None:
-        m = month_over_month(ledger, previous)
-        direction = m["change"].map({"newly_met": "better", "improved": "better", "newly_overdue": "worse",
-                                     "newly_regressed": "worse", "worsened": "worse"})
-        m = m.assign(before=m["status_before"], after=m["status"], direction=direction.fillna("changed"))
-        m = m[m["before"].notna() & (m["before"] != m["after"])].copy()
-        m["_o"] = m["direction"].map({"worse": 0, "changed": 1, "better": 2})
-        m["_u"] = m["unit"].map(unit_order(ledger)).fillna(len(ledger))
-        return m.sort_values(["_o", "_u"], kind="stable", ignore_index=True)[cols]
-    prev = previous.set_index(["unit", "target_id"])["status"]
-    cur = ledger[ledger["status"] != "not_applicable"]
-    before = prev.reindex(pd.MultiIndex.from_arrays([cur["unit"], cur["target_id"]])).to_numpy()
-    frame = cur.assign(before=before, after=cur["status"])
-    frame = frame[frame["before"].notna() & (frame["before"] != frame["after"])].copy()
-    if frame.empty:
-        return pd.DataFrame(columns=cols)
-    b = frame["before"].map(_BETTER).fillna(4)
-    a = frame["after"].map(_BETTER).fillna(4)
-    frame["direction"] = ["better" if y > x else "worse" if y < x else "changed" for x, y in zip(b, a)]
-    frame["_o"] = frame["direction"].map({"worse": 0, "changed": 1, "better": 2})
-    frame["_u"] = frame["unit"].map(unit_order(ledger)).fillna(len(ledger))
-    return frame.sort_values(["_o", "_u"], kind="stable", ignore_index=True)[cols]
+    from .evaluate import month_over_month
+
+    m = month_over_month(ledger, previous)
+    direction = m["change"].map({"newly_met": "better", "improved": "better", "newly_overdue": "worse",
+                                 "newly_regressed": "worse", "worsened": "worse"})
+    m = m.assign(before=m["status_before"], after=m["status"], direction=direction.fillna("changed"))
+    m = m[m["before"].notna() & (m["before"] != m["after"])].copy()
+    m["_o"] = m["direction"].map({"worse": 0, "changed": 1, "better": 2})
+    m["_u"] = m["unit"].map(unit_order(ledger)).fillna(len(ledger))
+    return m.sort_values(["_o", "_u"], kind="stable", ignore_index=True)[cols]
 
 
 def changes_blocks(ledger: pd.DataFrame, previous: pd.DataFrame | None, previous_period: str,
@@ -377,7 +331,7 @@ def ranking_table(ledger: pd.DataFrame, values: pd.DataFrame, metric: str, perio
     if rows.empty:
         return pd.DataFrame(columns=cols)
     rows = rows.sort_values("days_to_deadline", na_position="last").drop_duplicates("unit")
-    prev_period = str(pd.Period(period, freq="M") - 1)
+    prev_period = str(Month.parse(period) - 1)
     v = values[(values["metric"] == metric) & (values["period"] == prev_period)].set_index("unit")["value"]
     out = pd.DataFrame({
         "unit": rows["unit"], "unit_name": rows["unit_name"], "value": rows["value"].astype(float),
@@ -391,14 +345,6 @@ def ranking_table(ledger: pd.DataFrame, values: pd.DataFrame, metric: str, perio
     return out.reset_index(drop=True)[cols]
 
 
-def _change(x, unit) -> str:
-    if x is None or pd.isna(x):
-        return "—"
-    if abs(x) < 1e-9:
-        return "持平"
-    return ("↑" if x > 0 else "↓") + _fmt_value(abs(float(x)), "" if unit == "%" else unit)
-
-
 _RANK_COLUMNS = (Column("rank", "名次"), Column("unit", "单位"), Column("value", "最新值"), Column("change", "较上月"),
                  Column("status", "状态"))
 
@@ -409,8 +355,8 @@ def ranking_spec(frame: pd.DataFrame) -> TableSpec | None:
         return None
     pct = frame["target_unit"].iloc[0] == "%"
     return _spec(frame, _RANK_COLUMNS, lambda r: (
-        text("—" if pd.isna(r.rank) else str(int(r.rank))), text(r.unit_name), text(_fmt_value(r.value, r.target_unit)),
-        text(_change(r.change, r.target_unit)), status_cell(r.status)), css="tz-rank",
+        text("—" if pd.isna(r.rank) else str(int(r.rank))), text(r.unit_name), text(format_value(r.value, r.target_unit or "")),
+        text(format_change(r.change, r.target_unit or "")), status_cell(r.status)), css="tz-rank",
         note="“较上月”为与上月相比增减的百分点。" if pct else "", note_css="tz-hint")
 
 
@@ -475,7 +421,7 @@ def _ledger_cells(r, kind_labels, op_labels) -> tuple:
         Cell(_target_runs(r)), text(r.section, raw=r.section), text(kind_labels.get(r.kind), raw=kind_labels.get(r.kind)),
         text(r.title, raw=r.title), text(r.quote, raw=r.quote), deadline_cell(r),
         text(r.deadline_text, raw=r.deadline_text), text(None, raw=_as_date(r.deadline), num_format="yyyy-mm-dd"),
-        text(None, raw=_deadline_note(r)), value_cell(r.value, unit),
+        text(None, raw=_deadline_note(r)), value_cell(r.value, unit, r.threshold, r.op),
         text(unit, raw="" if unit is None or (isinstance(unit, float) and pd.isna(unit)) else unit),
         text(r.value_period, raw=_get(r, "value_period")), text(op_labels.get(op, ""), raw=op_labels.get(op, "")),
         Cell(threshold_runs(r.threshold_label), None if pd.isna(threshold) else float(threshold)),

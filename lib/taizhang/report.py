@@ -32,7 +32,8 @@ from .project import PLAN_IDS, code_version
 from .reports.blocks import (Blocks, Cell, Column, Footer, Header, Heading, Legend, MetricBlock, Notice, Raw,
                              TableSpec, Text, Tile, Tiles, lines, text)
 from .reports.specs import SPECS
-from .returns import PERIOD_RE, ReturnSet
+from .kernel.months import Month, MonthError
+from .returns import ReturnSet
 from .source import DataSource, _rel, default_inputs
 from .targets import KIND_LABELS, LEVEL_LABELS, Plan, Registry, load_registry
 
@@ -62,10 +63,11 @@ def check_plan(plan: str) -> str:
 
 
 def check_period(period: str) -> str:
-    text_ = str(period).strip()
-    if not PERIOD_RE.match(text_):
-        raise ParameterError("period", period, "YYYY-MM 格式的月份，例如 2024-06（月份 01–12）")
-    return text_
+    """``period`` as ``YYYY-MM`` (:class:`taizhang.kernel.months.Month`); else a ParameterError in its wording."""
+    try:
+        return str(Month.parse(str(period).strip()))
+    except MonthError as exc:
+        raise ParameterError("period", period, exc.allowed) from None
 
 
 def check_unit(registry: Registry, plan: str, unit: str) -> str:
@@ -233,7 +235,7 @@ def before_plan_notice(plan: Plan, period: str) -> Notice | None:
 
 
 def _previous(period: str) -> str:
-    return str(pd.Period(period, freq="M") - 1)
+    return str(Month.parse(period) - 1)
 
 
 # ------------------------------------------------------------------------------------------- what-if
@@ -282,6 +284,17 @@ class WhatIf:
             as_of = scen.as_of or ""
         assumed = tuple(sorted(parse_assume(assume, base, plan).items()))
         return cls(registry=registry, scenario=scen, base=base, assumed=assumed, as_of=as_of)
+
+    @property
+    def settings(self):
+        """The judgement's :class:`~taizhang.evaluate.Settings` of this run (the scenario's method parameters
+        over the defaults): what the report's text says about the method, e.g. the 临期 window."""
+        import dataclasses
+
+        from .evaluate import Settings
+
+        names = {f.name for f in dataclasses.fields(Settings)}
+        return Settings(**{k: v for k, v in self.kwargs.items() if k in names})
 
     @property
     def kwargs(self) -> dict:
@@ -491,14 +504,15 @@ class MonthlyReport:
                          overdue_tasks_spec(self.ledger, limit=200))
 
     def due_soon(self):
-        from .ledger import DUE_SOON_DAYS, due_soon_spec
+        from .ledger import due_soon_spec
 
         if before_plan(self.plan, self.period):
             return Notice(f"统计月份早于方案印发（{self.plan.issued:%Y-%m}），不作临期预警。")
+        days = self.whatif.settings.due_soon_days  # the run's own window (a scenario may change it)
         if self.unit is not None:
-            return due_soon_spec(self.ledger, limit=200)
-        return Blocks.of(Notice(f"期限在 {DUE_SOON_DAYS} 天内、尚未达标或完成的目标与任务，按单位排列，同一单位内期限近者在前。"),
-                         due_soon_spec(self.ledger))
+            return due_soon_spec(self.ledger, days, limit=200)
+        return Blocks.of(Notice(f"期限在 {days} 天内、尚未达标或完成的目标与任务，按单位排列，同一单位内期限近者在前。"),
+                         due_soon_spec(self.ledger, days))
 
     def heatmap(self) -> TableSpec:
         from .ledger import heatmap_spec
@@ -626,7 +640,7 @@ class QualityReport:
     def submission_frame(self, months: int = 12) -> pd.DataFrame:
         """Units × the last ``months`` months: ``received`` / ``rejected`` / ``missing`` per cell."""
         units = self.registry.unit_list(self.plan.plan)
-        end = pd.Period(self.period, freq="M")
+        end = Month.parse(self.period)
         cols = [str(end - k) for k in range(months - 1, -1, -1)]
         got = set(zip(self.returns.files["unit"], self.returns.files["period"]))
         bad = {(getattr(r, "unit", None), getattr(r, "period", None)) for r in self.returns.rejected}

@@ -24,11 +24,12 @@ RUN_MARKUP = {"": ("", ""), "b": ("b", ""), "sec": ("span", "tz-sec"), "quote": 
 
 @lru_cache(maxsize=64)
 def status_look(code: str) -> tuple[str, str, str, str]:
-    """``(background, ink, symbol, Chinese label)`` of a status code, from the one status table."""
-    from ..ledger import status_label, status_style
+    """``(background, ink, symbol, Chinese label)`` of a status code, from the one status table
+    (:mod:`taizhang.kernel.statuses`)."""
+    from ..kernel.statuses import status
 
-    st = status_style(code)
-    return st.background, st.color, st.symbol, status_label(code)
+    st = status(code)
+    return st.colour, st.ink, st.symbol, st.label
 
 
 @lru_cache(maxsize=1)
