@@ -19,7 +19,8 @@ from .evaluate import Settings, status_counts
 from .kernel import statuses
 from .kernel.formatting import format_change, format_gap, format_value
 from .kernel.months import Month
-from .kernel.statuses import ORDER as STATUS_ORDER  # display order, worst first
+from .kernel.statuses import ORDER as STATUS_ORDER  # display order, worst first (kept for importers; the
+# functions below call statuses.in_order, so every display follows the one table)
 from .reports.blocks import (AS_SHOWN, Blocks, Cell, Column, Counts, Heading, Notice, Problems, TableSpec, Text, Tile,
                              Tiles, lines, status_cell, text)
 
@@ -178,7 +179,7 @@ def kind_counts_table(ledger: pd.DataFrame) -> pd.DataFrame:
     if a.empty:
         return pd.DataFrame()
     t = a.pivot_table(index="kind", columns="status", values="target_id", aggfunc="count", fill_value=0)
-    t = t.reindex(columns=[c for c in STATUS_ORDER if c in t.columns])
+    t = t.reindex(columns=statuses.in_order(t.columns))
     t = t.reindex([k for k in KIND_LABELS if k in t.index])
     t.index = [KIND_LABELS[k] for k in t.index]
     return t
@@ -310,7 +311,7 @@ def heatmap_spec(ledger: pd.DataFrame) -> TableSpec:
         cells = [Cell((Text(t["title"]), Text(t["threshold_label"], "hm-s")))]
         cells += [Cell((), AS_SHOWN, code, None, f"{names.get(u, u)}：{status_label(code)}") for u, code in row.items()]
         rows.append(tuple(cells))
-    codes = tuple(c for c in STATUS_ORDER if c in set(frame.to_numpy().ravel()))
+    codes = tuple(statuses.in_order(frame.to_numpy().ravel()))
     return TableSpec(cols, tuple(rows), mode="heat", legend=codes)
 
 
@@ -452,7 +453,8 @@ def tasks_spec(ledger: pd.DataFrame, unit: str) -> TableSpec:
     """Every milestone task of one unit with its completion status (the district report), worst first."""
     frame = ledger_table(ledger, unit, kinds=("milestone",))
     if not frame.empty:
-        frame = frame.assign(_r=frame["status"].map(lambda c: STATUS_ORDER.index(c) if c in STATUS_ORDER else 99))
+        order = {c: i for i, c in enumerate(statuses.in_order(frame["status"]))}
+        frame = frame.assign(_r=frame["status"].map(order))
         frame = frame.sort_values(["_r", "days_to_deadline"], kind="stable")
     cols = (Column("task", "任务（章节 · 方案原文）", "tz-c-task"), Column("deadline", "期限", "tz-c-date"),
             Column("status", "状态", "tz-c-st"), Column("reason", "说明", "tz-c-reason"),
@@ -468,7 +470,7 @@ def milestone_table(ledger: pd.DataFrame) -> pd.DataFrame:
     if ms.empty:
         return pd.DataFrame()
     table = ms.pivot_table(index="unit_name", columns="status", values="target_id", aggfunc="count", fill_value=0)
-    table = table.reindex(columns=[c for c in STATUS_ORDER if c in table.columns], fill_value=0)
+    table = table.reindex(columns=statuses.in_order(table.columns), fill_value=0)
     unit_order = list(dict.fromkeys(ms["unit_name"]))
     return table.reindex(unit_order)
 
@@ -570,7 +572,7 @@ def store_checks_html(frame: pd.DataFrame) -> str:
 def unit_counts_spec(ledger: pd.DataFrame) -> TableSpec:
     """Applicable rows counted per unit and status (worst first) with the total: the Excel 总览."""
     a = ledger[ledger["status"] != "not_applicable"]
-    present = [c for c in STATUS_ORDER if c in set(a["status"])]
+    present = statuses.in_order(a["status"])
     counts = a.pivot_table(index="unit_name", columns="status", values="target_id", aggfunc="count", fill_value=0)
     cols = ((Column("unit", "单位", width=22),) + tuple(Column(s, status_label(s), status=s, width=12) for s in present)
             + (Column("total", "合计", width=12),))
