@@ -24,7 +24,6 @@ Layout of ``reports/`` (every path goes through :func:`safe_output_dir`)::
 
 from __future__ import annotations
 
-import html
 import os
 import json
 import re
@@ -375,35 +374,42 @@ def notebook_body(nb) -> str:
     """
     from nbconvert.filters.markdown import markdown2html_mistune
 
-    parts = []
+    from .reports.html import environment
+
+    cells = []
     for cell in nb.cells:
         if set(cell.get("metadata", {}).get("tags", [])) & set(REMOVE_TAGS):
             continue
         if cell.cell_type == "markdown":
-            parts.append(f'<div class="jp-Cell jp-MarkdownCell">{_plain_chars(markdown2html_mistune(cell.source))}</div>')
+            cells.append({"kind": "markdown", "html": _plain_chars(markdown2html_mistune(cell.source))})
             continue
         if cell.cell_type != "code":
             continue
-        outs = []
-        for out in cell.get("outputs", []):
-            data = out.get("data", {})
-            if out.get("output_type") == "error":
-                outs.append(f'<pre class="tz-error">{html.escape(out.get("ename", ""))}: '
-                            f'{html.escape(out.get("evalue", ""))}</pre>')
-            elif "text/html" in data:
-                outs.append(data["text/html"] if isinstance(data["text/html"], str) else "".join(data["text/html"]))
-            elif "image/svg+xml" in data:
-                outs.append(data["image/svg+xml"])
-            elif "image/png" in data:
-                outs.append(f'<img alt="图表" src="data:image/png;base64,{data["image/png"].strip()}">')
-            elif "text/plain" in data and out.get("output_type") == "display_data":
-                outs.append(f"<pre>{html.escape(data['text/plain'])}</pre>")
-            elif out.get("output_type") == "stream" and out.get("name") == "stderr":
-                continue  # warnings are for the analyst, not the leader
+        outs = [o for o in map(_output, cell.get("outputs", [])) if o is not None]
         if outs:
-            parts.append('<div class="jp-Cell jp-CodeCell">' + "".join(
-                f'<div class="jp-OutputArea-output">{o}</div>' for o in outs) + "</div>")
-    return "\n".join(parts)
+            cells.append({"kind": "code", "outputs": outs})
+    return environment().get_template("notebook.html.j2").render(cells=cells)
+
+
+def _output(out) -> dict | None:
+    """What the page shows of one cell output (None: nothing — warnings are for the analyst, not the leader).
+
+    ``text/html`` from the report sections and SVG charts are inserted as the kernel rendered them (our own
+    renderer escaped them); PNG images are embedded; errors and plain display text are escaped.
+    """
+    data = out.get("data", {})
+    if out.get("output_type") == "error":
+        return {"type": "error", "ename": out.get("ename", ""), "evalue": out.get("evalue", "")}
+    if "text/html" in data:
+        markup = data["text/html"]
+        return {"type": "markup", "html": markup if isinstance(markup, str) else "".join(markup)}
+    if "image/svg+xml" in data:
+        return {"type": "markup", "html": data["image/svg+xml"]}
+    if "image/png" in data:
+        return {"type": "png", "data": data["image/png"].strip()}
+    if "text/plain" in data and out.get("output_type") == "display_data":
+        return {"type": "text", "text": data["text/plain"]}
+    return None
 
 
 _CHAR_REF = re.compile(r"&#(\d{3,7});")
@@ -581,133 +587,153 @@ def run_jobs(jobs: list[Job], formats=FORMATS, out: Path | None = None, progress
     Stops at the first failing report (its Chinese error names the notebook cell); reports already
     written stay, and the index lists them.
 
-    Pipeline: ``kernels`` kernel threads (default: 2 on a machine with two or more cores when there are at
-    least four jobs of two or more plans, else 1) each run the notebooks of their plans one after another in
-    their own kernel (:func:`plan_lanes`; a kernel is started once, never per report), while ``printers``
-    finishing threads (default: 2 when PDFs are wanted, else 1) turn executed notebooks into HTML and print
-    them, each with its own headless Chromium at a lower CPU priority, so that the notebooks are never held
-    up by printing. Consecutive district reports of one plan and month are printed in groups of
-    :data:`BATCH_SIZE` as one document and split (:func:`print_group`); their manifests are written once
+    Pipeline (:class:`_Pipeline`): ``kernels`` kernel threads (default: 2 on a machine with two or more cores
+    when there are at least four jobs of two or more plans, else 1) each run the notebooks of their plans one
+    after another in their own kernel (:func:`plan_lanes`; a kernel is started once, never per report), while
+    ``printers`` finishing threads (default: 2 when PDFs are wanted, else 1) turn executed notebooks into
+    HTML and print them, each with its own headless Chromium at a lower CPU priority, so that the notebooks
+    are never held up by printing. Consecutive district reports of one plan and month are printed in groups
+    of :data:`BATCH_SIZE` as one document and split (:func:`print_group`); their manifests are written once
     their PDFs exist.
     """
-    from tqdm.auto import tqdm
-
     formats = tuple(formats)
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
         raise ParameterError("--formats", ",".join(formats), "html、pdf、xlsx 中的一个或多个，用逗号分隔")
-    import threading
-    import time
-    from concurrent.futures import ThreadPoolExecutor
-
-    out = Path(out).resolve() if out else None  # the kernel threads must not depend on the working directory
-    browsers: list = []
-    local = threading.local()
-    lock = threading.Lock()
-    stop = threading.Event()
-    workers = max(1, printers if printers is not None else (2 if "pdf" in formats and len(jobs) > 1 else 1))
     if kernels is None:
         kernels = 2 if (os.cpu_count() or 1) >= 2 and len(jobs) >= 4 else 1
-    lanes = plan_lanes(jobs, kernels)
-    done: dict[int, RenderedReport] = {}
-
-    def browser():
-        """This finishing thread's browser, started on first use."""
-        if "pdf" not in formats:
-            return None
-        if getattr(local, "browser", None) is None:
-            from .browser import Browser
-
-            local.browser = Browser(background=len(jobs) > 1)
-            with lock:
-                browsers.append(local.browser)
-        return local.browser
-
-    def finish(*args):
-        return _finish(args[0], args[1], args[2], browser(), *args[3:])
-
-    def finish_group(members, group, font_plan):
-        for fut in members:  # submitted earlier, so already running or done: no deadlock
-            fut.result()
-        _finish_group(group, browser(), font_plan)
-
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="taizhang-finish")
-    bar = tqdm(total=len(jobs), desc="生成报告", unit="份", disable=not progress or len(jobs) < 2, leave=False)
-
-    def run_lane(lane: list[int]) -> None:
-        """Run the notebooks of ``lane`` (job indexes) in one kernel, handing each to the finishing threads."""
-        pending: list = []  # (job index or None for a group print, future)
-        members: list = []
-        group: list = []
-
-        def group_key(k):
-            """Consecutive district reports of one plan and month are printed together (when PDFs are wanted)."""
-            j = jobs[lane[k]] if k < len(lane) else None
-            if j is None or "pdf" not in formats or j.notebook != "district_report" or len(jobs) < 2:
-                return None
-            return (j.plan, j.period)
-
-        def collect(item) -> None:
-            index, fut = item
-            value = fut.result()
-            if index is not None:
-                done[index] = value
-
-        try:
-            with KernelSession(kernel_name) as session:
-                for k, i in enumerate(lane):
-                    if stop.is_set():
-                        return
-                    job = jobs[i]
-                    bar.set_postfix_str(job.stem(), refresh=False)
-                    base, folder, xlsx, params = _prepare(job, formats, out)
-                    nb_path = folder / f"{job.notebook}.ipynb"
-                    t0 = time.perf_counter()
-                    session.execute(job.notebook, params, nb_path)
-                    seconds = {"notebook": time.perf_counter() - t0}
-                    key = group_key(k)
-                    fut = pool.submit(finish, job, nb_path, xlsx, formats, base, folder, seconds,
-                                      group if key is not None else None)
-                    fut.add_done_callback(lambda _f: bar.update(1))
-                    pending.append((i, fut))
-                    if key is not None:
-                        members.append(fut)
-                        if len(members) >= BATCH_SIZE or group_key(k + 1) != key:
-                            pending.append((None, pool.submit(finish_group, members, group, job.plan or None)))
-                            members, group = [], []
-                    while pending and pending[0][1].done():
-                        collect(pending.pop(0))
-                    while len(pending) > 4 * workers + BATCH_SIZE:  # do not run far ahead of the printers
-                        collect(pending.pop(0))
-                while pending:
-                    collect(pending.pop(0))
-        except BaseException:
-            stop.set()
-            for _, fut in pending:
-                fut.cancel()
-            raise
-
+    out = Path(out).resolve() if out else None  # the kernel threads must not depend on the working directory
+    pipeline = _Pipeline(jobs, formats, out, kernel_name, printers)
     try:
         if "pdf" in formats:  # fail early (before any notebook runs) when Chromium is missing
             from .browser import find_chromium
 
             find_chromium()
-        if len(lanes) == 1:
-            run_lane(lanes[0])
-        else:
-            with ThreadPoolExecutor(max_workers=len(lanes), thread_name_prefix="taizhang-kernel") as runners:
-                futures = [runners.submit(run_lane, lane) for lane in lanes]
-                errors = [f.exception() for f in futures]
-            first = next((e for e in errors if e is not None), None)
-            if first is not None:
-                raise first
+        pipeline.run(plan_lanes(jobs, kernels), progress)
     finally:
-        bar.close()
-        pool.shutdown(wait=True)
-        for b in browsers:
-            b.close()
+        pipeline.close()
         write_index(Path(out) if out else reports_dir())
-    return [done[i] for i in sorted(done)]
+    return [pipeline.done[i] for i in sorted(pipeline.done)]
+
+
+class _Pipeline:
+    """The threads of one :func:`run_jobs` call: kernel lanes executing notebooks, finishing threads turning
+    them into HTML/PDF (each with its own browser, started on first use), and the reports done so far."""
+
+    def __init__(self, jobs: list[Job], formats: tuple[str, ...], out: Path | None, kernel_name: str | None,
+                 printers: int | None) -> None:
+        import threading
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.jobs, self.formats, self.out, self.kernel_name = jobs, formats, out, kernel_name
+        self.workers = max(1, printers if printers is not None else (2 if "pdf" in formats and len(jobs) > 1 else 1))
+        self.browsers: list = []
+        self.local = threading.local()
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.done: dict[int, RenderedReport] = {}
+        self.pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="taizhang-finish")
+        self.bar = None
+
+    def browser(self):
+        """This finishing thread's browser, started on first use (None when no PDF is wanted)."""
+        if "pdf" not in self.formats:
+            return None
+        if getattr(self.local, "browser", None) is None:
+            from .browser import Browser
+
+            self.local.browser = Browser(background=len(self.jobs) > 1)
+            with self.lock:
+                self.browsers.append(self.local.browser)
+        return self.local.browser
+
+    def finish(self, *args):
+        return _finish(args[0], args[1], args[2], self.browser(), *args[3:])
+
+    def finish_group(self, members, group, font_plan):
+        for fut in members:  # submitted earlier, so already running or done: no deadlock
+            fut.result()
+        _finish_group(group, self.browser(), font_plan)
+
+    def run(self, lanes: list[list[int]], progress: bool) -> None:
+        """Run every lane (in its own thread when there are several); re-raise the first error."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(total=len(self.jobs), desc="生成报告", unit="份", disable=not progress or len(self.jobs) < 2,
+                        leave=False)
+        if len(lanes) == 1:
+            self.run_lane(lanes[0])
+            return
+        with ThreadPoolExecutor(max_workers=len(lanes), thread_name_prefix="taizhang-kernel") as runners:
+            futures = [runners.submit(self.run_lane, lane) for lane in lanes]
+            errors = [f.exception() for f in futures]
+        first = next((e for e in errors if e is not None), None)
+        if first is not None:
+            raise first
+
+    def _group_key(self, lane: list[int], k: int):
+        """Consecutive district reports of one plan and month are printed together (when PDFs are wanted)."""
+        j = self.jobs[lane[k]] if k < len(lane) else None
+        if j is None or "pdf" not in self.formats or j.notebook != "district_report" or len(self.jobs) < 2:
+            return None
+        return (j.plan, j.period)
+
+    def run_lane(self, lane: list[int]) -> None:
+        """Run the notebooks of ``lane`` (job indexes) in one kernel, handing each to the finishing threads."""
+        import time
+
+        pending: list = []  # (job index or None for a group print, future)
+        members: list = []
+        group: list = []
+
+        def collect(item) -> None:
+            index, fut = item
+            value = fut.result()
+            if index is not None:
+                self.done[index] = value
+
+        try:
+            with KernelSession(self.kernel_name) as session:
+                for k, i in enumerate(lane):
+                    if self.stop.is_set():
+                        return
+                    job = self.jobs[i]
+                    self.bar.set_postfix_str(job.stem(), refresh=False)
+                    base, folder, xlsx, params = _prepare(job, self.formats, self.out)
+                    nb_path = folder / f"{job.notebook}.ipynb"
+                    t0 = time.perf_counter()
+                    session.execute(job.notebook, params, nb_path)
+                    seconds = {"notebook": time.perf_counter() - t0}
+                    key = self._group_key(lane, k)
+                    fut = self.pool.submit(self.finish, job, nb_path, xlsx, self.formats, base, folder, seconds,
+                                           group if key is not None else None)
+                    fut.add_done_callback(lambda _f: self.bar.update(1))
+                    pending.append((i, fut))
+                    if key is not None:
+                        members.append(fut)
+                        if len(members) >= BATCH_SIZE or self._group_key(lane, k + 1) != key:
+                            pending.append((None, self.pool.submit(self.finish_group, members, group, job.plan or None)))
+                            members, group = [], []
+                    while pending and pending[0][1].done():
+                        collect(pending.pop(0))
+                    while len(pending) > 4 * self.workers + BATCH_SIZE:  # do not run far ahead of the printers
+                        collect(pending.pop(0))
+                while pending:
+                    collect(pending.pop(0))
+        except BaseException:
+            self.stop.set()
+            for _, fut in pending:
+                fut.cancel()
+            raise
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        self.pool.shutdown(wait=True)
+        for b in self.browsers:
+            b.close()
 
 
 def render_monthly(plan: str, period: str, inputs: str | Path | None = None, out: Path | None = None,
