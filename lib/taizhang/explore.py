@@ -132,7 +132,9 @@ def plan_returns(registry: Registry, plan: str, inputs: str | Path | None = None
         raise ParameterError("inputs", str(folder), "存在的报表文件夹")
     from .returns import load_returns
 
-    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.rglob("*.xlsx")))
+    # every file counts (a changed .csv or .xlsm return, an added or removed file), not only *.xlsx
+    stamp = tuple((str(p.relative_to(folder)), p.stat().st_mtime_ns, p.stat().st_size)
+                  for p in sorted(folder.rglob("*")) if p.is_file())
     key = (plan, str(folder.resolve()), registry.version, stamp)
     if key not in _RETURNS_CACHE:
         if len(_RETURNS_CACHE) >= 8:
@@ -164,7 +166,7 @@ def build_view(registry: Registry, returns: ReturnSet, scenario: Scenario, as_of
     if problems:
         raise ScenarioError("当前调整无效，台账未更新：", problems)
     judged = apply_scenario(registry, scenario)
-    ledger = evaluate(judged, scenario.plan, returns, as_of, **scenario.method_kwargs)
+    ledger = evaluate(judged, scenario.plan, returns, as_of, scenario.settings)
     sel = ledger
     if units:
         sel = sel[sel["unit"].isin(units)]

@@ -434,12 +434,14 @@ class MonthlyReport:
         return _html(overdue_html(self.ledger))
 
     def due_soon(self):
-        from .ledger import DUE_SOON_DAYS, due_soon_html
+        from .evaluate import Settings
+        from .ledger import due_soon_html
 
         if before_plan(self.plan, self.period):
             return _html(f'<p class="tz-note">统计月份早于方案印发（{self.plan.issued:%Y-%m}），不作临期预警。</p>')
-        return _html(f'<p class="tz-note">期限在 {DUE_SOON_DAYS} 天内、尚未达标或完成的目标与任务，'
-                     "按单位排列，同一单位内期限近者在前。</p>" + due_soon_html(self.ledger))
+        days = Settings.from_ledger(self.ledger).due_soon_days  # the run's settings, e.g. a scenario's
+        return _html(f'<p class="tz-note">期限在 {days} 天内、尚未达标或完成的目标与任务，'
+                     "按单位排列，同一单位内期限近者在前。</p>" + due_soon_html(self.ledger, days))
 
     def heatmap(self):
         from .ledger import heatmap_html

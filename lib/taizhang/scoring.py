@@ -19,7 +19,8 @@ import pandas as pd
 import yaml
 
 from .errors import ParameterError, Problem, RegistryError
-from .evaluate import _as_of, _period_ords, metric_values
+from .evaluate import as_of_month, metric_values
+from .kernel.months import label as month_label, ordinals as month_ordinals
 from .project import targets_dir
 from .returns import ReturnSet
 from .targets import Registry, yaml_names
@@ -231,11 +232,11 @@ def score_units(registry: Registry, plan_id: str, returns: ReturnSet, as_of, sco
     """
     if scoring.plan != plan_id:
         raise ParameterError("scoring", scoring.name, f"方案 {plan_id} 的评分方案（该文件属于方案 {scoring.plan}）")
-    as_of_ord, _ = _as_of(as_of)
+    as_of_ord, _ = as_of_month(as_of)
     units = [u for u in registry.unit_list(plan_id) if not scoring.levels or u.level in scoring.levels]
-    values = metric_values(registry, plan_id, returns.observations)
+    values = metric_values(registry, plan_id, returns.observations, [i.metric for i in scoring.items])
     if len(values):
-        values = values[_period_ords(values["period"].to_numpy(dtype=object)) <= as_of_ord]
+        values = values[month_ordinals(values["period"].to_numpy(dtype=object)) <= as_of_ord]
     latest = values.groupby(["unit", "metric"], sort=False).tail(1).set_index(["metric", "unit"])
     ids = [u.id for u in units]
     frames = []
@@ -265,5 +266,5 @@ def score_units(registry: Registry, plan_id: str, returns: ReturnSet, as_of, sco
     totals["items_without_data"] = by_unit["value"].apply(lambda v: int(v.isna().sum())).reindex(ids).to_numpy()
     totals = totals.sort_values(["rank", "unit"], kind="stable", ignore_index=True)
     totals.attrs.update(scoring=scoring.name, title=scoring.title, example=scoring.example, note=scoring.note,
-                        as_of=f"{as_of_ord // 12:04d}-{as_of_ord % 12 + 1:02d}")
+                        as_of=month_label(as_of_ord))
     return totals, details
