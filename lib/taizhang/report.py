@@ -615,12 +615,13 @@ class DistrictReport:
         return _html(overdue_html(self.ledger) + "<h3>逾期未完成的节点任务</h3>" + overdue_tasks_html(self.ledger, limit=200))
 
     def due_soon(self):
+        from .evaluate import Settings
         from .ledger import due_soon_html
 
         m = self.monthly
         if before_plan(m.plan, m.period):
             return _html(f'<p class="tz-note">统计月份早于方案印发（{m.plan.issued:%Y-%m}），不作临期预警。</p>')
-        return _html(due_soon_html(self.ledger, limit=200))
+        return _html(due_soon_html(self.ledger, Settings.from_ledger(self.ledger).due_soon_days, limit=200))
 
     def metrics(self):
         return self.monthly.metrics(highlight=self.unit)

@@ -46,7 +46,7 @@ class Facts:
     def blank(cls, n: int, **given) -> "Facts":
         """Facts of ``n`` rows, all False except those ``given`` (tests and small callers)."""
         values = {f.name: np.zeros(n, dtype=bool) for f in fields(cls)}
-        values.update({k: np.asarray(v, dtype=bool) for k, v in given.items()})
+        values.update({k: np.broadcast_to(np.asarray(v, dtype=bool), (n,)).copy() for k, v in given.items()})
         return cls(**values)
 
 
