@@ -20,7 +20,8 @@ import pandas as pd
 
 from .errors import ParameterError, TaizhangError
 from .project import PLAN_IDS
-from .returns import PERIOD_RE, ReturnSet
+from .kernel.months import Month, MonthError
+from .returns import ReturnSet
 from .scenario import (
     Scenario, ScenarioError, TargetOverride, apply_scenario, check_scenario, check_scenario_name, describe_overrides, list_scenarios,
     load_scenario, method_label, method_parameters, save_scenario,
@@ -88,8 +89,11 @@ def check_explore_parameters(namespace: dict, registry: Registry | None = None) 
     if plan not in PLAN_IDS:
         raise ParameterError("plan", p["plan"], "、".join(PLAN_IDS))
     as_of = str(p["as_of"] or "").strip()
-    if as_of and not PERIOD_RE.match(as_of):
-        raise ParameterError("as_of", p["as_of"], "YYYY-MM 格式的月份（月份 01–12），例如 2025-06；留空为最新月份")
+    if as_of:
+        try:
+            Month.parse(as_of)
+        except MonthError as err:
+            raise ParameterError("as_of", p["as_of"], err.allowed + "；留空为最新月份") from None
     registry = registry or load_registry()
     units = parse_units(registry, plan, p["units"])
     metric = str(p["metric"] or "").strip()

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .errors import ParameterError, Problem, ProblemsError
 from .evaluate import settings as method_settings
 from .evaluate.settings import Settings
+from .kernel.formatting import format_number
 from .kernel.months import MONTH_ALLOWED, Month, MonthError
 from .project import PLAN_IDS, targets_dir
 from .targets import OP_LABELS, Deadline, Registry, Target, _translate, load_registry, yaml_names
@@ -151,10 +152,6 @@ def _method_range_problems(where: str, method: dict) -> list[Problem]:
 # checking against the registry
 
 
-def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
-
-
 def _closest(name: str, choices) -> str:
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)
     return f"；是否应为 {close[0]}？" if close else ""
@@ -211,11 +208,11 @@ def check_scenario(scenario: Scenario, registry: Registry, where: str | None = N
             else:
                 metric = registry.metrics.get(t.metric)
                 if metric is not None and metric.type == "rate" and not 0 <= o.value <= 100:
-                    problems.append(Problem(f"{w} / value", f"比率目标值应在 0–100 之间，实际为 {_fmt(o.value)}"))
+                    problems.append(Problem(f"{w} / value", f"比率目标值应在 0–100 之间，实际为 {format_number(o.value)}"))
                 elif o.value < 0:
-                    problems.append(Problem(f"{w} / value", f"目标值不能为负数，实际为 {_fmt(o.value)}"))
+                    problems.append(Problem(f"{w} / value", f"目标值不能为负数，实际为 {format_number(o.value)}"))
                 if t.upper is not None and o.value > t.upper:
-                    problems.append(Problem(f"{w} / value", f"目标值 {_fmt(o.value)} 大于原文给出的区间上限 {_fmt(t.upper)}"))
+                    problems.append(Problem(f"{w} / value", f"目标值 {format_number(o.value)} 大于原文给出的区间上限 {format_number(t.upper)}"))
         if o.deadline is not None and t.kind == "recurring":
             problems.append(Problem(f"{w} / deadline", "常态化任务按周期（每月、每季度、每年 …）评估，不能设定完成期限"))
     return problems
@@ -394,7 +391,7 @@ def apply_scenario(registry: Registry, scenario: Scenario) -> Registry:
 def _threshold(t: Target, value: float | None) -> str:
     if t.op is None or value is None:
         return "（无）"
-    return f"{OP_LABELS[t.op]}{_fmt(value)}{t.unit or ''}"
+    return f"{OP_LABELS[t.op]}{format_number(value)}{t.unit or ''}"
 
 
 def describe_overrides(scenario: Scenario, registry: Registry) -> list[str]:
@@ -430,7 +427,7 @@ def _scalar(v) -> str:
     if isinstance(v, bool):
         return "是" if v else "否"
     if isinstance(v, float):
-        return _fmt(v)
+        return format_number(v)
     return str(v)
 
 
