@@ -130,3 +130,7 @@ def test_format_values_equals_scalar_formatter():
     x = np.array([1.0, 1.25, np.nan, 100.0, 7.0])
     u = np.array(["%", "个", "%", "%", "名"], dtype=object)
     assert list(format_values(x, u)) == [format_value(v, k) for v, k in zip(x, u)]
+
+
+def test_format_number_writes_thresholds_as_plans_do():
+    assert [formatting.format_number(x) for x in (70, 70.0, 2.5, 0.25)] == ["70", "70", "2.5", "0.25"]

@@ -116,8 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "score 各单位加权分档得分、score-items 得分明细（后两项须用 --scoring 指定评分方案）")
     ev.add_argument("--scoring", metavar="名称", help="评分方案（targets/scoring/<名称>.yaml 或 .yaml 文件路径）；"
                     "原文未规定权重，默认不评分")
-    ev.add_argument("--due-soon-days", type=int, default=60, help="临期预警天数（默认 60）")
-    ev.add_argument("--stale-months", type=int, default=3, help="数据超过几个月未更新视为过期（默认 3）")
+    ev.add_argument("--due-soon-days", type=int, help="临期预警天数（默认 60，即 Settings 的默认值）")
+    ev.add_argument("--stale-months", type=int, help="数据超过几个月未更新视为过期（默认 3，即 Settings 的默认值）")
     ev.add_argument("--assume", action="append", default=[], metavar="目标编号=YYYY-MM-DD",
                     help="为期限未明确的目标假定期限（可重复）；报告中标注为假定期限")
 
@@ -281,7 +281,7 @@ def _assumed_deadlines(items: list[str]) -> dict[str, str]:
 
 
 def _cmd_evaluate(args) -> int:
-    from .evaluate import evaluate, month_over_month, previous_month, rank_units
+    from .evaluate import Settings, evaluate, month_over_month, previous_month, rank_units
     from .report import default_inputs
     from .returns import load_returns
     from .targets import load_registry
@@ -307,8 +307,12 @@ def _cmd_evaluate(args) -> int:
             if ensure_sample(registry, args.plan, folder):
                 print(f"已生成样例数据：{folder}", file=sys.stderr)
         returns = load_returns([folder], registry, args.plan)
-    options = dict(due_soon_days=args.due_soon_days, stale_months=args.stale_months,
-                   assumed_deadlines=_assumed_deadlines(args.assume))
+    given = {"due_soon_days": args.due_soon_days, "stale_months": args.stale_months}
+    try:
+        settings = Settings.of(**{k: v for k, v in given.items() if v is not None})
+    except ParameterError as err:
+        raise ParameterError("--" + err.parameter.replace("_", "-"), err.given, err.allowed) from None
+    options = dict(assumed_deadlines=_assumed_deadlines(args.assume))
     if args.view == "ranking":
         rank_units(registry, args.plan, returns, as_of).to_csv(sys.stdout, index=False)
         return 0
@@ -325,9 +329,9 @@ def _cmd_evaluate(args) -> int:
             print(f"注意：评分方案“{scoring.title}”是示例，原文未规定权重与分档，结果不作考核依据。", file=sys.stderr)
         (totals if args.view == "score" else items).to_csv(sys.stdout, index=False)
         return 0
-    ledger = evaluate(registry, args.plan, returns, as_of, **options)
+    ledger = evaluate(registry, args.plan, returns, as_of, settings, **options)
     if args.view == "changes":
-        before = evaluate(registry, args.plan, returns, previous_month(as_of), **options)
+        before = evaluate(registry, args.plan, returns, previous_month(as_of), settings, **options)
         month_over_month(ledger, before).to_csv(sys.stdout, index=False)
         return 0
     ledger[EVALUATE_CSV_COLUMNS].to_csv(sys.stdout, index=False)

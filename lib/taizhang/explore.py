@@ -20,7 +20,8 @@ import pandas as pd
 
 from .errors import ParameterError, TaizhangError
 from .project import PLAN_IDS
-from .returns import PERIOD_RE, ReturnSet
+from .kernel.months import Month, MonthError
+from .returns import ReturnSet
 from .scenario import (
     Scenario, ScenarioError, TargetOverride, apply_scenario, check_scenario, check_scenario_name, describe_overrides, list_scenarios,
     load_scenario, method_label, method_parameters, save_scenario,
@@ -88,8 +89,11 @@ def check_explore_parameters(namespace: dict, registry: Registry | None = None) 
     if plan not in PLAN_IDS:
         raise ParameterError("plan", p["plan"], "、".join(PLAN_IDS))
     as_of = str(p["as_of"] or "").strip()
-    if as_of and not PERIOD_RE.match(as_of):
-        raise ParameterError("as_of", p["as_of"], "YYYY-MM 格式的月份（月份 01–12），例如 2025-06；留空为最新月份")
+    if as_of:
+        try:
+            Month.parse(as_of)
+        except MonthError as err:
+            raise ParameterError("as_of", p["as_of"], err.allowed + "；留空为最新月份") from None
     registry = registry or load_registry()
     units = parse_units(registry, plan, p["units"])
     metric = str(p["metric"] or "").strip()
@@ -132,7 +136,9 @@ def plan_returns(registry: Registry, plan: str, inputs: str | Path | None = None
         raise ParameterError("inputs", str(folder), "存在的报表文件夹")
     from .returns import load_returns
 
-    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.rglob("*.xlsx")))
+    # every file counts (a changed .csv or .xlsm return, an added or removed file), not only *.xlsx
+    stamp = tuple((str(p.relative_to(folder)), p.stat().st_mtime_ns, p.stat().st_size)
+                  for p in sorted(folder.rglob("*")) if p.is_file())
     key = (plan, str(folder.resolve()), registry.version, stamp)
     if key not in _RETURNS_CACHE:
         if len(_RETURNS_CACHE) >= 8:
@@ -164,7 +170,7 @@ def build_view(registry: Registry, returns: ReturnSet, scenario: Scenario, as_of
     if problems:
         raise ScenarioError("当前调整无效，台账未更新：", problems)
     judged = apply_scenario(registry, scenario)
-    ledger = evaluate(judged, scenario.plan, returns, as_of, **scenario.method_kwargs)
+    ledger = evaluate(judged, scenario.plan, returns, as_of, scenario.settings)
     sel = ledger
     if units:
         sel = sel[sel["unit"].isin(units)]

@@ -15,14 +15,13 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from .evaluate import Settings, status_counts
+from .evaluate import Settings, rank_table, status_counts
 from .kernel import statuses
 from .kernel.formatting import format_change, format_gap, format_value
-from .kernel.months import Month
 from .kernel.statuses import ORDER as STATUS_ORDER  # display order, worst first (kept for importers; the
 # functions below call statuses.in_order, so every display follows the one table)
-from .reports.blocks import (AS_SHOWN, Blocks, Cell, Column, Counts, Heading, Notice, Problems, TableSpec, Text, Tile,
-                             Tiles, lines, status_cell, text)
+from .reports.blocks import (AS_SHOWN, Blocks, Cell, Column, Counts, Notice, Problems, TableSpec, Text, Tile, Tiles,
+                             lines, status_cell, text)
 
 
 class StatusStyle(NamedTuple):
@@ -323,27 +322,10 @@ def ranking_table(ledger: pd.DataFrame, values: pd.DataFrame, metric: str, perio
                   higher_is_better: bool = True) -> pd.DataFrame:
     """Units ranked by their latest value of ``metric``: ``rank, unit, unit_name, value, change, status``.
 
-    ``change`` is the difference to the unit's value of the month before. Units without a value come last.
+    The one ranking (:func:`taizhang.evaluate.rank_table`, the same units and ranks as the CLI's
+    ``--view ranking``); ``change`` is the difference to the unit's value of the month before.
     """
-    rows = ledger.loc[(ledger["metric"] == metric) & (ledger["status"] != "not_applicable")
-                      & ledger["kind"].isin(["quantitative", "recurring"]),
-                      ["unit", "unit_name", "value", "status", "target_unit", "days_to_deadline"]]
-    cols = ["rank", "unit", "unit_name", "value", "change", "status", "target_unit"]
-    if rows.empty:
-        return pd.DataFrame(columns=cols)
-    rows = rows.sort_values("days_to_deadline", na_position="last").drop_duplicates("unit")
-    prev_period = str(Month.parse(period) - 1)
-    v = values[(values["metric"] == metric) & (values["period"] == prev_period)].set_index("unit")["value"]
-    out = pd.DataFrame({
-        "unit": rows["unit"], "unit_name": rows["unit_name"], "value": rows["value"].astype(float),
-        "status": rows["status"], "target_unit": rows["target_unit"],
-    })
-    cur = values[(values["metric"] == metric) & (values["period"] == period)].set_index("unit")["value"]
-    out["change"] = (cur.reindex(out["unit"]).to_numpy() - v.reindex(out["unit"]).to_numpy())
-    out = out.sort_values("value", ascending=not higher_is_better, na_position="last", kind="stable")
-    ranks = out["value"].rank(ascending=not higher_is_better, method="min")
-    out["rank"] = ranks.astype("Int64")
-    return out.reset_index(drop=True)[cols]
+    return rank_table(ledger, values, metric, period, higher_is_better)
 
 
 _RANK_COLUMNS = (Column("rank", "名次"), Column("unit", "单位"), Column("value", "最新值"), Column("change", "较上月"),

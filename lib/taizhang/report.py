@@ -27,14 +27,14 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .errors import ParameterError
-from .evaluate import evaluate, metric_values
+from .evaluate import Settings, evaluate, metric_values
 from .project import PLAN_IDS, code_version
 from .reports.blocks import (Blocks, Cell, Column, Footer, Header, Heading, Legend, MetricBlock, Notice, Raw,
                              TableSpec, Text, Tile, Tiles, lines, text)
 from .reports.specs import SPECS
 from .kernel.months import Month, MonthError
 from .returns import ReturnSet
-from .source import DataSource, _rel, default_inputs
+from .source import DataSource, default_inputs
 from .targets import KIND_LABELS, LEVEL_LABELS, Plan, Registry, load_registry
 
 if TYPE_CHECKING:
@@ -286,17 +286,6 @@ class WhatIf:
         return cls(registry=registry, scenario=scen, base=base, assumed=assumed, as_of=as_of)
 
     @property
-    def settings(self):
-        """The judgement's :class:`~taizhang.evaluate.Settings` of this run (the scenario's method parameters
-        over the defaults): what the report's text says about the method, e.g. the 临期 window."""
-        import dataclasses
-
-        from .evaluate import Settings
-
-        names = {f.name for f in dataclasses.fields(Settings)}
-        return Settings(**{k: v for k, v in self.kwargs.items() if k in names})
-
-    @property
     def kwargs(self) -> dict:
         """Keyword arguments for :func:`taizhang.evaluate.evaluate`."""
         kw = dict(self.scenario.method_kwargs) if self.scenario is not None else {}
@@ -508,7 +497,7 @@ class MonthlyReport:
 
         if before_plan(self.plan, self.period):
             return Notice(f"统计月份早于方案印发（{self.plan.issued:%Y-%m}），不作临期预警。")
-        days = self.whatif.settings.due_soon_days  # the run's own window (a scenario may change it)
+        days = Settings.from_ledger(self.ledger).due_soon_days  # the run's settings, e.g. a scenario's
         if self.unit is not None:
             return due_soon_spec(self.ledger, days, limit=200)
         return Blocks.of(Notice(f"期限在 {days} 天内、尚未达标或完成的目标与任务，按单位排列，同一单位内期限近者在前。"),

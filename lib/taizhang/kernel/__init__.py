@@ -10,9 +10,9 @@
 The kernel imports nothing of ours (a test checks this), so any module may import it.
 """
 
-from .formatting import format_change, format_gap, format_value, format_values
+from .formatting import format_change, format_gap, format_number, format_value, format_values
 from .months import Month, MonthError, month_end, ordinals
 from .statuses import STATUSES, Status, status
 
-__all__ = ["Month", "MonthError", "STATUSES", "Status", "format_change", "format_gap", "format_value",
-           "format_values", "month_end", "ordinals", "status"]
+__all__ = ["Month", "MonthError", "STATUSES", "Status", "format_change", "format_gap", "format_number",
+           "format_value", "format_values", "month_end", "ordinals", "status"]

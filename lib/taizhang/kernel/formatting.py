@@ -7,7 +7,8 @@ Rules (every table, reason, chart label and notice uses them):
 * **a miss is never printed as reaching the threshold**: given the threshold and comparator, a value that
   misses the target but would round onto or past it (69.96 against ≥ 70 → "70.0%") is rounded towards the
   miss instead ("69.9%"); a negative margin never prints as "−0.0";
-* a change of a percentage is in percentage points (:func:`format_change`, :func:`format_points`).
+* a change of a percentage is in percentage points (:func:`format_change`, :func:`format_points`);
+* a threshold is written as the plan writes it (:func:`format_number`: 70, 2.5).
 
 :func:`format_values` is the vectorised form: it formats each distinct (value, unit) once.
 """
@@ -71,6 +72,11 @@ def format_value(x, unit: str = "", *, threshold=None, op: str | None = None) ->
         while dec < 6 and round(x, dec) == float(threshold):
             dec += 1
     return f"{_toward_miss(x, dec, op, threshold):.{dec}f}{unit}"
+
+
+def format_number(x) -> str:
+    """A number as a plan writes a threshold: "70", "2.5", "0.25" (no unit, no trailing zeros)."""
+    return str(int(x)) if float(x).is_integer() else f"{float(x):g}"
 
 
 def format_gap(x, unit: str = "") -> str:
