@@ -479,10 +479,11 @@ def print_group(parts: list[tuple[Path, str, str]], browser, font_plan: str | No
     group's print then runs after the last notebook). When the marks do not show exactly one start per
     report, every report is printed on its own instead (same result, slower).
     """
-    from .browser import part_mark
+    from .browser import PART_MARK_URL
     from .fonts import embedded_font_css
+    from .reports.html import environment
 
-    body = "\n".join(f'<div class="tz-batch-part">{part_mark(k)}{b}</div>' for k, (_, _, b) in enumerate(parts))
+    body = environment().get_template("batch.html.j2").render(bodies=[b for _, _, b in parts], mark_url=PART_MARK_URL)
     titles = "".join(t for _, t, _ in parts)
     css = embedded_font_css(_shown_text(body) + titles, font_base_text(font_plan)) + "\n" + _css() + "\n" + _BATCH_CSS
     joint = parts[0][0].with_name(f".{parts[0][0].stem}.batch.html")
