@@ -32,14 +32,48 @@ def status_look(code: str) -> tuple[str, str, str, str]:
     return st.colour, st.ink, st.symbol, st.label
 
 
+_TAG = "<{{ tag }}{% if css %} class=\"{{ css }}\"{% endif %}>"
+_END = "</{{ tag }}>"
+
+
 @lru_cache(maxsize=1)
 def environment():
-    """The Jinja2 environment (autoescape on, templates loaded once)."""
+    """The Jinja2 environment (autoescape on, templates loaded once).
+
+    The tags of each text-run style (:data:`RUN_MARKUP`) and of each column's cells are rendered once, by the
+    templates above, and reused: the table template runs for every row of every ledger, and the runs of a
+    cell are joined by :func:`runs_markup` (each text escaped) instead of a macro call per run.
+    """
     import jinja2
+    from markupsafe import Markup, escape
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
-    env.globals.update(look=status_look, markup=RUN_MARKUP)
+    start, end = env.from_string(_TAG), env.from_string(_END)
+
+    @lru_cache(maxsize=512)
+    def tags(el: str, css: str = "") -> tuple:
+        return (Markup(start.render(tag=el, css=css)), Markup(end.render(tag=el))) if el else (Markup(""), Markup(""))
+
+    runs = {style: tags(el, css) for style, (el, css) in RUN_MARKUP.items()}
+    br = Markup(env.from_string("<br>").render())
+
+    def runs_markup(items) -> Markup:
+        """The text runs of a cell, each escaped inside its style's tags, lines broken where asked."""
+        out = []
+        for r in items:
+            if r.br:
+                out.append(br)
+            open_, close = runs[r.style]
+            out += (open_, escape(r.text), close)
+        return Markup("".join(out))
+
+    def td_opens(spec) -> list[tuple]:
+        """The opening and closing tag of each shown column's cells (``th`` for row headers)."""
+        return [tags("th") if spec.columns[i].row_header else tags("td", spec.columns[i].css)
+                for i in spec.html_columns()]
+
+    env.globals.update(look=status_look, runs_markup=runs_markup, td_opens=td_opens)
     return env
 
 
