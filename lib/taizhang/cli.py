@@ -347,6 +347,10 @@ def _cmd_run(args) -> int:
 
     notebook = REPORTS[args.report]
     from .render import FORMATS
+    from .reports.specs import SPECS
+
+    spec = SPECS[notebook]
+    takes = set(spec.parameter_help)  # what the report's spec says it takes
 
     formats = tuple(f.strip().lower() for f in args.formats.split(",") if f.strip())
     unknown = [f for f in formats if f not in FORMATS]
@@ -359,7 +363,7 @@ def _cmd_run(args) -> int:
         raise ParameterError("--inputs", str(args.inputs), "存在的报表文件夹")
     if args.store and not args.store.exists():
         raise ParameterError("--store", str(args.store), "存在的数据库文件（先用 taizhang ingest 写入）")
-    if notebook == "plan_comparison":
+    if spec.scope == "metric":
         jobs = [Job(notebook, metric=check_metric(registry, args.metric))]
     else:
         if not args.plan and not args.all_plans:
@@ -371,7 +375,7 @@ def _cmd_run(args) -> int:
         jobs = []
         for plan in plans:
             inputs = str(args.inputs or "")
-            if notebook == "target_catalogue":
+            if "period" not in takes:
                 jobs.append(Job(notebook, plan=plan))
                 continue
             if args.store:
@@ -385,7 +389,7 @@ def _cmd_run(args) -> int:
                         print(f"已生成样例数据：{folder}", file=sys.stderr)
                 plan_period = period or _latest_period(folder)
             common = dict(plan=plan, period=plan_period, inputs=inputs, store=str(args.store or ""))
-            if notebook in ("monthly_ledger", "district_report"):
+            if "scenario" in takes:
                 common.update(scenario=args.scenario, assume=";".join(args.assume))
                 if args.scenario or args.assume:  # fail before any kernel starts
                     from .report import WhatIf
@@ -393,8 +397,9 @@ def _cmd_run(args) -> int:
                     WhatIf.build(registry, plan, args.scenario, ";".join(args.assume))
             elif args.scenario or args.assume:
                 raise ParameterError("--scenario", args.scenario or ";".join(args.assume),
-                                     "只用于 monthly 与 district 报告")
-            if notebook == "district_report":
+                                     "只用于 " + " 与 ".join(s.cli for s in SPECS.values()
+                                                             if "scenario" in s.parameter_help) + " 报告")
+            if spec.scope == "unit":
                 units = [check_unit(registry, plan, u) for u in args.unit] or [u.id for u in registry.unit_list(plan)]
                 jobs += [Job(notebook, unit=u, **common) for u in units]
             else:
