@@ -358,8 +358,10 @@ def font_base_text(plan: str | None) -> str:
     reg = load_registry()
     parts = [m.name + m.unit for m in reg.metrics.values()]
     here = Path(__file__).parent
-    for name in ("report.py", "ledger.py", "evaluate.py", "charts.py", "targets.py"):
-        parts.append(re.sub(r"[\x00-\x7f]", "", (here / name).read_text(encoding="utf-8")))
+    sources = [here / name for name in ("report.py", "ledger.py", "charts.py", "targets.py")]
+    sources += sorted((here / "evaluate").glob("*.py")) + sorted((here / "kernel").glob("*.py"))  # packages
+    for path in sources:
+        parts.append(re.sub(r"[\x00-\x7f]", "", path.read_text(encoding="utf-8")))
     for pid in [plan] if plan else list(reg.plans):
         p = reg.plans[pid]
         parts += [p.document, p.issuer]
