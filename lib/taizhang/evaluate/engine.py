@@ -306,8 +306,7 @@ def _judge_rows(registry: Registry, ta: TargetAxis, rows: _Rows, scan: _Scan, ax
                         done=is_done, done_late=late, reported=scan.reported_u[rows.u_idx])
     code = np.select([quant, recur], [rules.decide(rules.QUANTITATIVE, facts), rules.decide(rules.RECURRING, facts)],
                      default=rules.decide(rules.MILESTONE, facts))
-    prev_over = code == rules._POSITION["overdue"]
-    prev_over &= recur
+    prev_over = recur & (code == rules.POSITION["overdue"])  # overdue for the previous period (rule 2)
     rec_req, rec_ratio, cur_val = r.required, r.ratio, val
     if prev_over.any():
         val = np.where(prev_over, prev_val, val)
@@ -316,8 +315,8 @@ def _judge_rows(registry: Registry, ta: TargetAxis, rows: _Rows, scan: _Scan, ax
             gap = np.where(prev_over, sign * (prev_val - thr_period), gap)
             rec_ratio = np.where(prev_over, np.where(thr_period > 0, prev_val / thr_period, np.nan), rec_ratio)
         rec_req = np.where(prev_over, thr_period, rec_req)
-    due_soon_flag = appl & soon & ~met & ~is_done & ((code == rules._POSITION["due_soon"])
-                                                     | (code == rules._POSITION["task_pending"]))
+    due_soon_flag = appl & soon & ~met & ~is_done & ((code == rules.POSITION["due_soon"])
+                                                     | (code == rules.POSITION["task_pending"]))
     return dict(appl=appl, kind=kind, quant=quant, recur=recur, is_pct=is_pct, thr_period=thr_period, met=met,
                 novalue=np.isnan(cur_val), val=val, cur_val=cur_val, gap=gap, days=days, has_dl=has_dl, past=past,
                 age=age, vk=vk, bk=bk, q=q, rec_req=rec_req, rec_ratio=rec_ratio, prev_over=prev_over,

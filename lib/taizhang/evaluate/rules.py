@@ -174,13 +174,14 @@ MILESTONE: tuple[Rule, ...] = (
 TABLES: dict[str, tuple[Rule, ...]] = {"quantitative": QUANTITATIVE, "recurring": RECURRING, "milestone": MILESTONE}
 _KIND_TITLES = {"quantitative": "Quantitative targets", "recurring": "Recurring targets",
                 "milestone": "Milestones (`task_completion`)"}
-_POSITION = {code: i for i, code in enumerate(statuses.ORDER)}
+#: each status code's position in the status table (the integer codes the rules return)
+POSITION = {code: i for i, code in enumerate(statuses.ORDER)}
 
 
 def decide(rules: tuple[Rule, ...], facts: Facts) -> np.ndarray:
     """The position in :data:`taizhang.kernel.statuses.STATUSES` of each row's status: the first rule that holds."""
-    return np.select([r.when(facts) for r in rules[:-1]], [_POSITION[r.status] for r in rules[:-1]],
-                     default=_POSITION[rules[-1].status])
+    return np.select([r.when(facts) for r in rules[:-1]], [POSITION[r.status] for r in rules[:-1]],
+                     default=POSITION[rules[-1].status])
 
 
 def precedence_markdown() -> str:
