@@ -18,7 +18,7 @@ KERNEL = {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "py
 IGNORE = "nbval-ignore-output"
 
 PARAMS = {
-    "plan": 'plan = "bayannur"  # 方案编号：bayannur baotou urad-middle yinchuan artux',
+    "plan": 'plan = "bayannur"  # 方案编号：targets/plans/ 中的方案（taizhang targets list 可查）',
     "period": 'period = ""  # 统计月份 YYYY-MM（台账截至该月月末）；留空则取数据中最新的月份',
     "unit": 'unit = "linhe"  # 单位：编号或名称（例如 linhe 或 临河区），须是该方案单位清单中的单位',
     "inputs": 'inputs = ""  # 报表文件夹；留空则使用样例数据 inputs/sample/<plan>',

@@ -17,7 +17,6 @@ import sys
 from pathlib import Path
 
 from .errors import ParameterError, TaizhangError
-from .project import PLAN_IDS
 
 _ARGPARSE_ZH = [
     (r"the following arguments are required: (.*)", r"缺少必需的参数：\1"),
@@ -66,8 +65,24 @@ def _period(text: str) -> str:
     return check_period(text)
 
 
-def _plan_arg(p: argparse.ArgumentParser, required: bool = True, help_: str = "方案编号") -> None:
-    p.add_argument("--plan", choices=PLAN_IDS, required=required, help=help_)
+_PLAN_HELP = "方案编号（targets/plans/ 中的方案，taizhang targets list 可查）"
+
+
+def _plan_arg(p, required: bool = True, help_: str = _PLAN_HELP) -> None:
+    """``--plan``: any id; checked against the loaded registry by :func:`_check_plan` (a new plan is data)."""
+    p.add_argument("--plan", required=required, metavar="方案编号", help=help_)
+
+
+def _check_plan(args) -> None:
+    """Reject a ``--plan`` that is not in the registry, naming the registry's plans (in plan order)."""
+    plan = getattr(args, "plan", None)
+    if plan is None:
+        return
+    from .targets import load_registry
+
+    registry = load_registry()
+    if plan not in registry.plans:
+        raise ParameterError("--plan", plan, "目标登记册中的方案编号之一：" + registry.plan_choices())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,8 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("sample", help="生成确定性的样例报表（inputs/sample/<方案>/）")
     g = s.add_mutually_exclusive_group(required=True)
-    g.add_argument("--plan", choices=PLAN_IDS, help="方案编号")
-    g.add_argument("--all-plans", action="store_true", help="全部五个方案")
+    _plan_arg(g, required=False)
+    g.add_argument("--all-plans", action="store_true", help="登记册中的全部方案")
     s.add_argument("--out", type=Path, help="输出文件夹（默认 inputs/sample）")
 
     tp = sub.add_parser("template", help="生成各单位的月度报表模板（Excel）")
@@ -123,8 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="执行报告笔记本，生成 HTML、PDF 和 Excel 报告（reports/<方案>/<月份>/）")
     rg = r.add_mutually_exclusive_group()
-    rg.add_argument("--plan", choices=PLAN_IDS, help="方案编号")
-    rg.add_argument("--all-plans", action="store_true", help="全部五个方案")
+    _plan_arg(rg, required=False)
+    rg.add_argument("--all-plans", action="store_true", help="登记册中的全部方案")
     r.add_argument("--period", help="统计月份 YYYY-MM（默认：数据中最新的月份）")
     r.add_argument("--report", choices=("monthly", "district", "quality", "catalogue", "comparison"),
                    default="monthly", help="报告类别：monthly 月度台账（默认）、district 单位台账、quality 数据质量、"
@@ -188,7 +203,7 @@ def _cmd_sample(args) -> int:
 
     reg = load_registry()
     out = args.out or inputs_dir() / "sample"
-    for plan in (PLAN_IDS if args.all_plans else [args.plan]):
+    for plan in (reg.plan_ids if args.all_plans else [args.plan]):
         ensure_sample(reg, plan, out / plan)
         n = len(list((out / plan).glob("*.xlsx")))
         print(f"{plan}：{n} 份样例报表 → {out / plan}")
@@ -359,8 +374,8 @@ def _cmd_run(args) -> int:
         jobs = [Job(notebook, metric=check_metric(registry, args.metric))]
     else:
         if not args.plan and not args.all_plans:
-            raise ParameterError("--plan", None, "方案编号之一：" + "、".join(PLAN_IDS) + "；或使用 --all-plans")
-        plans = PLAN_IDS if args.all_plans else (args.plan,)
+            raise ParameterError("--plan", None, "方案编号之一：" + registry.plan_choices() + "；或使用 --all-plans")
+        plans = registry.plan_ids if args.all_plans else (args.plan,)
         if args.unit and len(plans) > 1:
             raise ParameterError("--unit", "、".join(args.unit), "与单个 --plan 一起使用")
         period = _period(args.period) if args.period else ""
@@ -413,6 +428,7 @@ def main(argv: list[str] | None = None) -> int:
         skip_unused_schema_checkers()
     handlers = {"targets": _cmd_targets, "sample": _cmd_sample, "template": _cmd_template, "ingest": _cmd_ingest, "evaluate": _cmd_evaluate, "run": _cmd_run}
     try:
+        _check_plan(args)
         return handlers[args.verb](args)
     except TaizhangError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)

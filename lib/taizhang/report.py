@@ -25,7 +25,7 @@ import pandas as pd
 
 from .errors import ParameterError
 from .evaluate import evaluate, metric_values
-from .project import PLAN_IDS, code_version, inputs_dir, project_root
+from .project import code_version, inputs_dir, project_root
 from .returns import PERIOD_RE, ReturnSet, load_returns
 from .targets import KIND_LABELS, LEVEL_LABELS, Plan, Registry, load_registry
 
@@ -53,17 +53,15 @@ NOTEBOOK_PARAMETERS = {
 REPORT_TITLES = {"monthly_ledger": "目标进展台账", "district_report": "单位台账", "data_quality": "数据质量报告",
                  "target_catalogue": "目标清单", "plan_comparison": "跨方案指标对比"}
 
-#: short Chinese names of the plans (column heads of the cross-plan comparison)
-PLAN_SHORT = {"bayannur": "巴彦淖尔市", "baotou": "包头市", "urad-middle": "乌拉特中旗", "yinchuan": "银川市",
-              "artux": "阿图什市"}
-
 _IPYTHON_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
 
 
 # ------------------------------------------------------------------------------------------- parameters
-def check_plan(plan: str) -> str:
-    if plan not in PLAN_IDS:
-        raise ParameterError("plan", plan, "、".join(PLAN_IDS))
+def check_plan(plan: str, registry: Registry | None = None) -> str:
+    """``plan`` if it is a plan of the registry (default: the project's); else a ParameterError listing them."""
+    registry = registry or load_registry()
+    if plan not in registry.plans:
+        raise ParameterError("plan", plan, registry.plan_choices())
     return plan
 
 
@@ -835,17 +833,14 @@ class ComparisonReport:
     def header(self):
         m = self.registry.metrics[self.metric]
         return _html(f'<div class="tz-header"><div class="tz-kicker">政务服务目标台账 · 跨方案对比</div>'
-                     f"<h1>{e(m.name)}：五个方案的目标对比</h1>"
+                     f"<h1>{e(m.name)}：{len(self.registry.plans)}个方案的目标对比</h1>"
                      f'<p class="tz-sub">同一指标在各方案中的目标值、适用层级与期限（各方案各自的口径，不作统一）</p></div>')
 
     def frame(self, metric: str | None = None) -> pd.DataFrame:
-        """One row per target of ``metric`` in any plan (plan order as in PLAN_IDS)."""
+        """One row per target of ``metric`` in any plan (in plan order)."""
         metric = metric or self.metric
         rows = []
-        for pid in PLAN_IDS:
-            plan = self.registry.plans.get(pid)
-            if plan is None:
-                continue
+        for pid, plan in self.registry.plans.items():
             for t in plan.targets:
                 if t.metric != metric:
                     continue
@@ -862,12 +857,12 @@ class ComparisonReport:
         if f.empty:
             return _html('<p class="tz-note">没有方案设定该指标的目标。</p>')
         body = "".join(
-            f'<tr><td><b>{e(PLAN_SHORT.get(r.plan, r.plan))}</b><span class="tz-sec">{e(r.section)}</span>'
+            f'<tr><td><b>{e(self.registry.short_name(r.plan))}</b><span class="tz-sec">{e(r.section)}</span>'
             f'<div class="tz-hint">{e(r.document)}</div></td>'
             f"<td>{e(r.title)}</td><td class='tz-big'>{e(r.threshold)}</td><td>{e(r.level)}</td>"
             f"<td>{e(r.deadline)}<br><span class='tz-hint'>{e(r.deadline_text)}</span></td>"
             f'<td><div class="tz-quote">“{e(r.quote)}”</div></td></tr>' for r in f.itertuples(index=False))
-        missing = [self.registry.plans[p].document for p in PLAN_IDS if p in self.registry.plans and p not in set(f["plan"])]
+        missing = [p.document for pid, p in self.registry.plans.items() if pid not in set(f["plan"])]
         note = (f'<p class="tz-note">未设定该指标目标的方案：{e("、".join(missing))}。</p>' if missing else "")
         return _html('<table class="tz-table tz-ledger"><thead><tr><th>方案（章节）</th><th>目标</th><th>目标值</th>'
                      f'<th>适用层级</th><th>期限</th><th>方案原文</th></tr></thead><tbody>{body}</tbody></table>{note}')
@@ -875,8 +870,8 @@ class ComparisonReport:
     def overview(self):
         """Every metric used by two or more plans: the threshold each plan sets (first target per plan)."""
         metrics = shared_metrics(self.registry)
-        plans = [p for p in PLAN_IDS if p in self.registry.plans]
-        short = {p: PLAN_SHORT.get(p, p) for p in plans}
+        plans = list(self.registry.plan_ids)
+        short = {p: self.registry.short_name(p) for p in plans}
         head = "".join(f"<th>{e(short[p])}</th>" for p in plans)
         body = []
         for key in metrics:

@@ -27,7 +27,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import ParameterError, Problem, ProblemsError
-from .project import PLAN_IDS, targets_dir
+from .project import targets_dir
 from .returns import PERIOD_RE
 from .targets import OP_LABELS, Deadline, Registry, Target, _translate, load_registry, yaml_names
 
@@ -188,7 +188,7 @@ def check_scenario(scenario: Scenario, registry: Registry, where: str | None = N
     where = where or f"scenarios/{scenario.name}.yaml"
     problems: list[Problem] = []
     if scenario.plan not in registry.plans:
-        known = "、".join(registry.plans) or "、".join(PLAN_IDS)
+        known = registry.plan_choices()
         return [Problem(f"{where} / plan", f"方案编号 {scenario.plan!r} 不存在，允许的取值为 {known}{_closest(scenario.plan, registry.plans)}")]
     plan = registry.plans[scenario.plan]
     by_id = {t.id: t for t in plan.targets}
