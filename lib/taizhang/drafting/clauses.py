@@ -139,7 +139,9 @@ def quantities(sentence: str) -> list[dict]:
         ge_a = re.match(_GE_AFTER, after)
         le_a = re.match(_LE_AFTER, after)
         pct = unit in ("%", "％")
-        if not (pct or ge_b or le_b or ge_a or le_a):
+        # a count in digits of things (13个“一件事”, 明确2名工作人员) states how many are required
+        counted = lo[0].isdigit() and unit in ("名", "个", "项", "家") and not re.match(r"[个项名]?(?:方面|层级|级|类|环节)", after)
+        if not (pct or ge_b or le_b or ge_a or le_a or counted):
             continue
         if unit in ("年", "天", "小时") and not (ge_b or le_b or ge_a or le_a):
             continue
@@ -245,8 +247,20 @@ def _bracket_deadlines(s: Sentence, issued: date | None) -> list:
     when = parse_deadline(b.deadline_words, issued)
     if when is not None:
         return [(b.deadline_words, when, "bracket")]
-    return [(w, d, "bracket") for _, _, w, d in find_deadlines(b.deadline_words, issued)] or \
-        [(b.deadline_words, None, "bracket")]
+    found = find_deadlines(b.deadline_words, issued)
+    if not found:
+        return [(b.deadline_words, None, "bracket")]
+    # several dates, each after the words of what it is for (市县两级…2022年8月中旬前，苏木乡镇…2023年6月底前):
+    # the date whose words share most with the sentence; all of them when none is closer
+    labelled, prev = [], 0
+    for a, e, w, d in found:
+        labelled.append((b.deadline_words[prev:a].strip("，,、；; "), w, d))
+        prev = e
+    scores = [len(_bigrams(label) & _bigrams(s.text)) for label, _, _ in labelled]
+    if max(scores) > 0 and scores.count(max(scores)) == 1:
+        _, w, d = labelled[scores.index(max(scores))]
+        return [(w, d, "bracket")]
+    return [(w, d, "bracket") for _, w, d in labelled]
 
 
 def _title(text: str) -> str:

@@ -199,7 +199,7 @@ def _head(text: str) -> tuple[str, str, date | None, str]:
 # --------------------------------------------------------------------------------------------- brackets
 
 _BRACKET_KEYS = re.compile(r"牵头|责任单位|配合单位|完成时限|按职责分工负责")
-_OPEN, _CLOSE = "（(〔[［", "）)〕]］"
+_OPEN, _CLOSE = "（(〔[［【", "）)〕]］】"
 
 
 def find_brackets(text: str) -> list[Bracket]:
@@ -287,13 +287,18 @@ def _heading_at(line: str) -> tuple[str, re.Match] | None:
     return None
 
 
+def _depth(path: tuple[Heading, ...]) -> int:
+    return sum(1 for h in path if h.style not in ("shi", "circled"))
+
+
 def _sentences(text: str, brackets: list[Bracket]):
     """Yield the sentences of the target-bearing sections with their section path and covering bracket.
 
     The text before the first "一、" heading (the notice, the title, the preamble) and sections whose title
     is a principle or safeguard (:data:`NON_TARGET_SECTIONS`) are left out. A heading's title (its words up
     to the first "。" when short) is not a sentence. A bracket covers the sentences since the previous
-    bracket or the start of the smallest section holding it.
+    bracket, back to the start of the parent of the section holding it (sibling sections may share one
+    bracket at the end of their parent; 一是/①-style items enumerate within a section and do not start one).
     """
     path: list[Heading] = []
     started = False
@@ -327,11 +332,15 @@ def _sentences(text: str, brackets: list[Bracket]):
                 path = []
             elif not started:
                 continue
-            flush(None)  # sentences with no bracket in their section keep none
             styles = [h.style for h in path]
             if style in styles:
                 path = path[: styles.index(style)]
             path.append(Heading(style, number, label, title, offset))
+            # leaving the parent of the pending sentences' section closes them without a bracket (siblings
+            # may share one bracket at the end of their parent); 一是/① items never start a section
+            if pending and (style == "cn" or style not in ("shi", "circled")
+                            and _depth(tuple(path)) < _depth(pending[0][3])):
+                flush(None)
             body_from = m.end() + (tm.end() if tm else 0)
         if not started:
             continue
