@@ -54,15 +54,17 @@ def compare(plan, source: str, cands) -> dict:
         else:
             misses.append((t, [cands[k] for k in kind_hits]))
     extras = len(cands) - len(used)
+    extra_rows = [c for k, c in enumerate(cands) if k not in used]
     return {"targets": len(spans), "recovered": recovered, "recall": recovered / len(spans),
             "deadline": dl_right / same_kind if same_kind else 1.0, "candidates": len(cands), "extras": extras,
-            "extra_per_recovered": extras / recovered if recovered else float("inf"), "misses": misses}
+            "extra_per_recovered": extras / recovered if recovered else float("inf"), "misses": misses, "extra_rows": extra_rows}
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=Path, default=Path("/work/shared/seeds"))
     ap.add_argument("--misses", help="list the targets of this plan that were not recovered")
+    ap.add_argument("--extras", help="list the candidates of this plan that recover no target")
     args = ap.parse_args(argv)
     registry = load_registry()
     seeds = args.seeds if args.seeds.is_dir() else registry.root / "sources"
@@ -86,6 +88,9 @@ def main(argv=None) -> int:
             print(f"{pid:12} {label:>9} {r['targets']:7d} {r['recall']:7.1%} {r['deadline']:8.1%} {r['extras']:6d} "
                   f"{r['extra_per_recovered']:9.2f} {'' if good else '← below goal'}"
                   + ("" if parsed.issued else "  (date not in text head: plan date given)") * (label == "all"))
+            if args.extras == pid and label == "all":
+                for c in r["extra_rows"]:
+                    print(f"   EXTRA {c.kind[:5]} {c.deadline} {c.section} {c.quote[:90]}")
             if args.misses == pid and label == "all":
                 for t, near in r["misses"]:
                     print(f"   MISS {t.kind[:5]} {t.deadline} {t.section} {t.quote[:70]}")

@@ -62,6 +62,12 @@ _TASK_VERB = re.compile(r"要|应|须|必须|实现|完成|建立|建成|健全|
                         r"配备|梳理|公布|发布|开通|对接|接入|纳入|整合|优化|规范|提升|提高|加强|强化|扩大|压缩|减少|清理|"
                         r"统一|明确|形成|组织|打造|探索|试点|严禁|不得|做到|确保|全面|加快|深化")
 _DEFINITION = re.compile(r"^[^，,]{0,30}(?:包括|是指|主要有|分为)")
+#: a sentence that only names the rule followed (按照“应上尽上”要求) states no task of its own
+_PREAMBLE_ONLY = re.compile(r"^(?:按照|根据|依据|围绕|坚持|遵循)[^，,；;]*(?:要求|原则|部署|精神|规定|目标)$")
+#: a sentence that only says who is responsible for what (市人民政府负责全市政务服务工作)
+_ROLE = re.compile(r"^[^，,；;]{2,30}?负责(?!人)")
+#: scope words meaning all of them (全部纳入, 全覆盖, 一律免于提交): a rate of 100%
+_ALL = re.compile(r"全覆盖|全部(?=纳入|实现|进驻|接入|入驻|开通|免于)|一律(?=免于|纳入|实行)|均(?:应|要|已)?(?=纳入|进驻|实现)")
 _MIN_TASK_CHARS = 12
 
 
@@ -162,7 +168,14 @@ def quantities(sentence: str) -> list[dict]:
         name = re.sub(r"^.*?(?:前|后)[，,]?", "", name) if re.search(r"20\d\d年", name) else name
         out.append({"op": op, "value": value, "upper": upper, "unit": unit, "span": (left, right),
                     "at": (a, b), "name": name.strip("，,、 “”")})
-    return out
+    for m in _ALL.finditer(sentence):
+        a, b = m.span()
+        left, right = _clause_bounds(sentence, a, b)
+        if any(x <= a < y for x, y in (q["span"] for q in out)):
+            continue
+        out.append({"op": ">=", "value": 100.0, "upper": None, "unit": "%", "span": (left, right), "at": (a, b),
+                    "name": sentence[left:a].strip("，,、 “”")})
+    return sorted(out, key=lambda q: q["at"])
 
 
 def frequencies(sentence: str) -> list[dict]:
@@ -283,7 +296,7 @@ def draft_candidates(plan: PlanText, metrics: dict[str, Metric], plan_id: str,
             carried = []
             last_line = line
         text = s.text.rstrip("。；;！!？?")
-        if len(text) < 6 or _DEFINITION.search(text) and not re.search(r"\d", text):
+        if len(text) < 6 or _DEFINITION.search(text) and not re.search(r"\d", text) or _PREAMBLE_ONLY.match(text):
             continue
         own, carried = _sentence_deadlines(s, issued, carried)
         deadlines = own + [d for d in _bracket_deadlines(s, issued) if d[1] not in {x[1] for x in own} or d[1] is None]
@@ -292,6 +305,7 @@ def draft_candidates(plan: PlanText, metrics: dict[str, Metric], plan_id: str,
                       ongoing_text=s.bracket.ongoing_text if s.bracket else "")
         soft = "、".join(dict.fromkeys(SOFT_WORDS.findall(text)))
         declined = bool(SOFT_DECLINE.search(text))
+        role = bool(_ROLE.match(text)) and not re.search(r"\d", text)
         covered: list[tuple[int, int]] = []
         found: list[Candidate] = []
         freqs = frequencies(text)
@@ -329,6 +343,9 @@ def draft_candidates(plan: PlanText, metrics: dict[str, Metric], plan_id: str,
                                           deadlines=list(deadlines), levels=levels_of(text, default_level), soft=soft,
                                           adopt=not declined, title=_title(text), **common))
         for c in found:
+            if role and c.kind == "milestone":
+                c.adopt = False
+                c.reason = "职责分工表述（“…负责…”），不是可按期考核的任务；如原文要求按期完成，请改为“是”"
             if declined:
                 c.reason = f"含“{SOFT_DECLINE.search(text).group()}”，属鼓励或有条件的要求，建议不纳入考核"
             if c.kind == "recurring":

@@ -28,7 +28,9 @@ HEADING_STYLES: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 #: sections that state principles or safeguards, not targets (matched in any heading's title)
-NON_TARGET_SECTIONS = re.compile(r"指导思想|基本原则|工作原则|保障措施|保障机制|组织保障|组织实施|实施步骤")
+NON_TARGET_SECTIONS = re.compile(r"指导思想|基本原则|工作原则|总体要求|总体思路")
+#: ... unless a deeper heading names goals (一、总体要求 → (三)总体目标)
+TARGET_SECTIONS = re.compile(r"目标")
 
 _SPACE = " \t\u3000\xa0"
 
@@ -344,12 +346,17 @@ def _sentences(text: str, brackets: list[Bracket]):
             body_from = m.end() + (tm.end() if tm else 0)
         if not started:
             continue
-        skip = any(NON_TARGET_SECTIONS.search(h.title) for h in path)
+        marks = [i for i, h in enumerate(path) if NON_TARGET_SECTIONS.search(h.title)]
+        skip = bool(marks) and not any(TARGET_SECTIONS.search(h.title) for h in path[marks[-1] + 1:])
         goals = stripped.startswith(("——", "—", "--")) or any(re.search(r"目标", h.title) for h in path)
         body = stripped[body_from:]
         base = offset + body_from
-        for sm in _SENT.finditer(body):
+        for k, sm in enumerate(_SENT.finditer(body)):
             s, e = base + sm.start(), base + sm.end()
+            # a paragraph's short first sentence followed by more text is its title (推进政务服务“一网通办”。…)
+            if k == 0 and not found and sm.group().endswith("。") and len(sm.group()) <= 21 \
+                    and body[sm.end():].strip() and not re.search(r"\d", sm.group()):
+                continue
             inside = next((b for b in bracket_at if b.start <= s < b.end), None)
             if inside is not None:
                 continue
