@@ -67,7 +67,7 @@ _PREAMBLE_ONLY = re.compile(r"^(?:按照|根据|依据|围绕|坚持|遵循)[^�
 #: a sentence that only says who is responsible for what (市人民政府负责全市政务服务工作)
 _ROLE = re.compile(r"^[^，,；;]{2,30}?负责(?!人)")
 #: scope words meaning all of them (全部纳入, 全覆盖, 一律免于提交): a rate of 100%
-_ALL = re.compile(r"全覆盖|全部(?=纳入|实现|进驻|接入|入驻|开通|免于)|一律(?=免于|纳入|实行)|均(?:应|要|已)?(?=纳入|进驻|实现)")
+_ALL = re.compile(r"全覆盖|全部(?=纳入|实现|进驻|接入|入驻|开通|免于)|(?:(?<=实现)|(?<=完成)|(?<=所辖))全部|一律(?=免于|纳入|实行)|均(?:应|要|已)?(?=纳入|进驻|实现)")
 _MIN_TASK_CHARS = 12
 
 
@@ -140,7 +140,8 @@ def quantities(sentence: str) -> list[dict]:
         before = sentence[max(0, a - 6):a]
         after = sentence[b:b + 3]
         ge_b = re.search(_GE_BEFORE + r"[\u4e00-\u9fa5“”]{0,2}$", before) or (
-            unit in ("个", "项", "名", "件", "家", "人") and re.search(_GE_VERB + r"[\u4e00-\u9fa5“”]{0,2}$", before))
+            unit in ("个", "项", "名", "件", "家", "人") and re.search(_GE_VERB + r"[\u4e00-\u9fa5“”]{0,2}$", before)) or (
+            unit == "小时" and re.search(r"(?:推广|提供|实行|开通)$", before))  # 推广24小时自助服务: hours of service
         le_b = re.search(_LE_BEFORE + r"[\u4e00-\u9fa5“”]{0,2}$", before)
         ge_a = re.match(_GE_AFTER, after)
         le_a = re.match(_LE_AFTER, after)
@@ -336,8 +337,10 @@ def draft_candidates(plan: PlanText, metrics: dict[str, Metric], plan_id: str,
         for a, b in sorted(covered, reverse=True):
             rest = rest[:a] + rest[b:]
         rest_words = re.sub(r"20\d\d[^，,；;]{0,12}(?:前|底|末|内)|[，,；;、。“”\s]", "", rest)
-        if not found or (len(rest_words) >= _MIN_TASK_CHARS and _TASK_VERB.search(rest_words)):
-            if found or (_TASK_VERB.search(text) and len(text) >= _MIN_TASK_CHARS):
+        # in a goals line every statement is a goal (更加好办易办, 深度融合、协调发展); elsewhere a task needs a verb
+        is_task = (lambda w: len(w) >= 8) if s.in_goals else (lambda w: len(w) >= _MIN_TASK_CHARS and _TASK_VERB.search(w))
+        if not found or is_task(rest_words):
+            if found or is_task(text):
                 quote = text if len(text) <= 300 else text[:300].rsplit("，", 1)[0]
                 found.insert(0, Candidate(quote=quote, start=s.start, end=s.start + len(quote), kind="milestone",
                                           deadlines=list(deadlines), levels=levels_of(text, default_level), soft=soft,
