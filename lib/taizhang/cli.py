@@ -1,6 +1,7 @@
 """The ``taizhang`` command: one verb per job.
 
     taizhang targets list|export|check     the target registry
+    taizhang targets draft|import          a new plan: draft its targets from the text, import the review
     taizhang sample                        write the deterministic sample returns
     taizhang evaluate                      print the ledger of one plan at one month
     taizhang run                           render reports (papermill + nbconvert)
@@ -89,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="taizhang", description="政务服务目标台账：按实施方案的目标和期限，逐月评估各地区进展并生成台账报告。")
     sub = parser.add_subparsers(dest="verb", required=True, parser_class=_Parser, metavar="命令")
 
-    t = sub.add_parser("targets", help="目标登记册：列出、导出、校验")
+    t = sub.add_parser("targets", help="目标登记册：列出、导出、校验；起草和导入新方案")
     tsub = t.add_subparsers(dest="action", required=True, parser_class=_Parser, metavar="操作")
     tl = tsub.add_parser("list", help="列出目标")
     _plan_arg(tl, required=False, help_="只列出该方案（默认全部）")
@@ -99,6 +100,17 @@ def build_parser() -> argparse.ArgumentParser:
     _plan_arg(te, required=False, help_="只导出该方案（默认全部）")
     te.add_argument("--out", type=Path, help="输出文件；CSV 默认输出到屏幕，xlsx 必须指定")
     tsub.add_parser("check", help="按严格格式和出处规则校验登记册")
+    td = tsub.add_parser("draft", help="从新方案原文起草候选目标，生成审核表（Excel）和 YAML 草稿")
+    td.add_argument("text", type=Path, metavar="方案原文", help="方案原文：纯文本（UTF-8 或 GB18030）或 .docx")
+    td.add_argument("--plan", required=True, dest="new_plan", metavar="新方案编号",
+                    help="新方案的编号（小写字母、数字和“-”，例如 yunxi-2025）")
+    td.add_argument("--out", type=Path, help="输出文件夹（默认 targets/drafts/<新方案编号>/）")
+    td.add_argument("--issuer", help="发文单位（原文开头没有写明时填写）")
+    td.add_argument("--date", help="发文日期 YYYY-MM-DD（原文开头没有写明时填写；只写月份的期限按此推定年份）")
+    td.add_argument("--title", help="方案名称（原文开头没有写明时填写）")
+    ti = tsub.add_parser("import", help="导入审核后的审核表，写入方案文件、单位文件和新指标")
+    ti.add_argument("workbook", type=Path, metavar="审核表", help="taizhang targets draft 生成并经审核的 .xlsx")
+    ti.add_argument("--replace", action="store_true", help="替换登记册中已有的同编号方案")
 
     s = sub.add_parser("sample", help="生成确定性的样例报表（inputs/sample/<方案>/）")
     g = s.add_mutually_exclusive_group(required=True)
@@ -160,6 +172,17 @@ def build_parser() -> argparse.ArgumentParser:
 def _cmd_targets(args) -> int:
     from .targets import check_registry, export_frame, load_registry
 
+    if args.action == "draft":
+        return _targets_draft(args)
+    if args.action == "import":
+        from .drafting import import_workbook
+
+        res = import_workbook(args.workbook, replace=args.replace)
+        for path in res["written"]:
+            print(path)
+        print(f"已导入方案 {res['plan']}：{res['targets']} 条目标，{res['units']} 个填报单位，"
+              f"新增 {res['new_metrics']} 个指标；登记册校验通过。", file=sys.stderr)
+        return 0
     if args.action == "check":
         problems = check_registry()
         if problems:
@@ -193,6 +216,30 @@ def _cmd_targets(args) -> int:
 
     write_targets_xlsx(frame, args.out)
     print(args.out)
+    return 0
+
+
+def _targets_draft(args) -> int:
+    from datetime import date
+
+    from .drafting import draft_plan
+
+    issued = None
+    if args.date:
+        try:
+            issued = date.fromisoformat(args.date.strip())
+        except ValueError:
+            raise ParameterError("--date", args.date, "YYYY-MM-DD 格式的日期，例如 2025-02-10") from None
+    res = draft_plan(args.text, args.new_plan, out_dir=args.out, issuer=args.issuer, issued=issued, title=args.title)
+    for key in ("workbook", "yaml", "source"):
+        print(res[key])
+    info = res["info"]
+    missing = [k for k in ("方案名称", "发文单位", "发文日期") if not info.get(k)]
+    print(f"已起草 {res['candidates']} 条候选目标（建议采纳 {res['adopted']} 条，建议新增指标 {res['new_metrics']} 个）。"
+          "请在审核表中逐条核对后运行 taizhang targets import " + str(res["workbook"]), file=sys.stderr)
+    if missing:
+        print(f"注意：原文开头未写明{'、'.join(missing)}，请在审核表“方案信息”中填写"
+              "（或用 --issuer、--date、--title 重新起草）。", file=sys.stderr)
     return 0
 
 

@@ -126,6 +126,7 @@ class Plan(BaseModel):
     issuer: str
     issued: date
     issued_note: Optional[str] = None
+    doc_number: Optional[str] = None  # 文号, e.g. 阿政发〔2023〕6号
     source: str
     rankings: tuple[str, ...] = ()  # metrics the plan asks to rank units by (collected monthly, no threshold)
     rankings_section: Optional[str] = None
@@ -578,7 +579,7 @@ def _collect(root: Path) -> tuple[Registry | None, list[Problem]]:
 
     digest = hashlib.sha256()
     for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml", ".txt")
-                       and "scenarios" not in p.relative_to(root).parts):  # scenarios are not the registry
+                       and not _NOT_REGISTRY & set(p.relative_to(root).parts)):  # scenarios, drafts are not the registry
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
     registry = Registry(root=root, fields=fields, metrics=metrics, plans=plans, units=units,
@@ -592,6 +593,8 @@ def check_registry(root: Path | None = None) -> list[Problem]:
 
 
 _CACHE: dict[Path, tuple[tuple, Registry]] = {}
+#: folders under targets/ that hold no registry data (what-if scenarios, drafts of new plans under review)
+_NOT_REGISTRY = {"scenarios", "drafts"}
 
 
 def load_registry(root: Path | None = None) -> Registry:
@@ -602,7 +605,7 @@ def load_registry(root: Path | None = None) -> Registry:
     """
     root = Path(root) if root else targets_dir()
     stamp = tuple((str(p), p.stat().st_mtime_ns) for p in sorted(root.rglob("*.yaml"))
-                  if "scenarios" not in p.relative_to(root).parts)
+                  if not _NOT_REGISTRY & set(p.relative_to(root).parts))
     hit = _CACHE.get(root)
     if hit and hit[0] == stamp:
         return hit[1]

@@ -14,8 +14,8 @@ comparator words, frequencies); nothing in them names a particular plan.
 """
 
 from .clauses import Candidate, draft_candidates
-
+from .importer import import_workbook
 from .text import PlanText, read_plan_text
-
+from .workbook import draft_plan
 
 __all__ = ["Candidate", "PlanText", "draft_candidates", "draft_plan", "import_workbook", "read_plan_text"]

@@ -38,7 +38,7 @@ FREQUENCIES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"每周|每星期|按周|一周一[\u4e00-\u9fa5]"), "week"),
     (re.compile(r"每日|每天|按日|一日一[\u4e00-\u9fa5]"), "day"),
     # 日监督、月规范、季评比: a period followed by an action, at the start of a clause or list item
-    (re.compile(r"(?:(?<=^)|(?<=[，、,；;：:“]))([日周月季年])(?:度)?(?=(?:监督|调度|通报|评比|评选|规范|督查|考核|考评|分析|评议|总结|例会|研判))"), "*"),
+    (re.compile(r"(?:(?<=^)|(?<=[，、,；;：:“])|(?<=进行)|(?<=开展)|(?<=实行)|(?<=实施))([日周月季年])(?:度)?(?=(?:监督|调度|通报|评比|评选|规范|督查|考核|考评|分析|评议|总结|例会|研判))"), "*"),
 ]
 _PERIOD_CHAR = {"日": "day", "周": "week", "月": "month", "季": "quarter", "年": "year"}
 
@@ -359,7 +359,7 @@ def draft_candidates(plan: PlanText, metrics: dict[str, Metric], plan_id: str,
 
 
 def _new_name(words: str, recurring: bool = False) -> str:
-    name = re.sub(r"^(?:各级|各|全县|全市|全旗|要|并|将|对)", "", words).strip("，,、 “”")
+    name = re.sub(r"^(?:原则上|力争|争取|逐步|各级|各|全县|全市|全旗|要|并|将|对)+", "", words).strip("，,、 “”")
     name = re.sub(r"(?:不少于|不低于|至少|达到|以上|以内)+.*$", "", name)
     return (name[:24] + ("次数" if recurring and not name.endswith("次数") else "")) if name else "新指标"
 
