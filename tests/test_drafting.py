@@ -98,8 +98,10 @@ def test_dates_two_kept_undated_kept_soft_flagged(cands):
     assert two.deadline == date(2025, 4, 30)
     undated = _by_quote(cands, "每半年开展不少于2次")
     assert undated.deadlines == [] and undated.deadline is None  # no 完成时限: never invented
-    soft = _by_quote(cands, "鼓励有条件的乡镇试点")
-    assert "鼓励" in soft.soft and "试点" in soft.soft and soft.adopt is False and soft.reason
+    soft = _by_quote(cands, "鼓励有条件的乡镇试点")  # encouraged, but dated: flagged, suggested 是
+    assert "鼓励" in soft.soft and "试点" in soft.soft and soft.adopt is True and "请判断" in soft.reason
+    vague = _by_quote(cands, "鼓励各乡镇因地制宜开展政务服务宣传活动")  # encouraged, no date, no number: suggested 否
+    assert vague.adopt is False and "建议不纳入考核" in vague.reason
     principle = _by_quote(cands, "原则上县、乡两级")
     assert "原则上" in principle.soft and principle.adopt is True
 
@@ -191,7 +193,8 @@ def test_draft_accept_import_then_every_verb_runs(tmp_project):
     assert (home / "targets" / "sources" / "yunxi.txt").read_text(encoding="utf-8") == FIXTURE_TEXT.read_text(encoding="utf-8")
     titles = {t.title for t in plan.targets}
     assert "县政务服务中心综合窗口人员（审核后）" in titles  # the reviewer's change is kept
-    assert not any("鼓励" in t.quote for t in plan.targets)  # suggested 否: not imported
+    assert not any("宣传活动" in t.quote for t in plan.targets)  # suggested 否: not imported
+    assert any("鼓励有条件的乡镇试点" in t.quote for t in plan.targets)
     assert {t.kind for t in plan.targets} == {"quantitative", "recurring", "milestone"}
     assert [u.id for u in reg.unit_list("yunxi")] == ["main", "qiaotou", "xiahe"]
     new = [k for k in reg.metrics if k.startswith("yunxi_new_")]

@@ -42,7 +42,8 @@ FREQUENCIES: list[tuple[re.Pattern[str], str]] = [
 ]
 _PERIOD_CHAR = {"日": "day", "周": "week", "月": "month", "季": "quarter", "年": "year"}
 
-#: words that make a target soft or conditional; those in ``SOFT_DECLINE`` make the suggestion 否
+#: words that make a target soft or conditional (flagged); those in ``SOFT_DECLINE`` make the suggestion 否 for a
+#: task with no date (measured on the five plans: most soft sentences with a date or number are registered)
 SOFT_WORDS = re.compile(r"原则上|鼓励|探索|力争|争取|试点|有条件的|支持|逐步|适时|因地制宜|视情")
 SOFT_DECLINE = re.compile(r"鼓励|有条件的|因地制宜|视情|可根据")
 
@@ -317,7 +318,7 @@ def draft_candidates(plan: PlanText, metrics: dict[str, Metric], plan_id: str,
             found.append(Candidate(quote=clause, start=s.start + a, end=s.start + b, kind="recurring", metric=key,
                                    new_metric="" if key else _new_name(f["name"] or clause, recurring=True), op=">=", value=f["value"],
                                    unit=f["unit"], recurrence=f["recurrence"], deadlines=list(deadlines),
-                                   levels=levels_of(text, default_level), soft=soft, adopt=not declined,
+                                   levels=levels_of(text, default_level), soft=soft,
                                    title=_title(clause), **common))
             covered.append((a, b))
         for q in quantities(text):
@@ -330,7 +331,7 @@ def draft_candidates(plan: PlanText, metrics: dict[str, Metric], plan_id: str,
             found.append(Candidate(quote=clause, start=s.start + a, end=s.start + b, kind="quantitative", metric=key,
                                    new_metric="" if key else _new_name(words), op=q["op"], value=q["value"],
                                    upper=q["upper"], unit=q["unit"], deadlines=list(deadlines),
-                                   levels=levels_of(text, default_level), soft=soft, adopt=not declined,
+                                   levels=levels_of(text, default_level), soft=soft,
                                    title=(metrics[key].name if key else _new_name(words)), **common))
             covered.append((a, b))
         rest = text
@@ -344,13 +345,21 @@ def draft_candidates(plan: PlanText, metrics: dict[str, Metric], plan_id: str,
                 quote = text if len(text) <= 300 else text[:300].rsplit("，", 1)[0]
                 found.insert(0, Candidate(quote=quote, start=s.start, end=s.start + len(quote), kind="milestone",
                                           deadlines=list(deadlines), levels=levels_of(text, default_level), soft=soft,
-                                          adopt=not declined, title=_title(text), **common))
+                                          title=_title(text), **common))
         for c in found:
+            c.adopt = True
             if role and c.kind == "milestone":
-                c.adopt = False
-                c.reason = "职责分工表述（“…负责…”），不是可按期考核的任务；如原文要求按期完成，请改为“是”"
+                c.reason = "职责分工表述（“…负责…”）：请判断是否作为任务考核"
             if declined:
-                c.reason = f"含“{SOFT_DECLINE.search(text).group()}”，属鼓励或有条件的要求，建议不纳入考核"
+                word = SOFT_DECLINE.search(text).group()
+                if c.kind == "milestone" and not c.deadlines:
+                    # encouraged or conditional, with no date and no number: nothing to judge a unit by
+                    c.adopt = False
+                    c.reason = f"含“{word}”，属鼓励或有条件的要求，且无期限、无数量，建议不纳入考核"
+                else:
+                    c.reason = f"含“{word}”，属鼓励或有条件的要求：请判断是否纳入考核"
+            if c.kind != "milestone" and not c.metric:
+                c.reason = "；".join(x for x in (c.reason, f"新指标“{c.new_metric}”：请在“新指标”表核对定义") if x)
             if c.kind == "recurring":
                 c.ongoing_text = c.ongoing_text or ""
         out += found
