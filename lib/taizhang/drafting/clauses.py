@@ -97,7 +97,9 @@ class Candidate:
     soft: str = ""
     adopt: bool = True
     title: str = ""
-    reason: str = ""  # why the program suggests 否, or what it was unsure of
+    reason: str = ""  # why the program suggests 否, or what the reviewer should judge
+    id: str = ""  # draft id <plan>.<section>.<k><n> (see _number_ids)
+    new_key: str = ""  # the suggested key of its new metric (workbook)
 
     @property
     def deadline(self) -> date | None:
@@ -294,9 +296,8 @@ def draft_candidates(plan: PlanText, metrics: dict[str, Metric], plan_id: str,
     last_line = -1
     for s in plan.sentences:
         line = plan.text.count("\n", 0, s.start)
-        if line != last_line:
-            carried = []
-            last_line = line
+        if line != last_line:  # a goals date carries over the clauses of its own line only
+            carried, last_line = [], line
         text = s.text.rstrip("。；;！!？?")
         if len(text) < 6 or _DEFINITION.search(text) and not re.search(r"\d", text) or _PREAMBLE_ONLY.match(text):
             continue
@@ -304,67 +305,75 @@ def draft_candidates(plan: PlanText, metrics: dict[str, Metric], plan_id: str,
         deadlines = own + [d for d in _bracket_deadlines(s, issued) if d[1] not in {x[1] for x in own} or d[1] is None]
         common = dict(section=section_code(s.path), slug=section_slug(s.path), lead=s.bracket.lead if s.bracket else (),
                       responsible=s.bracket.responsible if s.bracket else (),
-                      ongoing_text=s.bracket.ongoing_text if s.bracket else "")
-        soft = "、".join(dict.fromkeys(SOFT_WORDS.findall(text)))
-        declined = bool(SOFT_DECLINE.search(text))
-        role = bool(_ROLE.match(text)) and not re.search(r"\d", text)
-        covered: list[tuple[int, int]] = []
-        found: list[Candidate] = []
-        freqs = frequencies(text)
-        for f in freqs:
-            a, b = f["span"]
-            clause = text[a:b]
-            key = match_metric(clause, f["unit"], metrics, recurring=True)
-            found.append(Candidate(quote=clause, start=s.start + a, end=s.start + b, kind="recurring", metric=key,
-                                   new_metric="" if key else _new_name(f["name"] or clause, recurring=True), op=">=", value=f["value"],
-                                   unit=f["unit"], recurrence=f["recurrence"], deadlines=list(deadlines),
-                                   levels=levels_of(text, default_level), soft=soft,
-                                   title=_title(clause), **common))
-            covered.append((a, b))
-        for q in quantities(text):
-            a, b = q["span"]
-            if any(x <= q["at"][0] < y for x, y in covered):
-                continue
-            clause = text[a:b]
-            words = q["name"] or clause
-            key = match_metric(words, q["unit"], metrics)
-            found.append(Candidate(quote=clause, start=s.start + a, end=s.start + b, kind="quantitative", metric=key,
-                                   new_metric="" if key else _new_name(words), op=q["op"], value=q["value"],
-                                   upper=q["upper"], unit=q["unit"], deadlines=list(deadlines),
-                                   levels=levels_of(text, default_level), soft=soft,
-                                   title=(metrics[key].name if key else _new_name(words)), **common))
-            covered.append((a, b))
-        rest = text
-        for a, b in sorted(covered, reverse=True):
-            rest = rest[:a] + rest[b:]
-        rest_words = re.sub(r"20\d\d[^，,；;]{0,12}(?:前|底|末|内)|[，,；;、。“”\s]", "", rest)
-        # in a goals line every statement is a goal (更加好办易办, 深度融合、协调发展); elsewhere a task needs a verb
-        is_task = (lambda w: len(w) >= 8) if s.in_goals else (lambda w: len(w) >= _MIN_TASK_CHARS and _TASK_VERB.search(w))
-        if not found or is_task(rest_words):
-            if found or is_task(text):
-                quote = text if len(text) <= 300 else text[:300].rsplit("，", 1)[0]
-                found.insert(0, Candidate(quote=quote, start=s.start, end=s.start + len(quote), kind="milestone",
-                                          deadlines=list(deadlines), levels=levels_of(text, default_level), soft=soft,
-                                          title=_title(text), **common))
-        for c in found:
-            c.adopt = True
-            if role and c.kind == "milestone":
-                c.reason = "职责分工表述（“…负责…”）：请判断是否作为任务考核"
-            if declined:
-                word = SOFT_DECLINE.search(text).group()
-                if c.kind == "milestone" and not c.deadlines:
-                    # encouraged or conditional, with no date and no number: nothing to judge a unit by
-                    c.adopt = False
-                    c.reason = f"含“{word}”，属鼓励或有条件的要求，且无期限、无数量，建议不纳入考核"
-                else:
-                    c.reason = f"含“{word}”，属鼓励或有条件的要求：请判断是否纳入考核"
-            if c.kind != "milestone" and not c.metric:
-                c.reason = "；".join(x for x in (c.reason, f"新指标“{c.new_metric}”：请在“新指标”表核对定义") if x)
-            if c.kind == "recurring":
-                c.ongoing_text = c.ongoing_text or ""
+                      ongoing_text=s.bracket.ongoing_text if s.bracket else "",
+                      levels=levels_of(text, default_level), soft="、".join(dict.fromkeys(SOFT_WORDS.findall(text))))
+        found = _sentence_candidates(s, text, deadlines, common, metrics)
+        _suggest(found, text)
         out += found
     _number_ids(out, plan_id)
     return out
+
+
+def _sentence_candidates(s: Sentence, text: str, deadlines: list, common: dict,
+                         metrics: dict[str, Metric]) -> list[Candidate]:
+    """The candidates of one sentence: recurring per frequency, quantitative per number, milestone for the rest."""
+    covered: list[tuple[int, int]] = []
+    found: list[Candidate] = []
+    for f in frequencies(text):
+        a, b = f["span"]
+        clause = text[a:b]
+        key = match_metric(clause, f["unit"], metrics, recurring=True)
+        found.append(Candidate(quote=clause, start=s.start + a, end=s.start + b, kind="recurring", metric=key,
+                               new_metric="" if key else _new_name(f["name"] or clause, recurring=True), op=">=",
+                               value=f["value"], unit=f["unit"], recurrence=f["recurrence"],
+                               deadlines=list(deadlines), title=_title(clause), **common))
+        covered.append((a, b))
+    for q in quantities(text):
+        a, b = q["span"]
+        if any(x <= q["at"][0] < y for x, y in covered):
+            continue
+        clause = text[a:b]
+        words = q["name"] or clause
+        key = match_metric(words, q["unit"], metrics)
+        found.append(Candidate(quote=clause, start=s.start + a, end=s.start + b, kind="quantitative", metric=key,
+                               new_metric="" if key else _new_name(words), op=q["op"], value=q["value"],
+                               upper=q["upper"], unit=q["unit"], deadlines=list(deadlines),
+                               title=(metrics[key].name if key else _new_name(words)), **common))
+        covered.append((a, b))
+    rest = text
+    for a, b in sorted(covered, reverse=True):
+        rest = rest[:a] + rest[b:]
+    rest_words = re.sub(r"20\d\d[^，,；;]{0,12}(?:前|底|末|内)|[，,；;、。“”\s]", "", rest)
+    # in a goals line every statement is a goal (更加好办易办, 深度融合、协调发展); elsewhere a task needs a verb
+    if s.in_goals:
+        is_task = lambda w: len(w) >= 8  # noqa: E731
+    else:
+        is_task = lambda w: len(w) >= _MIN_TASK_CHARS and bool(_TASK_VERB.search(w))  # noqa: E731
+    if (not found and is_task(text)) or (found and is_task(rest_words)):
+        quote = text if len(text) <= 300 else text[:300].rsplit("，", 1)[0]
+        found.insert(0, Candidate(quote=quote, start=s.start, end=s.start + len(quote), kind="milestone",
+                                  deadlines=list(deadlines), title=_title(text), **common))
+    return found
+
+
+def _suggest(found: list[Candidate], text: str) -> None:
+    """采纳 and the note to the reviewer: 否 only for an encouraged or conditional task with no date (measured on
+    the five plans, most soft sentences with a date or a number are registered targets); soft words, role
+    statements and new metrics are pointed out for the reviewer to judge."""
+    role = bool(_ROLE.match(text)) and not re.search(r"\d", text)
+    declined = SOFT_DECLINE.search(text)
+    for c in found:
+        c.adopt = True
+        if role and c.kind == "milestone":
+            c.reason = "职责分工表述（“…负责…”）：请判断是否作为任务考核"
+        if declined:
+            if c.kind == "milestone" and not c.deadlines:
+                c.adopt = False
+                c.reason = f"含“{declined.group()}”，属鼓励或有条件的要求，且无期限、无数量，建议不纳入考核"
+            else:
+                c.reason = f"含“{declined.group()}”，属鼓励或有条件的要求：请判断是否纳入考核"
+        if c.kind != "milestone" and not c.metric:
+            c.reason = "；".join(x for x in (c.reason, f"新指标“{c.new_metric}”：请在“新指标”表核对定义") if x)
 
 
 def _new_name(words: str, recurring: bool = False) -> str:
@@ -380,4 +389,4 @@ def _number_ids(cands: list[Candidate], plan_id: str) -> None:
         k = {"quantitative": "q", "recurring": "r", "milestone": "m"}[c.kind]
         counts[(c.slug, k)] = counts.get((c.slug, k), 0) + 1
         c.title = c.title or c.quote[:30]
-        c.__dict__["id"] = f"{plan_id}.{c.slug}.{k}{counts[(c.slug, k)]}"
+        c.id = f"{plan_id}.{c.slug}.{k}{counts[(c.slug, k)]}"

@@ -67,8 +67,8 @@ def candidate_rows(cands: list[Candidate], registry: Registry) -> pd.DataFrame:
     for c in cands:
         metric = c.metric if c.kind != "milestone" else "task_completion"
         rows.append({
-            "编号": c.__dict__["id"], "章节": c.section, "原文句子": c.quote, "类别": KIND_LABELS[c.kind],
-            "指标": metric or c.__dict__.get("new_key", NEW_METRIC), "新指标名称": c.new_metric if not metric else "",
+            "编号": c.id, "章节": c.section, "原文句子": c.quote, "类别": KIND_LABELS[c.kind],
+            "指标": metric or c.new_key or NEW_METRIC, "新指标名称": c.new_metric if not metric else "",
             "比较": OP_WORDS.get(c.op, "") if c.kind != "milestone" else "",
             "目标值": c.value if c.kind != "milestone" else None, "上限": c.upper, "单位": c.unit if c.kind != "milestone" else "",
             "期限原文": _join(w for w, _, _ in c.deadlines),
@@ -103,7 +103,7 @@ def _new_metrics(cands: list[Candidate], plan_id: str) -> list[dict]:
                 "分母字段": f"{key}_den" if rate else "", "分母名称": f"{name}（应达到的总数）" if rate else "",
                 "说明": f"由程序按原文“{c.quote[:40]}”建议，请核对定义与字段名称",
             }
-        c.__dict__["new_key"] = out[key_name]["指标编号"]
+        c.new_key = out[key_name]["指标编号"]
     return list(out.values())
 
 
