@@ -274,3 +274,17 @@ def test_rankings_quote_is_checked(tmp_path):
     path.write_text(text, encoding="utf-8")
     assert any(p.where == "plans/urad-middle.yaml / rankings" and "rankings_quote 不是原文的逐字摘录" in p.message
                for p in check_registry(root))
+
+
+def test_no_code_lists_the_plans():
+    """A new plan is data only: no code, notebook or generator names the plan count or lists the plan ids."""
+    root = targets_dir().parent
+    ids = ("bayannur", "baotou", "urad-middle", "yinchuan", "artux")
+    offenders = []
+    for path in [*root.glob("lib/taizhang/**/*.py"), *root.glob("notebooks/*.ipynb"), *root.glob("tools/*.py")]:
+        text = path.read_text(encoding="utf-8")
+        if "五个方案" in text or "PLAN_IDS" in text or "PLAN_SHORT" in text:
+            offenders.append(f"{path.relative_to(root)}: names the plan count or a plan list")
+        if sum(f'"{p}"' in text or f"'{p}'" in text for p in ids) >= 3:
+            offenders.append(f"{path.relative_to(root)}: lists plan ids")
+    assert not offenders, "\n".join(offenders)

@@ -18,7 +18,7 @@ from typing import Literal, Optional
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .dates import parse_deadline
 from .errors import Problem, RegistryError
@@ -115,13 +115,14 @@ class Plan(BaseModel):
     """One implementation plan (实施方案) and its targets.
 
     ``order`` places the plan in every list (CLI, comparison columns, --all-plans); plans without one come
-    after the ordered ones, by id. ``short_name`` is the plan's name in tables and messages (巴彦淖尔市).
+    after the ordered ones, by id. ``short_name`` is the plan's name in tables and messages (巴彦淖尔市); when
+    a file leaves it out it is the place of the issuer (巴彦淖尔市人民政府办公室 → 巴彦淖尔市).
     """
 
     model_config = _STRICT
     plan: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     order: Optional[int] = Field(default=None, ge=1)
-    short_name: str = Field(min_length=2, max_length=20)
+    short_name: str = Field(default="", max_length=20)  # empty: the place of the issuer (see _short_name)
     document: str
     issuer: str
     issued: date
@@ -132,6 +133,13 @@ class Plan(BaseModel):
     rankings_section: Optional[str] = None
     rankings_quote: Optional[str] = None  # the plan's words asking for the ranking (checked verbatim)
     targets: tuple[Target, ...] = ()
+
+    @model_validator(mode="after")
+    def _short_name(self):
+        if not self.short_name:  # frozen model: set once, here
+            place = re.sub(r"(人民政府)?(办公室|办公厅)?$", "", self.issuer) or self.plan
+            object.__setattr__(self, "short_name", place[:20])
+        return self
 
 
 class Unit(BaseModel):
