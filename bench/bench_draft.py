@@ -44,9 +44,14 @@ def compare(plan, source: str, cands) -> dict:
         spans.append((t, (i, i + len(t.quote))))
     used = set()
     recovered, same_kind, dl_right, misses = 0, 0, 0, []
+    metric = {"n": 0, "right": 0, "new": 0, "wrong": 0}
     for t, span in spans:
         kind_hits = [k for k, c in enumerate(cands) if c.kind == t.kind and _overlaps((c.start, c.end), span)]
         hits = [k for k in kind_hits if cands[k].deadline == t.deadline]
+        if kind_hits and t.kind != "milestone":
+            c = cands[kind_hits[0]]
+            metric["n"] += 1
+            metric["right" if c.metric == t.metric else ("new" if not c.metric else "wrong")] += 1
         if kind_hits:
             same_kind += 1
             dl_right += bool(hits)
@@ -69,7 +74,7 @@ def compare(plan, source: str, cands) -> dict:
     return {"targets": len(spans), "recovered": recovered, "recall": recovered / len(spans),
             "deadline": dl_right / same_kind if same_kind else 1.0, "candidates": len(cands), "extras": extras,
             "extra_per_recovered": extras / recovered if recovered else float("inf"), "misses": misses, "extra_rows": extra_rows,
-            "one_to_one": one_to_one / len(spans)}
+            "one_to_one": one_to_one / len(spans), "metric": metric}
 
 
 def main(argv=None) -> int:
@@ -81,6 +86,7 @@ def main(argv=None) -> int:
     registry = load_registry()
     seeds = args.seeds if args.seeds.is_dir() else registry.root / "sources"
     ok = True
+    metric_totals = []
     print(f"{'plan':12} {'rows':>9} {'targets':>7} {'recall':>7} {'deadline':>8} {'extras':>6} {'extra/rec':>9} {'1:1 recall':>10}")
     for pid, plan in registry.plans.items():
         path = seeds / plan.source
@@ -94,6 +100,8 @@ def main(argv=None) -> int:
         cands = draft_candidates(parsed, registry.metrics, pid, issued=issued)
         for label, rows in (("all", cands), ("采纳=是", [c for c in cands if c.adopt])):
             r = compare(plan, text, rows)
+            if label == "all":
+                metric_totals.append(r)
             good = (r["recall"] >= GOALS["recall"] and r["deadline"] >= GOALS["deadline"]
                     and r["extra_per_recovered"] <= GOALS["extra_per_recovered"])
             ok &= good or label != "all"
@@ -109,6 +117,9 @@ def main(argv=None) -> int:
                     for c in near:
                         print(f"        same-kind candidate deadline {c.deadline}: {c.quote[:60]}")
     print("goals: recall ≥ 90%, deadline ≥ 97%, extra/recovered ≤ 0.33", "— all met" if ok else "— NOT all met")
+    m = {k: sum(r["metric"][k] for r in metric_totals) for k in ("n", "right", "new", "wrong")}
+    print(f"metric of the found quantitative/recurring targets (no goal): right {m['right']}/{m['n']}, "
+          f"new metric suggested {m['new']}, another metric {m['wrong']}")
     return 0 if ok else 1
 
 
