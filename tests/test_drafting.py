@@ -256,3 +256,33 @@ def test_draft_benchmark_meets_its_goals_on_the_five_plans():
     res = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_draft.py")], capture_output=True, text=True,
                          timeout=300)
     assert res.returncode == 0, res.stdout
+
+
+def test_a_task_table_and_a_plan_without_top_headings(tmp_path, registry):
+    """A .docx whose tasks sit in a table (序号/重点任务/牵头单位/完成时限), in a plan numbered 1. 2. only."""
+    import docx
+
+    doc = docx.Document()
+    for line in ("某县政务服务效能提升行动计划", "某县人民政府办公室", "2025年3月1日",
+                 "1.总体安排。各乡镇要按照本计划做好政务服务效能提升工作，2025年底前全面完成。", "2.重点任务分工"):
+        doc.add_paragraph(line)
+    table = doc.add_table(rows=3, cols=4)
+    rows = [("序号", "重点任务", "牵头单位", "完成时限"),
+            ("1", "县政务服务中心综合窗口工作人员不少于8名", "县政务服务中心", "2025年6月底前"),
+            ("2", "编制公布全县政务服务事项目录清单", "县政务服务中心，县司法局", "2025年9月底前，持续推进")]
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            table.cell(r, c).text = value
+    path = tmp_path / "计划.docx"
+    doc.save(path)
+    parsed = PlanText.parse(read_plan_text(path))
+    assert parsed.issuer == "某县人民政府办公室" and parsed.issued == date(2025, 3, 1)
+    cands = draft_candidates(parsed, registry.metrics, "mou")
+    staff = _by_quote(cands, "不少于8名", "quantitative")
+    assert (staff.value, staff.deadline, staff.lead) == (8, date(2025, 6, 30), ("县政务服务中心",))
+    listing = _by_quote(cands, "编制公布全县政务服务事项目录清单", "milestone")
+    assert listing.deadline == date(2025, 9, 30) and listing.ongoing_text == "持续推进"
+    assert listing.lead == ("县政务服务中心", "县司法局")
+    assert _by_quote(cands, "全面完成", "milestone").deadline == date(2025, 12, 31)  # "1." starts the plan
+    for c in cands:
+        assert parsed.text[c.start:c.end] == c.quote

@@ -289,6 +289,38 @@ def _heading_at(line: str) -> tuple[str, re.Match] | None:
     return None
 
 
+_TABLE_KEYS = re.compile(r"牵头|责任单位|配合单位|完成时限|时间节点|完成时间")
+_TASK_CELL = re.compile(r"任务|内容|措施|目标|事项|工作")
+
+
+def _table_row(text: str, line_start: int, cells: list[str], header: list[str],
+               path: tuple[Heading, ...]) -> list[Sentence]:
+    """The sentences of one table row: its task cells' sentences, with a bracket from its other cells."""
+    parts = {"lead": "", "resp": "", "deadline": ""}
+    for head, cell in zip(header, cells):
+        if "牵头" in head:
+            parts["lead"] = cell
+        elif re.search(r"责任|配合", head):
+            parts["resp"] = cell
+        elif re.search(r"时限|时间", head):
+            parts["deadline"] = cell
+    row_end = line_start + len("\t".join(cells))
+    bracket = _bracket(row_end, row_end, f"牵头单位：{parts['lead']}；责任单位：{parts['resp']}；完成时限：{parts['deadline']}")
+    number = next((c.strip() for c in cells if re.fullmatch(r"\s*\d{1,3}\s*", c)), "")
+    row_path = path + ((Heading("row", int(number), f"表{number}", "", line_start),) if number else ())
+    out = []
+    offset = line_start
+    for head, cell in zip(header, cells):
+        if _TASK_CELL.search(head) and not _TABLE_KEYS.search(head):
+            for sm in _SENT.finditer(cell):
+                words = sm.group().strip(_SPACE)
+                if words:
+                    start = offset + sm.start() + (len(sm.group()) - len(sm.group().lstrip(_SPACE)))
+                    out.append(Sentence(start, start + len(words), words, row_path, False, bracket))
+        offset += len(cell) + 1
+    return out
+
+
 def _depth(path: tuple[Heading, ...]) -> int:
     return sum(1 for h in path if h.style not in ("shi", "circled"))
 
@@ -296,14 +328,19 @@ def _depth(path: tuple[Heading, ...]) -> int:
 def _sentences(text: str, brackets: list[Bracket]):
     """Yield the sentences of the target-bearing sections with their section path and covering bracket.
 
-    The text before the first "一、" heading (the notice, the title, the preamble) and sections whose title
-    is a principle or safeguard (:data:`NON_TARGET_SECTIONS`) are left out. A heading's title (its words up
+    The text before the first "一、" heading (the first heading of any style in a plan without "一、"
+    headings: the notice, the title, the preamble) and sections whose title is a principle
+    (:data:`NON_TARGET_SECTIONS`) are left out. A table row (cells separated by tabs, as a .docx table is
+    read) under a header row naming 牵头单位/责任单位/完成时限 gives its task cells as sentences, covered by a
+    bracket made of its other cells. A heading's title (its words up
     to the first "。" when short) is not a sentence. A bracket covers the sentences since the previous
     bracket, back to the start of the parent of the section holding it (sibling sections may share one
     bracket at the end of their parent; 一是/①-style items enumerate within a section and do not start one).
     """
     path: list[Heading] = []
     started = False
+    top = "cn" if re.search(rf"^[{_SPACE}]*[{CN_NUM}]{{1,3}}、", text, re.M) else None
+    table: list[str] | None = None  # the header cells of the table being read
     pos = 0
     pending: list[tuple[int, int, str, tuple[Heading, ...], bool]] = []
     bracket_at = sorted(brackets, key=lambda b: b.start)
@@ -317,6 +354,17 @@ def _sentences(text: str, brackets: list[Bracket]):
     for line in text.split("\n"):
         line_start = pos
         pos += len(line) + 1
+        if "\t" in line:
+            cells = line.split("\t")
+            if any(_TABLE_KEYS.search(c) for c in cells) and not any(re.search(r"\d", c) for c in cells):
+                table = [c.strip(_SPACE) for c in cells]
+                flush(None)
+                continue
+            if table is not None and len(cells) == len(table):
+                out += _table_row(text, line_start, cells, table, tuple(path))
+                continue
+        else:
+            table = None
         stripped = line.lstrip(_SPACE)
         offset = line_start + (len(line) - len(stripped))
         found = _heading_at(stripped)
@@ -329,7 +377,9 @@ def _sentences(text: str, brackets: list[Bracket]):
             rest = stripped[m.end():]
             tm = re.match(r"[^。，,；;]{1,30}?[。]|[^。，,；;]{1,30}$", rest)
             title = tm.group().rstrip("。").strip(_SPACE) if tm else ""
-            if style == "cn":
+            if top is None and not started:
+                top = style  # a plan without "一、" headings starts at its first heading
+            if style == top:
                 started = True
                 path = []
             elif not started:
@@ -340,7 +390,7 @@ def _sentences(text: str, brackets: list[Bracket]):
             path.append(Heading(style, number, label, title, offset))
             # leaving the parent of the pending sentences' section closes them without a bracket (siblings
             # may share one bracket at the end of their parent); 一是/① items never start a section
-            if pending and (style == "cn" or style not in ("shi", "circled")
+            if pending and (style == top or style not in ("shi", "circled")
                             and _depth(tuple(path)) < _depth(pending[0][3])):
                 flush(None)
             body_from = m.end() + (tm.end() if tm else 0)
