@@ -286,3 +286,15 @@ def test_a_task_table_and_a_plan_without_top_headings(tmp_path, registry):
     assert _by_quote(cands, "全面完成", "milestone").deadline == date(2025, 12, 31)  # "1." starts the plan
     for c in cands:
         assert parsed.text[c.start:c.end] == c.quote
+
+
+def test_responsibility_lines_without_parentheses_and_a_title_that_is_the_task(registry):
+    text = ("某县人民政府办公室\n2025年3月1日\n一、重点任务\n（一）配强人员\n"
+            "1.县政务服务中心综合窗口工作人员不少于8名。\n牵头单位：县政务服务中心\n完成时间：2025年6月底前\n"
+            "2.编制公布事项目录清单。（牵头单位：县司法局；时间节点：2025年9月底前）\n")
+    cands = draft_candidates(PlanText.parse(text), registry.metrics, "mou")
+    staff = _by_quote(cands, "不少于8名", "quantitative")
+    assert (staff.lead, staff.deadline) == (("县政务服务中心",), date(2025, 6, 30))
+    listing = _by_quote(cands, "编制公布事项目录清单", "milestone")
+    assert (listing.lead, listing.deadline, listing.section) == (("县司法局",), date(2025, 9, 30), "一(一)2")
+    assert not any("牵头单位" in c.quote for c in cands)

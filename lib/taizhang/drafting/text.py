@@ -200,7 +200,9 @@ def _head(text: str) -> tuple[str, str, date | None, str]:
 
 # --------------------------------------------------------------------------------------------- brackets
 
-_BRACKET_KEYS = re.compile(r"牵头|责任单位|配合单位|完成时限|按职责分工负责")
+_BRACKET_KEYS = re.compile(r"牵头|责任单位|配合单位|完成时限|完成时间|时间节点|按职责分工负责")
+_DEADLINE_KEY = r"(?:完成时限|完成时间|时间节点)[：:]"
+_KEY_LINE = re.compile(rf"^[{_SPACE}]*(?:牵头单位|责任单位|配合单位|完成时限|完成时间|时间节点)[：:]")
 _OPEN, _CLOSE = "（(〔[［【", "）)〕]］】"
 
 
@@ -229,12 +231,23 @@ def find_brackets(text: str) -> list[Bracket]:
             continue
         inner = text[i + 1:j]
         head = inner[:40]
-        if _BRACKET_KEYS.search(head) or re.search(r"完成时限[：:]", inner):
+        if _BRACKET_KEYS.search(head) or re.search(_DEADLINE_KEY, inner):
             out.append(_bracket(i, j + 1, inner))
             i = j + 1
         else:
             i += 1
-    return out
+    # the same parts written on lines of their own, without parentheses (牵头单位：…⏎完成时限：…)
+    pos, block = 0, None
+    for line in text.split("\n") + [""]:
+        start, pos = pos, pos + len(line) + 1
+        inside = any(b.start <= start < b.end for b in out)
+        if _KEY_LINE.match(line) and not inside:
+            block = (block[0], start + len(line)) if block else (start, start + len(line))
+            continue
+        if block:
+            out.append(_bracket(block[0], block[1], text[block[0]:block[1]]))
+            block = None
+    return sorted(out, key=lambda b: b.start)
 
 
 def _split_units(words: str) -> tuple[str, ...]:
@@ -248,14 +261,14 @@ def _bracket(start: int, end: int, inner: str) -> Bracket:
     flat = inner.replace("\n", "")
     lead: tuple[str, ...] = ()
     resp: tuple[str, ...] = ()
-    m = re.search(r"牵头单位[：:](.*?)(?=[；;。]?\s*(?:责任单位|配合单位|完成时限)|$)", flat)
+    m = re.search(r"牵头单位[：:](.*?)(?=[；;。]?\s*(?:责任单位|配合单位|完成时限|完成时间|时间节点)|$)", flat)
     if m:
         lead = _split_units(m.group(1))
     else:
         m = re.search(r"^(.*?)牵头", flat)
         if m and len(m.group(1)) < 80:
             lead = _split_units(m.group(1))
-    m = re.search(r"(?:责任单位|配合单位)[：:](.*?)(?=[；;。]?\s*完成时限|$)", flat)
+    m = re.search(r"(?:责任单位|配合单位)[：:](.*?)(?=[；;。]?\s*(?:完成时限|完成时间|时间节点)|$)", flat)
     if m:
         resp = _split_units(m.group(1))
     else:
@@ -263,7 +276,7 @@ def _bracket(start: int, end: int, inner: str) -> Bracket:
         if m:
             resp = _split_units(re.sub(r"^.*牵头[，,]", "", m.group(1)))
     words, ongoing = "", ""
-    m = re.search(r"完成时限[：:](.*)$", flat)
+    m = re.search(_DEADLINE_KEY + r"(.*)$", flat)
     if m:
         rest = m.group(1).strip(" 。.；;" + _SPACE)
         om = re.search(r"[，,、]?\s*((?:并)?(?:持续|长期|常态化)[\u4e00-\u9fa5]{0,4}|长期坚持)[。.]?$", rest)
@@ -321,6 +334,11 @@ def _table_row(text: str, line_start: int, cells: list[str], header: list[str],
     return out
 
 
+def skip_title_task(title: str) -> bool:
+    """A title that names a principle section is never a task."""
+    return bool(NON_TARGET_SECTIONS.search(title))
+
+
 def _depth(path: tuple[Heading, ...]) -> int:
     return sum(1 for h in path if h.style not in ("shi", "circled"))
 
@@ -346,7 +364,13 @@ def _sentences(text: str, brackets: list[Bracket]):
     bracket_at = sorted(brackets, key=lambda b: b.start)
     out: list[Sentence] = []
 
+    title_only: list = []  # the last heading's title, when it may be the whole task (see flush)
+
     def flush(b: Bracket | None) -> None:
+        # a section with no text but its title and a bracket (2.编制公布事项目录清单。（牵头单位：…）): the title is the task
+        if b is not None and not pending and title_only:
+            pending.append(title_only.pop())
+        title_only.clear()
         for s, e, t, p, g in pending:
             out.append(Sentence(s, e, t, p, g, b))
         pending.clear()
@@ -388,6 +412,9 @@ def _sentences(text: str, brackets: list[Bracket]):
             if style in styles:
                 path = path[: styles.index(style)]
             path.append(Heading(style, number, label, title, offset))
+            if tm and tm.group().endswith("。") and not skip_title_task(title):
+                t0 = offset + m.end()
+                title_only[:] = [(t0, t0 + len(title), title, tuple(path), False)]
             # leaving the parent of the pending sentences' section closes them without a bracket (siblings
             # may share one bracket at the end of their parent); 一是/① items never start a section
             if pending and (style == top or style not in ("shi", "circled")
