@@ -345,8 +345,8 @@ def _sentence_candidates(s: Sentence, text: str, deadlines: list, common: dict,
         rest = rest[:a] + rest[b:]
     rest_words = re.sub(r"20\d\d[^，,；;]{0,12}(?:前|底|末|内)|[，,；;、。“”\s]", "", rest)
     # in a goals line every statement is a goal (更加好办易办, 深度融合、协调发展); elsewhere a task needs a verb
-    if s.in_goals:
-        is_task = lambda w: len(w) >= 8  # noqa: E731
+    if s.in_goals or s.titled:
+        is_task = lambda w: len(w) >= 6  # noqa: E731
     else:
         is_task = lambda w: len(w) >= _MIN_TASK_CHARS and bool(_TASK_VERB.search(w))  # noqa: E731
     if (not found and is_task(text)) or (found and is_task(rest_words)):

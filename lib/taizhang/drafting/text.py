@@ -115,6 +115,7 @@ class Sentence:
     path: tuple[Heading, ...]
     in_goals: bool  # a "——" line or a goals section: a leading date covers the clauses after it
     bracket: Bracket | None  # the responsibility clause covering it
+    titled: bool = False  # a section's title that is its whole task (its bracket follows the title)
 
 
 @dataclass
@@ -368,11 +369,12 @@ def _sentences(text: str, brackets: list[Bracket]):
 
     def flush(b: Bracket | None) -> None:
         # a section with no text but its title and a bracket (2.编制公布事项目录清单。（牵头单位：…）): the title is the task
-        if b is not None and not pending and title_only:
+        titled = b is not None and not pending and bool(title_only)
+        if titled:
             pending.append(title_only.pop())
         title_only.clear()
         for s, e, t, p, g in pending:
-            out.append(Sentence(s, e, t, p, g, b))
+            out.append(Sentence(s, e, t, p, g, b, titled))
         pending.clear()
 
     for line in text.split("\n"):
