@@ -51,6 +51,16 @@ def test_head_metadata_is_drafted_from_the_notice(parsed):
     assert parsed.doc_number == "云政办发〔2025〕3号"
 
 
+def test_a_date_in_chinese_numerals_and_a_month_without_a_year():
+    parsed = PlanText.parse("通知\n某县人民政府办公室\n二〇二五年二月十日\n一、任务\n"
+                            "1.完成窗口工作任务清单编制。（牵头单位：甲；完成时限：3月底前）\n")
+    assert parsed.issued == date(2025, 2, 10)
+    from taizhang.targets import load_registry
+
+    (c,) = draft_candidates(parsed, load_registry().metrics, "x")
+    assert c.deadline == date(2025, 3, 31)  # the year of the plan's date (documented date rule)
+
+
 def test_sections_and_brackets(parsed):
     s = next(s for s in parsed.sentences if "不少于12名" in s.text)
     assert section_code(s.path) == "二(一)1"

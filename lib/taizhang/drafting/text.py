@@ -155,6 +155,16 @@ def section_slug(path: tuple[Heading, ...]) -> str:
 # --------------------------------------------------------------------------------------------- head
 
 _DATE_CN = re.compile(r"(20\d\d)年(1[0-2]|[1-9])月([12]?\d|3[01])日")
+_DATE_HAN = re.compile(r"([二〇○零一三四五六七八九]{4})年([一二三四五六七八九十]{1,2})月([一二三四五六七八九十]{1,3})日")
+_HAN_DIGIT = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"○": "0", "零": "0"}
+
+
+def _han_date(text: str) -> str:
+    """二〇二五年二月十日 → 2025年2月10日 (dates printed in Chinese numerals on a notice)."""
+    def repl(m: re.Match) -> str:
+        year = "".join(_HAN_DIGIT.get(c, c) for c in m.group(1))
+        return f"{year}年{cn_number(m.group(2))}月{cn_number(m.group(3))}日"
+    return _DATE_HAN.sub(repl, text)
 _DOC_NO = re.compile(r"[\u4e00-\u9fa5]{1,8}[〔\[［【(（]20\d\d[〕\]］】)）]\d{1,4}号")
 _TITLE_IN_QUOTES = re.compile(r"《([^《》\n]{6,80}?(?:方案|意见|办法|计划|规划|措施|细则))》")
 _ISSUER_LINE = re.compile(r"^[\u4e00-\u9fa5（）()]{2,30}(?:人民政府|办公室|办公厅|委员会|管委会|局|厅|中心)$")
@@ -176,7 +186,7 @@ def _head(text: str) -> tuple[str, str, date | None, str]:
                 break
     issued = None
     issuer = ""
-    lines = [ln.strip(_SPACE) for ln in head.split("\n")]
+    lines = [_han_date(ln.strip(_SPACE)) for ln in head.split("\n")]
     for i, line in enumerate(lines):
         dm = _DATE_CN.fullmatch(line.strip())
         if dm:
@@ -187,7 +197,7 @@ def _head(text: str) -> tuple[str, str, date | None, str]:
                     break
             break
     if issued is None:
-        dm = _DATE_CN.search(head)
+        dm = _DATE_CN.search(_han_date(head))
         if dm:
             issued = date(int(dm.group(1)), int(dm.group(2)), int(dm.group(3)))
     if not issuer:
