@@ -190,6 +190,14 @@ def test_draft_accept_import_then_every_verb_runs(tmp_project):
     row = _row_of(book, "不少于12名")
     _set(book, {(CANDIDATES_SHEET, row, "标题"): "县政务服务中心综合窗口人员（审核后）"},
          add_units=[("qiaotou", "桥头镇", "苏木乡镇(街道)级", "桥头"), ("xiahe", "下河镇", "苏木乡镇(街道)级", "")])
+    # ... and adds a target the program did not draft (no id: one is made from its section and row)
+    wb = load_workbook(book)
+    ws = wb[CANDIDATES_SHEET]
+    added = {"章节": "三(一)", "原文句子": "明确分管领导和具体责任人", "类别": "节点任务", "层级": "旗县区级", "采纳": "是",
+             "期限日期": "未明确"}
+    ws.append([added.get(c) for c in CANDIDATE_COLUMNS])
+    added_row = ws.max_row
+    wb.save(book)
     res = _cli(env, "targets", "import", str(book))
     assert res.returncode == 0, res.stderr
     assert "登记册校验通过" in res.stderr
@@ -203,6 +211,7 @@ def test_draft_accept_import_then_every_verb_runs(tmp_project):
     assert (home / "targets" / "sources" / "yunxi.txt").read_text(encoding="utf-8") == FIXTURE_TEXT.read_text(encoding="utf-8")
     titles = {t.title for t in plan.targets}
     assert "县政务服务中心综合窗口人员（审核后）" in titles  # the reviewer's change is kept
+    assert any(t.id == f"yunxi.3-1.added-{added_row}" and t.deadlines == () for t in plan.targets)
     assert not any("宣传活动" in t.quote for t in plan.targets)  # suggested 否: not imported
     assert any("鼓励有条件的乡镇试点" in t.quote for t in plan.targets)
     assert {t.kind for t in plan.targets} == {"quantitative", "recurring", "milestone"}

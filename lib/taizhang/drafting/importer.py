@@ -135,6 +135,11 @@ def _target(book: Workbook, r: int, rec: dict, plan_id: str, issued: date | None
     at = lambda col: book.at(CANDIDATES_SHEET, r, col)  # noqa: E731
     before = len(problems)
     tid = _text(rec["编号"])
+    if not tid:  # a row the reviewer added: an id from its section and row
+        from .text import cn_number
+
+        parts = [str(cn_number(x)) for x in re.findall(r"\d+|[一二三四五六七八九十]+", _text(rec["章节"]))]
+        tid = f"{plan_id}.{'-'.join(parts) or '0'}.added-{r}"
     if not re.fullmatch(r"[a-z-]+\.[0-9a-z-]+\.[0-9a-z-]+", tid) or not tid.startswith(plan_id + "."):
         problems.append(Problem(at("编号"), f"应为“{plan_id}.<章节>.<名称>”（小写字母、数字和“-”），实际为“{tid}”"))
     quote = _text(rec["原文句子"])
