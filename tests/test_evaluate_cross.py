@@ -17,9 +17,12 @@ from taizhang import ledger as ledger_mod
 from taizhang.cli import main
 from taizhang.evaluate import Settings, evaluate, status_counts
 from taizhang.kernel import statuses
-from taizhang.project import PLAN_IDS
+from taizhang.targets import load_registry
 from taizhang.report import MonthlyReport
 from taizhang.returns import load_returns
+
+#: the registry's plans (a new plan is data only)
+PLAN_IDS = load_registry().plan_ids
 
 #: one month per plan (the issue's example for 包头 is 2024-03)
 MONTHS = {"bayannur": "2023-06", "baotou": "2024-03", "urad-middle": "2025-03", "yinchuan": "2023-06",

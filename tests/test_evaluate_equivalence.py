@@ -13,8 +13,12 @@ import pandas as pd
 import pytest
 
 from taizhang.evaluate import evaluate
-from taizhang.project import PLAN_IDS, project_root
+from taizhang.project import project_root
+from taizhang.targets import load_registry
 from taizhang.returns import load_returns
+
+#: the registry's plans (a new plan is data only)
+PLAN_IDS = load_registry().plan_ids
 
 _spec = importlib.util.spec_from_file_location("freeze_ledgers", project_root() / "tools" / "freeze_ledgers.py")
 freeze = importlib.util.module_from_spec(_spec)

@@ -60,7 +60,6 @@ def read_text(text: str) -> pd.DataFrame:
 
 def main() -> int:
     from taizhang.evaluate import evaluate
-    from taizhang.project import PLAN_IDS
     from taizhang.report import default_inputs
     from taizhang.returns import load_returns
     from taizhang.sample import ensure_sample
@@ -68,7 +67,7 @@ def main() -> int:
 
     registry = load_registry()
     FIXTURES.mkdir(parents=True, exist_ok=True)
-    for plan_id in PLAN_IDS:
+    for plan_id in registry.plan_ids:
         folder = default_inputs(plan_id)
         ensure_sample(registry, plan_id, folder)
         returns = load_returns([folder], registry, plan_id)

@@ -19,7 +19,6 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import ParameterError, TaizhangError
-from .project import PLAN_IDS
 from .kernel.months import Month, MonthError
 from .returns import ReturnSet
 from .scenario import (
@@ -32,7 +31,7 @@ e = html.escape
 
 #: the explore notebook's parameters, with their Chinese description
 EXPLORE_PARAMETERS = {
-    "plan": "方案编号（bayannur baotou urad-middle yinchuan artux）",
+    "plan": "方案编号（targets/plans/ 中的方案，例如 bayannur）",
     "as_of": "统计月份 YYYY-MM（留空为报表中最新的月份）",
     "units": "单位：单位编号或名称，多个用逗号分隔（留空为全部单位）",
     "metric": "指标编号，见 targets/metrics.yaml（留空为全部指标）",
@@ -86,15 +85,15 @@ def check_explore_parameters(namespace: dict, registry: Registry | None = None) 
     reject_unknown_parameters(namespace, EXPLORE_PARAMETERS)
     p = {k: namespace.get(k, "") for k in EXPLORE_PARAMETERS}
     plan = str(p["plan"] or "").strip()
-    if plan not in PLAN_IDS:
-        raise ParameterError("plan", p["plan"], "、".join(PLAN_IDS))
+    registry = registry or load_registry()
+    if plan not in registry.plans:
+        raise ParameterError("plan", p["plan"], registry.plan_choices())
     as_of = str(p["as_of"] or "").strip()
     if as_of:
         try:
             Month.parse(as_of)
         except MonthError as err:
             raise ParameterError("as_of", p["as_of"], err.allowed + "；留空为最新月份") from None
-    registry = registry or load_registry()
     units = parse_units(registry, plan, p["units"])
     metric = str(p["metric"] or "").strip()
     metrics = plan_metrics(registry, plan)

@@ -28,7 +28,7 @@ import pandas as pd
 
 from .errors import ParameterError
 from .evaluate import Settings, evaluate, metric_values
-from .project import PLAN_IDS, code_version
+from .project import code_version
 from .reports.blocks import (Blocks, Cell, Column, Footer, Header, Heading, Legend, MetricBlock, Notice, Raw,
                              TableSpec, Text, Tile, Tiles, lines, text)
 from .reports.specs import SPECS
@@ -45,10 +45,6 @@ NOTEBOOK_PARAMETERS = {name: spec.parameter_help for name, spec in SPECS.items()
 #: the Chinese title of each report (file names, index page; from the report specs)
 REPORT_TITLES = {name: spec.title for name, spec in SPECS.items()}
 
-#: short Chinese names of the plans (column heads of the cross-plan comparison)
-PLAN_SHORT = {"bayannur": "巴彦淖尔市", "baotou": "包头市", "urad-middle": "乌拉特中旗", "yinchuan": "银川市",
-              "artux": "阿图什市"}
-
 _IPYTHON_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
 
 __all__ = ["NOTEBOOK_PARAMETERS", "REPORT_TITLES", "MonthlyReport", "QualityReport", "CatalogueReport",
@@ -56,9 +52,11 @@ __all__ = ["NOTEBOOK_PARAMETERS", "REPORT_TITLES", "MonthlyReport", "QualityRepo
 
 
 # ------------------------------------------------------------------------------------------- parameters
-def check_plan(plan: str) -> str:
-    if plan not in PLAN_IDS:
-        raise ParameterError("plan", plan, "、".join(PLAN_IDS))
+def check_plan(plan: str, registry: Registry | None = None) -> str:
+    """``plan`` if it is a plan of the registry (default: the project's); else a ParameterError listing them."""
+    registry = registry or load_registry()
+    if plan not in registry.plans:
+        raise ParameterError("plan", plan, registry.plan_choices())
     return plan
 
 
@@ -770,17 +768,14 @@ class ComparisonReport:
 
     def header(self) -> Header:
         m = self.registry.metrics[self.metric]
-        return Header("政务服务目标台账 · 跨方案对比", f"{m.name}：五个方案的目标对比",
+        return Header("政务服务目标台账 · 跨方案对比", f"{m.name}：{len(self.registry.plans)}个方案的目标对比",
                       (Text("同一指标在各方案中的目标值、适用层级与期限（各方案各自的口径，不作统一）"),))
 
     def frame(self, metric: str | None = None) -> pd.DataFrame:
-        """One row per target of ``metric`` in any plan (plan order as in PLAN_IDS)."""
+        """One row per target of ``metric`` in any plan (in plan order)."""
         metric = metric or self.metric
         rows = []
-        for pid in PLAN_IDS:
-            plan = self.registry.plans.get(pid)
-            if plan is None:
-                continue
+        for pid, plan in self.registry.plans.items():
             for t in plan.targets:
                 if t.metric != metric:
                     continue
@@ -798,18 +793,18 @@ class ComparisonReport:
             return Notice("没有方案设定该指标的目标。")
         cols = (Column("plan", "方案（章节）"), Column("title", "目标"), Column("threshold", "目标值", "tz-big", head_css=False),
                 Column("level", "适用层级"), Column("deadline", "期限"), Column("quote", "方案原文"))
-        rows = tuple((Cell((Text(PLAN_SHORT.get(r.plan, r.plan), "b"), Text(r.section, "sec"), Text(r.document, "hint-block"))),
+        rows = tuple((Cell((Text(self.registry.short_name(r.plan), "b"), Text(r.section, "sec"), Text(r.document, "hint-block"))),
                       text(r.title), text(r.threshold), text(r.level),
                       Cell((Text(r.deadline), Text(r.deadline_text, "hint", True))), text(f"“{r.quote}”", "quote"))
                      for r in f.itertuples(index=False))
-        missing = [self.registry.plans[p].document for p in PLAN_IDS if p in self.registry.plans and p not in set(f["plan"])]
+        missing = [p.document for pid, p in self.registry.plans.items() if pid not in set(f["plan"])]
         return TableSpec(cols, rows, css="tz-ledger", note=f"未设定该指标目标的方案：{'、'.join(missing)}。" if missing else "")
 
     def overview(self) -> TableSpec:
         """Every metric used by two or more plans: the threshold each plan sets (first target per plan)."""
         metrics = shared_metrics(self.registry)
-        plans = [p for p in PLAN_IDS if p in self.registry.plans]
-        cols = (Column("metric", "指标", row_header=True),) + tuple(Column(p, PLAN_SHORT.get(p, p)) for p in plans)
+        plans = list(self.registry.plan_ids)
+        cols = (Column("metric", "指标", row_header=True),) + tuple(Column(p, self.registry.short_name(p)) for p in plans)
         body, css = [], []
         for key in metrics:
             f = self.frame(key)

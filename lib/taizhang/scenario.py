@@ -31,7 +31,7 @@ from .evaluate import settings as method_settings
 from .evaluate.settings import Settings
 from .kernel.formatting import format_number
 from .kernel.months import MONTH_ALLOWED, Month, MonthError
-from .project import PLAN_IDS, targets_dir
+from .project import targets_dir
 from .targets import OP_LABELS, Deadline, Registry, Target, _translate, load_registry, yaml_names
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
@@ -165,7 +165,7 @@ def check_scenario(scenario: Scenario, registry: Registry, where: str | None = N
     where = where or f"scenarios/{scenario.name}.yaml"
     problems: list[Problem] = []
     if scenario.plan not in registry.plans:
-        known = "、".join(registry.plans) or "、".join(PLAN_IDS)
+        known = registry.plan_choices()
         return [Problem(f"{where} / plan", f"方案编号 {scenario.plan!r} 不存在，允许的取值为 {known}{_closest(scenario.plan, registry.plans)}")]
     plan = registry.plans[scenario.plan]
     by_id = {t.id: t for t in plan.targets}

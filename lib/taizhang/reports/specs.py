@@ -104,7 +104,7 @@ class ReportSpec:
 
 
 _PERIOD_HELP = "统计月份（YYYY-MM；留空为数据中最新的月份）"
-PLAN = Parameter("plan", "方案编号", "bayannur", "方案编号：bayannur baotou urad-middle yinchuan artux", "plan")
+PLAN = Parameter("plan", "方案编号", "bayannur", "方案编号：targets/plans/ 中的方案（taizhang targets list 可查）", "plan")
 PERIOD = Parameter("period", _PERIOD_HELP, "", "统计月份 YYYY-MM（台账截至该月月末）；留空则取数据中最新的月份", "period")
 UNIT = Parameter("unit", "单位（编号或名称）", "linhe",
                  "单位：编号或名称（例如 linhe 或 临河区），须是该方案单位清单中的单位", "unit")
