@@ -78,13 +78,13 @@ class Grid:
     sha256: str = ""  # of the bytes read
 
 
-def _reject(name: str, code: str, sha: str = "", **params) -> ReturnRejected:
+def _reject(name: str, code: str, sha: str = "", /, **params) -> ReturnRejected:
     p = problem(code, Location(file=name), **params)
     return ReturnRejected(f"{p.where}：无法接收", [p], file=name, sha256=sha)
 
 
-def _sheet_reject(name: str, sheet: str, cell: str, code: str, sha: str, **params) -> ReturnRejected:
-    p = problem(code, Location(file=name, sheet=sheet, cell=cell), **params)
+def _sheet_reject(name: str, sheet: str, ref: str, code: str, sha: str, /, **params) -> ReturnRejected:
+    p = problem(code, Location(file=name, sheet=sheet, cell=ref), **params)
     return ReturnRejected(f"{name}：无法接收", [p], file=name, sha256=sha)
 
 
@@ -482,20 +482,18 @@ def csv_grid(name: str, data: bytes, sha: str = "") -> Grid:
     text = text.rstrip("\x1a")
     if "\x00" in text:
         raise _reject(name, "csv.nul", sha)
-    first = text.split("\n", 1)[0]
-    counts = {d: first.count(d) for d in (",", ";", "\t")}
+    head = "\n".join(text.split("\n", 12)[:12])  # the first lines (a title line has no separator)
+    counts = {d: head.count(d) for d in (",", ";", "\t")}
     delimiter = max(counts, key=lambda d: (counts[d], d == ","))
     rows: list[list] = []
     try:
         for r, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
             if r > MAX_ROWS:
                 raise _reject(name, "csv.too_many_rows", sha, limit=MAX_ROWS)
-            while row and not row[-1].strip():
-                row.pop()
-            if len(row) > MAX_COLS:
+            if len(row) > MAX_COLS and any(c.strip() for c in row[MAX_COLS:]):
                 p = problem("csv.extra_cells", Location(file=name, row=f"第{r}行"), count=len(row), header=MAX_COLS)
                 raise ReturnRejected(f"{name}：无法接收", [p], file=name, sha256=sha)
-            rows.append(row)
+            rows.append(row[:MAX_COLS + 1])
     except csv.Error as exc:
         raise _reject(name, "csv.format", sha, detail=str(exc)) from None
     return Grid({METRICS_SHEET: rows}, {}, {}, csv=True, sheet_names=(METRICS_SHEET,), sha256=sha)

@@ -288,20 +288,20 @@ def _read_metrics(rows, header_row, grid: Grid, registry: Registry, plan_id: str
         problems.add("header.column_missing", row=f"第{header_row}行", column="数值")
         return values, seen, None
     value_col = head.index("数值")
-    width = len(head)
-    while width and not head[width - 1]:
-        width -= 1
+    width = len(rows[header_row - 1])  # a CSV saved by Excel pads every row to the same width
     for r in range(header_row + 1, len(rows) + 1):
         row = rows[r - 1]
-        if grid.csv and len(row) > width:
+        extra = grid.csv and len(row) > width  # a value split by an unquoted comma: refused, never guessed
+        if extra:
             problems.add("csv.extra_cells", row=f"第{r}行", count=len(row), header=width)
-            continue
         raw_code = row[code_col] if code_col < len(row) else None
         raw = row[value_col] if value_col < len(row) else None
         code_ref, ref = cell_ref(code_col, r), cell_ref(value_col, r)
         code = "" if is_blank(raw_code) else clean(raw_code)
         if not code and is_blank(raw) and ref not in no_value and ref not in errors:
             continue  # blank row
+        if not code and extra:
+            continue
         if not code:
             problems.add("field.code_empty", code_ref)
             continue
@@ -314,6 +314,9 @@ def _read_metrics(rows, header_row, grid: Grid, registry: Registry, plan_id: str
             problems.add("field.duplicate", code_ref, field=code, label=fdef.name, code=code, first_row=seen[code])
             continue
         seen[code] = r
+        if extra:
+            reported.add(ref)
+            continue
         if bad_cell(ref, fdef.name, code) or is_blank(raw):
             continue
         percent = ref in percent_cells
