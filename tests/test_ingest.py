@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import zipfile
 from datetime import date
 
 from openpyxl import load_workbook
@@ -362,3 +363,22 @@ def test_files_that_are_not_returns_are_named_not_silently_skipped(tmp_path, reg
     (folder / "佐证材料.pdf").write_bytes(b"%PDF-1.4")
     assert main(["ingest", str(folder), "--store", str(tmp_path / "s.sqlite")]) == 0
     assert "另有 1 个文件不是报表（不是 .xlsx、.xlsm、.csv 或其他表格格式），未处理：佐证材料.pdf" in capsys.readouterr().err
+
+
+def test_template_texts_are_never_formulas(tmp_path, registry):
+    from taizhang.targets import Unit
+    from taizhang.template import write_template
+
+    unit = Unit(id="evil", name="=HYPERLINK(\"http://x\",\"点击\")", level="county")
+    path = write_template(registry, "bayannur", "2024-06", unit, tmp_path / "t.xlsx")
+    ws = load_workbook(path)["指标"]
+    assert ws["B2"].value == unit.name and ws["B2"].data_type == "s"
+    with zipfile.ZipFile(path) as z:
+        assert all(b"<f>" not in z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))
+
+
+def test_dangling_symlink_on_the_command_line_is_a_rejected_file(tmp_path, capsys):
+    link = tmp_path / "临河区_2024-06.xlsx"
+    link.symlink_to(tmp_path / "nowhere.xlsx")
+    assert main(["ingest", str(link), "--store", str(tmp_path / "s.sqlite")]) == 1
+    assert "这是符号链接（快捷方式），不能接收" in capsys.readouterr().out

@@ -215,7 +215,7 @@ def _cmd_ingest(args) -> int:
     from .store import default_store, ingest
 
     for p in args.paths:
-        if not p.exists():
+        if not p.exists() and not p.is_symlink():  # a dangling symlink is a file to refuse, not a usage error
             raise ParameterError("PATH", str(p), "存在的报表文件或文件夹")
     if not find_return_files(args.paths):
         raise ParameterError("PATH", " ".join(map(str, args.paths)), "含有 .xlsx/.xlsm/.csv 报表的文件或文件夹")

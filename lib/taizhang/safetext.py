@@ -33,11 +33,15 @@ def _escape(m: re.Match) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-@lru_cache(maxsize=8192)
 def visible(text: str) -> str:
     """``text`` with every control character shown as a visible escape (``\\x07``, ``\\x1b``, ``\\u202e``)."""
     text = text if isinstance(text, str) else str(text)
-    return _CONTROL.sub(_escape, text) if _CONTROL.search(text) else text
+    return (_visible(text) if len(text) <= 300 else _CONTROL.sub(_escape, text)) if _CONTROL.search(text) else text
+
+
+@lru_cache(maxsize=4096)
+def _visible(text: str) -> str:
+    return _CONTROL.sub(_escape, text)
 
 
 def one_line(text: str) -> str:

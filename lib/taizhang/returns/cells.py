@@ -80,14 +80,15 @@ def clean_text(text: str) -> str:
 
 
 def clean(raw) -> str:
-    """:func:`clean_text` of any cell value."""
-    return clean_text(raw if isinstance(raw, str) else str(raw))
+    """:func:`clean_text` of any cell value (long texts are not cached: the cache stays small)."""
+    text = raw if isinstance(raw, str) else str(raw)
+    return clean_text(text) if len(text) <= 200 else _SPACES.sub("", text.translate(_FULLWIDTH))
 
 
 def is_blank(raw) -> bool:
     """Nothing in the cell but spaces."""
     # translating full-width characters neither adds nor removes spaces, so blank means nothing left after cleaning
-    return raw is None or (isinstance(raw, str) and not clean_text(raw))
+    return raw is None or (isinstance(raw, str) and not (clean_text(raw) if len(raw) <= 200 else _SPACES.sub("", raw)))
 
 
 def is_whole_unit(unit: str) -> bool:

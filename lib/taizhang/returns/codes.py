@@ -31,6 +31,7 @@ MESSAGES: dict[str, str] = {
     # the zip archive of a workbook
     "zip.members": "工作簿内含 {count} 个部件，超过上限 {limit}，疑似恶意文件",
     "zip.declared_size": "工作簿解压后有 {size} MB，超过上限 {limit} MB，疑似压缩炸弹",
+    "zip.part_size": "部件 {part} 解压后有 {size} MB，超过单个部件的上限 {limit} MB，月度报表不应这么大",
     "zip.inflated_size": "部件 {part} 实际解压后超过 {limit} MB（压缩包中声明的大小为 {declared} 字节），疑似压缩炸弹",
     "zip.ratio": "部件 {part} 压缩比异常（{ratio} 倍），疑似压缩炸弹",
     "zip.member_damaged": "部件 {part} 已损坏，无法解压（{detail}）；请在 Excel 中重新保存后报送",
@@ -122,7 +123,8 @@ _FOUND = frozenset({"found", "unit", "named", "cell", "code", "target", "state",
 def shown(value, limit: int = 40) -> str:
     """A value from the file as shown in a message: stripped, control characters escaped, at most ``limit``
     characters (then "…")."""
-    text = visible(str(value).strip())
+    text = str(value).strip()
+    text = visible(text[:limit * 2] if len(text) > limit * 2 else text)
     return text if len(text) <= limit else text[:limit] + "…"
 
 

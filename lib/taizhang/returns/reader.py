@@ -253,6 +253,9 @@ def _members(name: str, sha: str, data: bytes) -> tuple[zipfile.ZipFile, dict[st
         raise _reject(name, "zip.declared_size", sha, size=f"{declared / 1048576:.0f}",
                       limit=MAX_UNCOMPRESSED_BYTES // 1048576)
     for i in infos:
+        if i.file_size > MAX_PART_BYTES:
+            raise _reject(name, "zip.part_size", sha, part=i.filename, size=f"{i.file_size / 1048576:.0f}",
+                          limit=MAX_PART_BYTES // 1048576)
         if i.file_size > 1048576 and i.file_size > MAX_COMPRESSION_RATIO * max(i.compress_size, 1):
             raise _reject(name, "zip.ratio", sha, part=i.filename, ratio=i.file_size // max(i.compress_size, 1))
     parts: dict[str, bytes] = {}

@@ -31,6 +31,8 @@ LABELS = {"填报单位": "unit", "统计月份": "period", "方案编号": "pla
 FILE_RE = re.compile(r"^(?P<unit>.+?)[_＿](?P<period>20\d\d-\d\d)\.(xlsx|xlsm|csv)$", re.IGNORECASE)
 #: any ``<单位>_<YYYY-MM>.<ext>`` name, also of files that cannot be read (.xls …): who and when, guessed
 NAME_RE = re.compile(r"^(?P<unit>.+?)[_＿](?P<period>20\d\d-\d\d)(\.[A-Za-z0-9]+)?$")
+#: unknown field codes or units for which a near match ("是否为 …？") is suggested, per file
+MAX_HINTS = 20
 #: files in a folder that are looked at: returns, and other spreadsheet formats (rejected by name)
 CANDIDATE_SUFFIXES = frozenset((*RETURN_SUFFIXES, *OTHER_FORMATS))
 
@@ -277,6 +279,8 @@ def _read_metrics(rows, header_row, grid: Grid, registry: Registry, plan_id: str
                   reported: set[str], no_value, errors, percent_cells) -> tuple[dict[str, float], dict[str, int], int | None]:
     """(values, {field: row}, value column) of the metrics table; problems added on the way."""
     known = registry.fields
+    codes = sorted(known)
+    hints = 0
     values: dict[str, float] = {}
     seen: dict[str, int] = {}
     if header_row is None:
@@ -306,7 +310,8 @@ def _read_metrics(rows, header_row, grid: Grid, registry: Registry, plan_id: str
             problems.add("field.code_empty", code_ref)
             continue
         if code not in known:
-            near = difflib.get_close_matches(code[:60], sorted(known), n=1, cutoff=0.6)
+            hints += 1  # a near match is looked for in the first few only: difflib is slow, a file may have 2,000
+            near = difflib.get_close_matches(code[:60], codes, n=1, cutoff=0.6) if hints <= MAX_HINTS else []
             problems.add("field.unknown", code_ref, code=code, hint=f"，是否为“{near[0]}”？" if near else "")
             continue
         fdef = known[code]
