@@ -220,8 +220,9 @@ def ingest_file(con: sqlite3.Connection, path: Path, registry: Registry, plan_id
 
     The file is only read (once: the hash is of the bytes validated). It is first judged as the file it
     claims to be (:func:`judge_file`), then compared with what the store holds: the same bytes under the same
-    name, judged the same (and, if rejected, under the same registry version), change nothing — the result
-    then repeats the stored problems of a file rejected before. The same bytes as an accepted return of
+    name, judged to be the same unit and month, change nothing if they were accepted before, or rejected before
+    and still rejected under the same registry version — the result then repeats the stored problems of a file
+    rejected before. The same bytes as an accepted return of
     another unit or month are rejected, naming that return. An accepted file becomes the current revision of
     its unit and month; the previous revision stays in history. A rejected file is logged with every
     problem (one row each), and a 退回修改清单 workbook is written to ``feedback_dir`` when given.
@@ -238,8 +239,10 @@ def ingest_file(con: sqlite3.Connection, path: Path, registry: Registry, plan_id
             "SELECT id, outcome, registry_version, plan, unit, period, revision, feedback FROM submissions "
             "WHERE sha256 = ? AND plan IS ? AND file = ? ORDER BY id DESC LIMIT 1", (sha, plan, path.name)).fetchone()
         outcome = "accepted" if accepted else "rejected"
-        if prev and prev[1] == outcome and (prev[3], prev[4], prev[5]) == _identity(judged) \
-                and (accepted or prev[2] == registry.version):
+        # the same file judged as the same unit and month: accepted before stays accepted (also under a newer
+        # registry); rejected before stays rejected unless the registry changed or it is now acceptable
+        if prev and (prev[3], prev[4], prev[5]) == _identity(judged) \
+                and (prev[1] == "accepted" or (outcome == "rejected" and prev[2] == registry.version)):
             con.execute("COMMIT")
             problems = _problems_of(con, prev[0])
             title = (f"{path.name}：与此前退回的文件内容相同，仍有 {len(problems)} 处问题，整份报表退回"
