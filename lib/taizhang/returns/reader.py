@@ -31,7 +31,9 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+import xml.etree.ElementTree as ET
 from xml.parsers import expat
 
 from ..errors import Location
@@ -273,33 +275,21 @@ def _members(name: str, sha: str, data: bytes) -> tuple[zipfile.ZipFile, dict[st
 
 
 def _workbook_grid(name: str, data: bytes, sha: str) -> Grid:
-    import defusedxml.ElementTree as DET
-
     _zf, parts = _members(name, sha, data)
     if "xl/workbook.xml" not in parts:
         raise _reject(name, "file.damaged", sha, detail="缺少 xl/workbook.xml")
     try:
-        book = DET.fromstring(parts["xl/workbook.xml"], forbid_dtd=True)
-        rels = DET.fromstring(parts["xl/_rels/workbook.xml.rels"], forbid_dtd=True) \
-            if "xl/_rels/workbook.xml.rels" in parts else None
+        sheet_list = _sheet_list(parts["xl/workbook.xml"], parts.get("xl/_rels/workbook.xml.rels"))
         percent_styles = _percent_styles(parts.get("xl/styles.xml"))
     except Exception as exc:  # noqa: BLE001 - any parse failure of these parts means a damaged file
         raise _reject(name, "file.cannot_open", sha, detail=type(exc).__name__) from None
-    targets = {}
-    for rel in (rels if rels is not None else ()):
-        target = rel.get("Target", "")
-        target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        targets[rel.get("Id")] = os.path.normpath(target).replace(os.sep, "/")
     names: list[str] = []
     wanted: dict[str, tuple[str, str | None]] = {}  # label → (sheet name in the workbook, part)
-    for sheet in book.iter():
-        if not str(sheet.tag).endswith("}sheet"):
-            continue
-        raw_name = sheet.get("name") or ""
+    for raw_name, part in sheet_list:
         label = raw_name.strip()
         names.append(label)
         if label in READ_SHEETS and label not in wanted:
-            wanted[label] = (raw_name, targets.get(sheet.get(_NS_R)))
+            wanted[label] = (raw_name, part)
     formulas: dict[str, frozenset[str]] = {}
     errors: dict[str, dict[str, str]] = {}
     percents: dict[str, frozenset[str]] = {}
@@ -328,6 +318,35 @@ def _workbook_grid(name: str, data: bytes, sha: str) -> Grid:
     return Grid(sheets, formulas, errors, percent_cells=percents, sheet_names=tuple(names), sha256=sha)
 
 
+def _small_cached(fn):
+    """``fn`` cached for small arguments only (parts of ordinary workbooks recur byte for byte; a hostile
+    10 MB part is parsed but never kept)."""
+    cached = lru_cache(maxsize=64)(fn)
+
+    def call(*parts):
+        return cached(*parts) if sum(len(p or b"") for p in parts) <= 65536 else fn(*parts)
+    call.__doc__ = fn.__doc__
+    return call
+
+
+@_small_cached
+def _sheet_list(book_xml: bytes, rels_xml: bytes | None) -> tuple[tuple[str, str | None], ...]:
+    """(sheet name, worksheet part) of every sheet of a workbook, in order (cached: returns made from one
+    template share these parts byte for byte)."""
+    import defusedxml.ElementTree as DET
+
+    book = DET.fromstring(book_xml, forbid_dtd=True)
+    rels = DET.fromstring(rels_xml, forbid_dtd=True) if rels_xml is not None else ()
+    targets = {}
+    for rel in rels:
+        target = rel.get("Target", "")
+        target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        targets[rel.get("Id")] = os.path.normpath(target).replace(os.sep, "/")
+    return tuple((sheet.get("name") or "", targets.get(sheet.get(_NS_R))) for sheet in book.iter()
+                 if str(sheet.tag).endswith("}sheet"))
+
+
+@_small_cached
 def _percent_styles(xml: bytes | None) -> frozenset[int]:
     """Indexes of the cell formats (``s`` attribute) whose number format shows a percentage."""
     if not xml:
@@ -355,44 +374,143 @@ def _is_percent_format(code: str) -> bool:
     return "%" in code.split(";")[0]
 
 
+#: worksheet parts up to this size are scanned as a tree (C-parsed, fast); larger ones streamed with expat
+#: (bounded memory). Both feed the same :class:`_SheetFacts`.
+TREE_SCAN_BYTES = 1024 * 1024
+
+
+class _SheetFacts:
+    """What the scan of one worksheet learns, cell by cell, and the limits it enforces."""
+
+    def __init__(self, name: str, sha: str, label: str, percent_styles: frozenset[int]) -> None:
+        self.name, self.sha, self.label, self.percent_styles = name, sha, label, percent_styles
+        self.missing: set[str] = set()
+        self.errors: dict[str, str] = {}
+        self.percent: set[str] = set()
+        self.cells = 0
+
+    def cell(self, ref: str, row: int, col: int, t: str | None, s: str | None, formula: bool, value: str | None,
+             content: bool, text: str) -> None:
+        self.cells += 1
+        if self.cells > MAX_CELLS:
+            raise _reject(self.name, "sheet.too_many_rows", self.sha, sheet=self.label, limit=MAX_ROWS, cells=MAX_CELLS)
+        if not content:
+            return
+        if row > MAX_ROWS or col > MAX_COLS:
+            shown = text or value or ""
+            raise _sheet_reject(self.name, self.label, ref, "sheet.out_of_range", self.sha, cell=ref,
+                                shown=f"（“{shown[:20]}”）" if shown else "", rows=MAX_ROWS, cols=MAX_COLS)
+        if t == "e":
+            self.errors[ref] = value or "#错误"
+        elif formula and value is None and t != "inlineStr":
+            self.missing.add(ref)
+        elif value is not None and t in (None, "n") and s and s.isdigit() and int(s) in self.percent_styles:
+            self.percent.add(ref)
+
+    def position(self, ref: str | None, row: int, prev_col: int, part: str) -> tuple[str, int, int]:
+        """(ref, row, col) of a cell: from its ``r`` attribute, else the next column of the current row."""
+        if ref:
+            m = _REF.fullmatch(ref)
+            if not m:
+                raise _sheet_reject(self.name, self.label, "", "xml.malformed", self.sha, part=part,
+                                    detail=f"无效的单元格位置“{ref[:20]}”")
+            col = 0
+            for ch in m.group(1):
+                col = col * 26 + ord(ch) - 64
+            return ref, int(m.group(2)), col
+        return f"{_letters(prev_col + 1)}{row}", row, prev_col + 1
+
+    def result(self) -> tuple[frozenset[str], dict[str, str], frozenset[str]]:
+        return frozenset(self.missing), self.errors, frozenset(self.percent)
+
+
+def _row_number(r: str | None, prev: int) -> int:
+    return int(r) if r and r.isdigit() and len(r) < 9 else prev + 1
+
+
 def _scan_sheet(name: str, sha: str, label: str, part: str, xml: bytes, percent_styles: frozenset[int]
                 ) -> tuple[frozenset[str], dict[str, str], frozenset[str]]:
-    """One pass of expat over a worksheet part: (formulas without value, error cells, percent cells).
+    """Scan a worksheet part once, linear in its size: (formulas without value, error cells, percent cells).
 
     Refuses a cell with content beyond :data:`MAX_ROWS` × :data:`MAX_COLS`, naming it, and a sheet with more
-    than :data:`MAX_CELLS` cells; expat is linear in the size of the part and never sees a DTD."""
-    missing: set[str] = set()
-    errs: dict[str, str] = {}
-    percent: set[str] = set()
-    state = {"row": 0, "col": 0, "cells": 0, "cur": None, "text": None}
+    than :data:`MAX_CELLS` cells; no DTD reaches the parser (checked while inflating, and refused again here)."""
+    if _nothing_to_note(xml, percent_styles):
+        return frozenset(), {}, frozenset()
+    facts = _SheetFacts(name, sha, label, percent_styles)
+    if len(xml) <= TREE_SCAN_BYTES:
+        _scan_tree(facts, part, xml)
+    else:
+        _scan_stream(facts, part, xml)
+    return facts.result()
 
-    def col_index(letters: str) -> int:
-        n = 0
-        for ch in letters:
-            n = n * 26 + ord(ch) - 64
-        return n
+
+_QUICK_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+_ANY_CELL = re.compile(rb"<c[\s/>]")
+_EMPTY_CELL = re.compile(rb'<c r="[A-Z0-9]+"[^>]*/>')
+
+
+def _nothing_to_note(xml: bytes, percent_styles: frozenset[int]) -> bool:
+    """True when a quick look proves the full scan would find nothing: every cell tag is the plain
+    ``<c r="A1"`` form, all within :data:`MAX_ROWS` × :data:`MAX_COLS`, no formula, no error value, no cell in
+    a percent style, nothing prefixed or single-quoted. Linear (C-level searches with no backtracking); when in
+    doubt the full scan runs. This keeps ordinary returns fast (most are written by our own template)."""
+    if b"<f" in xml or b't="e"' in xml or b"'" in xml or b":c" in xml:
+        return False
+    refs = _QUICK_REF.findall(xml)
+    if len(refs) > MAX_CELLS or len(refs) != len(_ANY_CELL.findall(xml)) \
+            or len(refs) != xml.count(b"</c>") + len(_EMPTY_CELL.findall(xml)):
+        return False
+    if refs:
+        if max(len(r) for _, r in refs) >= 4 and max(int(r) for _, r in refs) > MAX_ROWS:
+            return False
+        widest = max(refs, key=lambda ref: (len(ref[0]), ref[0]))[0]
+        if len(widest) > 2 or (len(widest) == 2 and (ord(widest[:1]) - 64) * 26 + widest[1] - 64 > MAX_COLS):
+            return False
+    return not any(f's="{i}"'.encode() in xml for i in percent_styles)
+
+
+def _scan_tree(facts: _SheetFacts, part: str, xml: bytes) -> None:
+    # the C parser of the standard library: the part was checked for DOCTYPE and ENTITY over its whole
+    # length while it was inflated (:func:`_inflate`), so no entity can be declared, let alone expanded
+    if _DTD.search(xml):
+        raise _reject(facts.name, "xml.dtd", facts.sha, part=part)
+    try:
+        root = ET.fromstring(xml)
+    except ET.ParseError as exc:
+        line, code = getattr(exc, "position", (0, 0))[0], getattr(exc, "code", None)
+        why = expat.ErrorString(code) if isinstance(code, int) else "格式错误"
+        raise _reject(facts.name, "xml.malformed", facts.sha, part=part, detail=f"第 {line} 行：{why}") from None
+    ns = root.tag[:root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+    c_tag, f_tag, v_tag, is_tag = ns + "c", ns + "f", ns + "v", ns + "is"
+    row_no = 0
+    for row in root.iter(ns + "row"):
+        row_no = _row_number(row.get("r"), row_no)
+        col = 0
+        for c in row:
+            if c.tag != c_tag:
+                continue
+            ref, r, col = facts.position(c.get("r"), row_no, col, part)
+            kids = list(c)
+            v = c.find(v_tag)
+            inline = c.find(is_tag)
+            text = "".join(inline.itertext())[:60] if inline is not None else ""
+            facts.cell(ref, r, col, c.get("t"), c.get("s"), any(k.tag == f_tag for k in kids),
+                       None if v is None else (v.text or "")[:64], bool(kids), text)
+
+
+def _scan_stream(facts: _SheetFacts, part: str, xml: bytes) -> None:
+    state = {"row": 0, "col": 0, "cur": None, "text": None}
 
     def start(tag: str, attrs: dict) -> None:
         tag = tag.rsplit(":", 1)[-1]
         cur = state["cur"]
         if tag == "c":
-            ref = attrs.get("r")
-            if ref:
-                m = _REF.fullmatch(ref)
-                if not m:
-                    raise _sheet_reject(name, label, "", "xml.malformed", sha, part=part, detail=f"无效的单元格位置“{ref}”")
-                col, row = col_index(m.group(1)), int(m.group(2))
-            else:
-                col, row = state["col"] + 1, state["row"]
+            ref, row, col = facts.position(attrs.get("r"), state["row"], state["col"], part)
             state["col"] = col
-            state["cells"] += 1
-            if state["cells"] > MAX_CELLS:
-                raise _reject(name, "sheet.too_many_rows", sha, sheet=label, limit=MAX_ROWS, cells=MAX_CELLS)
-            state["cur"] = {"ref": ref or f"{_letters(col)}{row}", "row": row, "col": col, "t": attrs.get("t"),
-                            "s": attrs.get("s"), "f": False, "v": None, "child": False, "is": ""}
+            state["cur"] = {"ref": ref, "row": row, "col": col, "t": attrs.get("t"), "s": attrs.get("s"),
+                            "f": False, "v": None, "child": False, "is": ""}
         elif tag == "row":
-            r = attrs.get("r")
-            state["row"] = int(r) if r and r.isdigit() and len(r) < 9 else state["row"] + 1
+            state["row"] = _row_number(attrs.get("r"), state["row"])
             state["col"] = 0
         elif cur is not None:
             cur["child"] = True
@@ -415,20 +533,8 @@ def _scan_sheet(name: str, sha: str, label: str, part: str, xml: bytes, percent_
             state["text"] = None
         elif tag == "c":
             state["cur"] = None
-            if not cur["child"]:
-                return
-            if cur["row"] > MAX_ROWS or cur["col"] > MAX_COLS:
-                content = cur["is"] or cur["v"] or ""
-                raise _sheet_reject(name, label, cur["ref"], "sheet.out_of_range", sha,
-                                    cell=cur["ref"], shown=f"（“{content[:20]}”）" if content else "",
-                                    rows=MAX_ROWS, cols=MAX_COLS)
-            if cur["t"] == "e":
-                errs[cur["ref"]] = cur["v"] or "#错误"
-            elif cur["f"] and cur["v"] is None and cur["t"] != "inlineStr":
-                missing.add(cur["ref"])
-            elif cur["v"] is not None and cur["t"] in (None, "n") and cur["s"] and cur["s"].isdigit() \
-                    and int(cur["s"]) in percent_styles:
-                percent.add(cur["ref"])
+            facts.cell(cur["ref"], cur["row"], cur["col"], cur["t"], cur["s"], cur["f"], cur["v"], cur["child"],
+                       cur["is"])
 
     def text(data: str) -> None:
         buf = state["text"]
@@ -436,7 +542,7 @@ def _scan_sheet(name: str, sha: str, label: str, part: str, xml: bytes, percent_
             buf.append(data)
 
     def refuse(*_args) -> None:
-        raise _reject(name, "xml.dtd", sha, part=part)
+        raise _reject(facts.name, "xml.dtd", facts.sha, part=part)
 
     p = expat.ParserCreate()
     p.StartElementHandler = start
@@ -447,8 +553,8 @@ def _scan_sheet(name: str, sha: str, label: str, part: str, xml: bytes, percent_
     try:
         p.Parse(xml, True)
     except expat.ExpatError as exc:
-        raise _reject(name, "xml.malformed", sha, part=part, detail=f"第 {exc.lineno} 行：{expat.ErrorString(exc.code)}") from None
-    return frozenset(missing), errs, frozenset(percent)
+        raise _reject(facts.name, "xml.malformed", facts.sha, part=part,
+                      detail=f"第 {exc.lineno} 行：{expat.ErrorString(exc.code)}") from None
 
 
 def _letters(col: int) -> str:
