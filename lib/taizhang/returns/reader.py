@@ -461,11 +461,16 @@ def _nothing_to_note(xml: bytes, percent_styles: frozenset[int]) -> bool:
             or len(refs) != xml.count(b"</c>") + len(_EMPTY_CELL.findall(xml)):
         return False
     if refs:
-        if max(len(r) for _, r in refs) >= 4 and max(int(r) for _, r in refs) > MAX_ROWS:
+        cols, rows = zip(*refs)
+        if max(map(len, rows)) >= 4 and max(map(int, rows)) > MAX_ROWS:
             return False
-        widest = max(refs, key=lambda ref: (len(ref[0]), ref[0]))[0]
-        if len(widest) > 2 or (len(widest) == 2 and (ord(widest[:1]) - 64) * 26 + widest[1] - 64 > MAX_COLS):
+        longest = max(map(len, cols))
+        if longest > 2:
             return False
+        if longest == 2:
+            widest = max(c for c in cols if len(c) == 2)
+            if (widest[0] - 64) * 26 + widest[1] - 64 > MAX_COLS:
+                return False
     return not any(f's="{i}"'.encode() in xml for i in percent_styles)
 
 
