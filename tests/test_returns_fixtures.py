@@ -47,6 +47,8 @@ BAD = {
                             "请删除多余内容（可按 Ctrl+End 找到）后重新报送"],
     "damaged_deflate": [f"{F}：部件 xl/worksheets/sheet1.xml 已损坏，无法解压（压缩数据损坏：Error -3 while decompressing data: "
                         "invalid block type）；请在 Excel 中重新保存后报送"],
+    "zip_compressed_size_lie": [f"{F}：部件 [Content_Types].xml 已损坏，无法解压（声明的压缩大小 2147483648 字节超出文件末尾）；"
+                                "请在 Excel 中重新保存后报送"],
     "bad_crc": [f"{F}：部件 xl/worksheets/sheet1.xml 已损坏，无法解压（CRC 校验失败）；请在 Excel 中重新保存后报送"],
     "control_character": [f"{M} / D6：综合窗口工作人员数应为数字，实际为“1\\x072”"],
     "ansi_escape": [f"{M} / D6：综合窗口工作人员数应为数字，实际为“\\x1b[31m12\\x1b[0m”"],

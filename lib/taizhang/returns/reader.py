@@ -192,6 +192,9 @@ def _inflate(name: str, sha: str, data: bytes, info: zipfile.ZipInfo, budget: in
     n, m = struct.unpack("<HH", head[26:30])
     start = off + 30 + n + m
     raw = memoryview(data)[start:start + info.compress_size]
+    if len(raw) != info.compress_size:
+        raise _reject(name, "zip.member_damaged", sha, part=part,
+                      detail=f"声明的压缩大小 {info.compress_size} 字节超出文件末尾")
     xml = part.lower().endswith((".xml", ".rels", ".vml"))
     out: list[bytes] = []
     size = crc = 0
@@ -223,14 +226,21 @@ def _inflate(name: str, sha: str, data: bytes, info: zipfile.ZipInfo, budget: in
                 take(piece)
                 continue
             take(inflater.decompress(piece, _CHUNK))
-            while inflater.unconsumed_tail:
+            # after the end of the stream zlib keeps the rest of the input as an unconsumed tail and returns
+            # nothing: stop there (a lying compressed size puts other members' bytes after the stream)
+            while inflater.unconsumed_tail and not inflater.eof:
                 take(inflater.decompress(inflater.unconsumed_tail, _CHUNK))
             if inflater.eof:
                 break
         if inflater is not None:
-            take(inflater.flush(_CHUNK))
+            if not inflater.eof:
+                take(inflater.flush(_CHUNK))
             if not inflater.eof:
                 raise zlib.error("压缩数据不完整")
+            used = i + len(piece) - len(inflater.unused_data) if raw else 0  # unused_data: input after the stream
+            if used != info.compress_size:
+                raise _reject(name, "zip.member_damaged", sha, part=part,
+                              detail=f"压缩数据只有 {used} 字节，与声明的 {info.compress_size} 字节不符")
     except zlib.error as exc:
         raise _reject(name, "zip.member_damaged", sha, part=part, detail=f"压缩数据损坏：{exc}") from None
     if size != info.file_size:
