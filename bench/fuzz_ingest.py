@@ -67,12 +67,14 @@ def main() -> None:
             if i % 2000 == 0:
                 print(f"… {i} 份，异常 {len(failures)}", flush=True)
     secs = [r.get("seconds", 0) for r in rows]
+    cpus = [r.get("cpu", 0) for r in rows]
     mems = [r["peak_mb"] for r in rows]
     print(f"模糊测试 {args.minutes:g} 分钟，种子 {args.seed}：{len(rows)} 份输入（{dict(levels)}）")
     print(f"结果：{dict(outcomes)}；异常 {len(failures)} 份")
     print("最常见的问题代码：" + "，".join(f"{c} {n}" for c, n in codes.most_common(12)))
     print(f"单份用时：中位数 {statistics.median(secs) * 1000:.1f} ms，最长 {max(secs):.3f} s；"
-          f"单份峰值内存：中位数 {statistics.median(mems):.1f} MB，最大 {max(mems):.1f} MB")
+          f"单份峰值内存：中位数 {statistics.median(mems):.1f} MB，最大 {max(mems):.1f} MB；"
+          f"单份 CPU 时间最长 {max(cpus):.3f} s")
     for i, name, level, error, _ in failures[:20]:
         print(f"异常 #{i}（{level}）{name!r}：{error[-600:]}")
     if args.keep:
