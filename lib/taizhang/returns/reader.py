@@ -251,8 +251,8 @@ def _inflate(name: str, sha: str, data: bytes, info: zipfile.ZipInfo, budget: in
     return b"".join(out), size
 
 
-def _members(name: str, sha: str, data: bytes) -> tuple[zipfile.ZipFile, dict[str, bytes]]:
-    """Check the archive; return it and the content of the parts this module parses."""
+def _members(name: str, sha: str, data: bytes) -> dict[str, bytes]:
+    """Check the archive, inflate every member (bounded), return the content of the parts this module parses."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
@@ -281,11 +281,11 @@ def _members(name: str, sha: str, data: bytes) -> tuple[zipfile.ZipFile, dict[st
         budget -= size
         if keep:
             parts[i.filename] = content
-    return zf, parts
+    return parts
 
 
 def _workbook_grid(name: str, data: bytes, sha: str) -> Grid:
-    _zf, parts = _members(name, sha, data)
+    parts = _members(name, sha, data)
     if "xl/workbook.xml" not in parts:
         raise _reject(name, "file.damaged", sha, detail="缺少 xl/workbook.xml")
     try:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import Location, Problem
+from ..errors import Location
 from ..targets import Registry, reporting_levels
 from .cells import (cell_ref, clean, fmt, is_blank, parse_date, parse_month, period_end, read_count, read_percent,
                     PERIOD_RE)
@@ -410,7 +410,7 @@ def _read_tasks(grid: Grid, name: str, registry: Registry, plan_id: str, unit, p
             add("task.date_future", done_ref, done=done, today=today)
         elif done and period and done > period_end(period):
             add("task.date_after_period", done_ref, done=done, period=period)
-        elif state and state not in ("已完成", "正在推进", "未启动"):
+        elif state and state not in TASK_STATES:
             add("task.state_unknown", state_ref, states="、".join(TASK_STATES), state=state)
         elif state == "已完成" and not done:
             add("task.done_without_date", done_ref)
