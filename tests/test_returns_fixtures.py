@@ -201,3 +201,16 @@ def test_fractional_count_of_whole_things_rejected(raw, unit):
 def test_count_rejects_ambiguous_text(raw):
     value, problem = parse_count(raw, "数量")
     assert value is None and problem.startswith("数量")
+
+
+def test_every_problem_code_is_used_and_every_used_code_has_a_message():
+    import re as _re
+
+    from taizhang.returns import PROBLEM_MESSAGES
+
+    src = "".join(p.read_text(encoding="utf-8") for p in (project_root() / "lib" / "taizhang").rglob("*.py")
+                  if p.name != "codes.py")
+    used = set(_re.findall(r'"((?:file|zip|xml|sheet|csv|plan|unit|period|filed|copy|header|field|cell|value|rate|task)'
+                           r'\.[a-z_]+)"', src))
+    assert used <= set(PROBLEM_MESSAGES), used - set(PROBLEM_MESSAGES)
+    assert set(PROBLEM_MESSAGES) <= used, set(PROBLEM_MESSAGES) - used
