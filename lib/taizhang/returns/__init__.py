@@ -21,7 +21,7 @@ Modules, one concern each:
 * :mod:`.writer` — the reproducible workbook the sample generator and tests write.
 """
 
-from .cells import (DUE_DAY, PERIOD_RE, WHOLE_UNITS, check_period, col_letter, due_date, excel_number,
+from .cells import (DUE_DAY, PERIOD_RE, check_period, col_letter, due_date, excel_number,
                     is_whole_unit, parse_count, parse_percent, period_end)
 from .codes import MESSAGES as PROBLEM_MESSAGES
 from .codes import category as problem_category
@@ -38,7 +38,7 @@ __all__ = [
     "DUE_DAY", "FILED_CELL", "FILE_RE", "HEADER_ROW", "LABELS", "MAX_COLS", "MAX_COMPRESSION_RATIO", "MAX_FILE_BYTES",
     "MAX_PART_BYTES", "MAX_ROWS", "MAX_UNCOMPRESSED_BYTES", "MAX_ZIP_MEMBERS", "METRICS_SHEET", "METRIC_COLUMNS",
     "NAME_RE", "OTHER_FORMATS", "PERIOD_CELL", "PERIOD_RE", "PLAN_CELL", "PROBLEM_MESSAGES", "RETURN_SUFFIXES",
-    "TASKS_SHEET", "TASK_COLUMNS", "TASK_STATES", "UNIT_CELL", "WHOLE_UNITS", "Grid", "MonthlyReturn", "Rejection",
+    "TASKS_SHEET", "TASK_COLUMNS", "TASK_STATES", "UNIT_CELL", "Grid", "MonthlyReturn", "Rejection",
     "ReturnRejected", "ReturnSet", "check_period", "col_letter", "detect_plan", "due_date", "excel_number",
     "find_return_files", "guess_from_name", "is_whole_unit", "load_returns", "open_grid", "parse_count",
     "parse_percent", "period_end", "plan_label", "problem_category", "read_bytes", "read_return", "returnset_from",

@@ -15,10 +15,6 @@ from functools import lru_cache
 from .codes import MESSAGES, shown
 
 PERIOD_RE = re.compile(r"^(20\d\d)-(0[1-9]|1[0-2])$")
-#: field units (targets/metrics.yaml) of things counted one by one: the value must be a whole number.
-#: Hours, years, 岁 and 工作日 are measures and may be fractional (12.5 小时, 0.5 年).
-WHOLE_UNITS = frozenset({"名", "人", "人次", "项", "个", "件", "次", "家", "户", "个环节", "份", "条", "台", "处", "批",
-                         "场", "期", "套", "张", "天次"})
 #: returns are due by this day of the following month; filed later counts as 逾期报送
 DUE_DAY = 10
 EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
@@ -91,9 +87,15 @@ def is_blank(raw) -> bool:
     return raw is None or (isinstance(raw, str) and not (clean_text(raw) if len(raw) <= 200 else _SPACES.sub("", raw)))
 
 
-def is_whole_unit(unit: str) -> bool:
-    """Whether a field measured in ``unit`` counts whole things (名, 项, 件 …, see :data:`WHOLE_UNITS`)."""
-    return unit.strip() in WHOLE_UNITS
+def is_whole_unit(unit: str, registry=None) -> bool:
+    """Whether a field measured in ``unit`` counts whole things (名, 项, 件 …): ``whole`` in the ``units``
+    of targets/metrics.yaml (of ``registry``, default the project's registry). Hours, years, 岁 and 工作日
+    are measures and may be fractional (12.5 小时, 0.5 年)."""
+    if registry is None:
+        from ..targets import load_registry
+
+        registry = load_registry()
+    return registry.is_whole(unit)
 
 
 def excel_number(x: float) -> float:
@@ -127,7 +129,7 @@ def _checked(value: float, raw, label: str) -> Parsed:
     return value, None, {}
 
 
-def read_count(raw, label: str, unit: str = "", percent_cell: bool = False) -> Parsed:
+def read_count(raw, label: str, unit: str = "", percent_cell: bool = False, registry=None) -> Parsed:
     """(value, None, {}) of a typed quantity, or (None, problem code, message values).
 
     A quantity whose ``unit`` counts whole things (:func:`is_whole_unit`) must be a whole number; a number in
@@ -143,7 +145,7 @@ def read_count(raw, label: str, unit: str = "", percent_cell: bool = False) -> P
     value, code, params = _checked(value, raw, label)
     if code:
         return None, code, params
-    if is_whole_unit(unit) and not value.is_integer():
+    if unit and not value.is_integer() and is_whole_unit(unit, registry):
         return None, "value.not_whole", {"label": label, "unit": unit, "found": fmt(value)}
     return value, None, {}
 
@@ -179,13 +181,13 @@ def _message(parsed: Parsed) -> tuple[float | None, str | None]:
     return (value, None) if code is None else (None, MESSAGES[code].format(**params))
 
 
-def parse_count(raw, label: str, unit: str = "") -> tuple[float | None, str | None]:
+def parse_count(raw, label: str, unit: str = "", registry=None) -> tuple[float | None, str | None]:
     """Read a typed count (件, 项, 名 …): returns (value, None) or (None, Chinese problem).
 
     A quantity whose ``unit`` counts whole things (:func:`is_whole_unit`) must be a whole number
     (``10.5`` 名 is rejected); other units (小时, 年 …) accept fractions.
     """
-    return _message(read_count(raw, label, unit))
+    return _message(read_count(raw, label, unit, registry=registry))
 
 
 def parse_percent(raw, label: str) -> tuple[float | None, str | None]:

@@ -51,11 +51,9 @@ def _header(rows: list[list]) -> tuple[int | None, dict[str, tuple[int, int, obj
 
 
 def plan_label(registry: Registry, plan_id: str) -> str:
-    """Short Chinese name of a plan: the place of its issuer (巴彦淖尔市, 包头市, 乌拉特中旗 …)."""
+    """Short Chinese name of a plan (``short_name`` in its file: 巴彦淖尔市, 包头市, 乌拉特中旗 …)."""
     plan = registry.plans.get(plan_id)
-    if plan is None:
-        return plan_id
-    return re.sub(r"(人民政府)?(办公室|办公厅)?$", "", plan.issuer) or plan.document
+    return plan.short_name if plan is not None else plan_id
 
 
 def unit_label(registry: Registry, plan_id: str | None, unit_id: str | None) -> str:
@@ -326,7 +324,7 @@ def _read_metrics(rows, header_row, grid: Grid, registry: Registry, plan_id: str
             continue
         percent = ref in percent_cells
         value, pcode, params = read_percent(raw, fdef.name, percent) if fdef.unit == "%" \
-            else read_count(raw, fdef.name, fdef.unit, percent)
+            else read_count(raw, fdef.name, fdef.unit, percent, registry)
         if pcode is None:
             low, high = fdef.min, fdef.max
             if (low is not None and value < low) or (high is not None and value > high):
