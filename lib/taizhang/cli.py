@@ -272,11 +272,12 @@ def _cmd_template(args) -> int:
 
 
 def _cmd_ingest(args) -> int:
-    from .returns import find_return_files
+    from .returns import find_return_files, scan_paths
+    from .safetext import one_line, visible
     from .store import default_store, ingest
 
     for p in args.paths:
-        if not p.exists():
+        if not p.exists() and not p.is_symlink():  # a dangling symlink is a file to refuse, not a usage error
             raise ParameterError("PATH", str(p), "存在的报表文件或文件夹")
     if not find_return_files(args.paths):
         raise ParameterError("PATH", " ".join(map(str, args.paths)), "含有 .xlsx/.xlsm/.csv 报表的文件或文件夹")
@@ -295,20 +296,25 @@ def _cmd_ingest(args) -> int:
         if args.quiet and res.ok:
             return
         if res.outcome == "accepted":
-            print(f"接收  {res.file.name}（{plan_label(registry, res.plan)} {unit_label(registry, res.plan, res.unit)} "
+            print(f"接收  {one_line(res.file.name)}（{plan_label(registry, res.plan)} {unit_label(registry, res.plan, res.unit)} "
                   f"{res.period}，第 {res.revision} 版，{res.rows} 项）")
         elif res.ok:
-            print(f"未改动 {res.file.name}（内容与已接收的文件相同）")
+            print(f"未改动 {one_line(res.file.name)}（内容与已接收的文件相同）")
         else:
-            print(f"退回  {res.title or res.file.name + '：无法接收'}")
-            for p in res.problems:
-                print(f"  - {p}")
+            print(f"退回  {one_line(res.title or res.file.name + '：无法接收')}")
+            for p in res.problems:  # messages are made safe where they are made; names and paths here too
+                print(f"  - {visible(str(p))}")
             if res.feedback:
-                print(f"  退回修改清单：{res.feedback}")
+                print(f"  退回修改清单：{one_line(str(res.feedback))}")
 
     results = ingest(args.paths, store=store, registry=registry, plan_id=args.plan, feedback_dir=args.feedback,
                      progress=show)
     bad = sum(1 for r in results if not r.ok)
+    skipped = scan_paths(args.paths)[1]
+    if skipped:
+        names = "、".join(one_line(p.name) for p in skipped[:5]) + (" 等" if len(skipped) > 5 else "")
+        print(f"另有 {len(skipped)} 个文件不是报表（不是 .xlsx、.xlsm、.csv 或其他表格格式），未处理：{names}",
+              file=sys.stderr)
     repeated = f"（其中 {counts['repeated']} 份与此前退回的文件相同，未修改）" if counts["repeated"] else ""
     print(f"共 {len(results)} 份：接收 {counts['accepted']}，退回 {counts['rejected']}{repeated}，"
           f"未改动 {counts['unchanged']}（数据库 {store}）", file=sys.stderr)
