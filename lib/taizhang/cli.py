@@ -4,6 +4,7 @@
     taizhang sample                        write the deterministic sample returns
     taizhang evaluate                      print the ledger of one plan at one month
     taizhang run                           render reports (papermill + nbconvert)
+    taizhang supervise                     督办事项: open, follow, close (see taizhang.supervision.cli)
 
 Exit codes: 0 success; 1 a check failed or input was rejected; 2 usage error (unknown option, bad parameter).
 Every message is Chinese; taizhang errors never show a traceback.
@@ -139,6 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--assume", action="append", default=[], metavar="目标编号=YYYY-MM-DD",
                    help="为期限未明确的目标假定期限（可重复）；报告中标注为假定期限")
     r.add_argument("--no-progress", action="store_true", help="不显示进度条")
+
+    # ---- supervise (督办 → 整改 → 销号, issue 14): parser and handlers live in taizhang.supervision.cli
+    from .supervision.cli import add_parser as _add_supervise
+
+    _add_supervise(sub, _plan_arg)
     return parser
 
 
@@ -403,6 +409,12 @@ def _cmd_run(args) -> int:
     return 0
 
 
+def _cmd_supervise(args) -> int:  # issue 14: the supervise verb, see taizhang.supervision.cli
+    from .supervision.cli import run
+
+    return run(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``taizhang`` command; returns the exit code."""
     parser = build_parser()
@@ -411,7 +423,8 @@ def main(argv: list[str] | None = None) -> int:
         from .render import skip_unused_schema_checkers
 
         skip_unused_schema_checkers()
-    handlers = {"targets": _cmd_targets, "sample": _cmd_sample, "template": _cmd_template, "ingest": _cmd_ingest, "evaluate": _cmd_evaluate, "run": _cmd_run}
+    handlers = {"targets": _cmd_targets, "sample": _cmd_sample, "template": _cmd_template, "ingest": _cmd_ingest, "evaluate": _cmd_evaluate, "run": _cmd_run,
+                "supervise": _cmd_supervise}
     try:
         return handlers[args.verb](args)
     except TaizhangError as exc:
