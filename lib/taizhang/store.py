@@ -100,6 +100,9 @@ def connect(store: Path, create: bool = True) -> sqlite3.Connection:
     if create:
         con.executescript(_SCHEMA)  # idempotent (IF NOT EXISTS); each statement waits for other writers
         con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        from .supervision.schema import ensure_schema  # issue 14: 督办 tables (an older store: backup, then upgrade)
+
+        ensure_schema(con, store)
     return con
 
 
@@ -150,6 +153,7 @@ def ingest_file(con: sqlite3.Connection, path: Path, registry: Registry, plan_id
     sha = sha256_file(path)
     ret: MonthlyReturn | None = None
     err: ReturnRejected | None = None
+    grid = None
     try:
         grid = open_grid(path)
         ret = read_return(path, registry, plan_id, today=today, grid=grid)
@@ -165,6 +169,10 @@ def ingest_file(con: sqlite3.Connection, path: Path, registry: Registry, plan_id
         if guess_unit is not None and guess_plan == err.plan:
             err.unit = guess_unit
         err.period = guess_period or err.period
+    # issue 14: the 整改情况 sheet, checked against the open 督办事项; its problems join the file's problems
+    from .supervision.answers import check as sv_check, record as sv_record
+
+    ret, err, sv_answers = sv_check(con, grid, path.name, ret, err, plan_id, today=today)
     plan = ret.plan if ret else err.plan  # type: ignore[union-attr]
     received = received or _now()
     con.execute("BEGIN IMMEDIATE")
@@ -196,6 +204,7 @@ def ingest_file(con: sqlite3.Connection, path: Path, registry: Registry, plan_id
             con.executemany("INSERT INTO observations VALUES (?,?,?)", [(sid, f, v) for f, v in ret.values.items()])
             con.executemany("INSERT INTO tasks VALUES (?,?,?,?)",
                             [(sid, tid, d.isoformat() if d else None, ev) for tid, d, ev in ret.tasks])
+            sv_record(con, sid, ret, sv_answers, received)  # issue 14: answers to 督办事项, with history
             con.execute("COMMIT")
             return IngestResult(path, "accepted", sha, plan, ret.unit, ret.period, revision,
                                 rows=len(ret.values) + len(ret.tasks))
