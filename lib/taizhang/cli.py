@@ -260,6 +260,9 @@ def _cmd_ingest(args) -> int:
     results = ingest(args.paths, store=store, registry=registry, plan_id=args.plan, feedback_dir=args.feedback,
                      progress=show)
     bad = sum(1 for r in results if not r.ok)
+    from .supervision.notices import print_outstanding  # issue 14: 催报 — who is still outstanding or late
+
+    print_outstanding(store, registry, results)
     repeated = f"（其中 {counts['repeated']} 份与此前退回的文件相同，未修改）" if counts["repeated"] else ""
     print(f"共 {len(results)} 份：接收 {counts['accepted']}，退回 {counts['rejected']}{repeated}，"
           f"未改动 {counts['unchanged']}（数据库 {store}）", file=sys.stderr)
