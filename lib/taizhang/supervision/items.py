@@ -43,7 +43,7 @@ OPEN_STATES = ("pending", "in_progress", "overdue")
 EVENT_LABELS = {"open": "立项督办", "update": "月度跟踪", "answer": "单位报送整改情况", "overdue": "逾期未整改",
                 "escalate": "升级", "auto_close": "自动销号", "close": "人工销号", "reopen": "重新打开"}
 CHANGE_LABELS = {"new": "新增", "still_open": "仍在办", "auto_closed": "自动销号", "overdue": "逾期未整改",
-                 "escalated": "升级"}
+                 "escalated": "升级", "closed_by_hand_still": "人工销号后问题仍在（不重复立项）"}
 EVIDENCE_DIR = "督办佐证材料"
 
 ITEM_COLUMNS = ["id", "plan", "unit", "unit_name", "target_id", "title", "state", "state_label", "escalation",
@@ -205,6 +205,13 @@ def _apply(con, registry: Registry, plan_id: str, period: str, ledger: pd.DataFr
     targets = {t.id: t for t in registry.plan(plan_id).targets}
     seq = con.execute("SELECT COUNT(*) FROM sv_items WHERE plan = ? AND opened_period = ?",
                       (plan_id, period)).fetchone()[0]
+    # the latest closed item of each unit and target: a new item opens only after the problem went away
+    # (auto-closed items: always; closed by hand while the ledger still showed the problem: once it shows
+    # the target met or no longer in an opening status, then falls back)
+    latest_closed = {}
+    for r in con.execute("SELECT id, unit, target_id, last_status FROM sv_items WHERE plan = ? AND state = 'closed' "
+                         "ORDER BY created, id", (plan_id,)):
+        latest_closed[(r[1], r[2])] = {"id": r[0], "last_status": r[3]}
     seen: set[tuple[str, str]] = set()
     opened_now: set[str] = set()
     for rec in rows.to_dict("records"):
@@ -228,13 +235,20 @@ def _apply(con, registry: Registry, plan_id: str, period: str, ledger: pd.DataFr
                 _event(con, item["id"], at, by, "update", period, item["state"], item["state"],
                        f"{period} 台账：{_status_label(status)}（{reason}）")
             continue
+        prev_closed = latest_closed.get(key)
         if status not in rules.open_statuses:
+            if prev_closed is not None and prev_closed["last_status"] in rules.open_statuses:
+                con.execute("UPDATE sv_items SET last_period = ?, last_status = ?, last_reason = ? WHERE id = ?",
+                            (period, status, reason, prev_closed["id"]))  # the problem went away after a manual close
+            continue
+        if prev_closed is not None and prev_closed["last_status"] in rules.open_statuses:
+            con.execute("UPDATE sv_items SET last_period = ?, last_status = ?, last_reason = ? WHERE id = ?",
+                        (period, status, reason, prev_closed["id"]))
+            result.changes["closed_by_hand_still"].append(prev_closed["id"])
             continue
         seq += 1
         item_id = f"{plan_id}-{period.replace('-', '')}-{seq:03d}"
-        prev = con.execute("SELECT id FROM sv_items WHERE plan = ? AND unit = ? AND target_id = ? "
-                           "AND state = 'closed' ORDER BY created DESC, id DESC LIMIT 1", (plan_id, *key)
-                           ).fetchone()
+        prev = (prev_closed["id"],) if prev_closed else None
         t = targets.get(rec["target_id"])
         threshold = str(rec.get("threshold_label") or "")
         requirement = rules.requirement(status, title=str(rec["title"]), threshold=threshold,
