@@ -309,3 +309,23 @@ def test_plan_overrides_and_defaults(tmp_path, root):
     assert (artux.working_days, bay.working_days) == (10, 15)
     assert [artux.escalation_for(n) for n in (1, 2, 3, 4)] == ["", "提醒谈话", "提醒谈话", "约谈"]
     assert bay.open_statuses == ("overdue", "task_overdue", "regressed")
+
+
+def test_sample_loop_carries_answers_closes_and_escalations(registry, tmp_path):
+    from taizhang.supervision.sample import MANUAL_REASON, run_sample_loop
+
+    generate_plan_sample(registry, "bayannur", tmp_path / "s", last="2023-06")
+    store = tmp_path / "taizhang.sqlite"
+    assert all(r.ok for r in ingest([tmp_path / "s"], store=store, registry=registry))
+    results = run_sample_loop(registry, "bayannur", store, tmp_path / "answers")
+    assert [r.period for r in results][0] == "2022-09" and results[-1].period == "2023-06"
+    items = items_frame(store, "bayannur")
+    assert (items["last_progress"] != "").any()  # units answered in their returns
+    assert (items["close_kind"] == "auto").any()  # the ledger closed some by itself
+    manual = items[items["close_kind"] == "manual"]
+    assert len(manual) == 1 and MANUAL_REASON in manual["close_basis"].iloc[0]
+    assert (items["escalation"] == "约谈").any()
+    assert not list((tmp_path / "s").glob("*/"))  # nothing written into the sample folder
+    snap = _snapshot(store)
+    assert run_sample_loop(registry, "bayannur", store, tmp_path / "answers") == []
+    assert _snapshot(store) == snap

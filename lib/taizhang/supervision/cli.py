@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from ..errors import ParameterError
+from ..project import PLAN_IDS as PLAN_CHOICES
 
 
 def add_parser(sub, plan_arg) -> None:
@@ -62,6 +63,13 @@ def add_parser(sub, plan_arg) -> None:
     no.add_argument("--out", type=Path, help="输出文件夹（默认 reports/<方案>/<月份>/督办通知单）")
     _store_arg(no)
 
+    sa = ssub.add_parser("sample", help="样例数据的督办：逐月处理样例报表（含整改情况答复、一项人工销号）")
+    g = sa.add_mutually_exclusive_group(required=True)
+    g.add_argument("--plan", choices=PLAN_CHOICES, help="方案编号")
+    g.add_argument("--all-plans", action="store_true", help="全部五个方案")
+    sa.add_argument("--answers", type=Path, help="样例整改情况报表的输出文件夹（默认数据库旁的“督办样例”）")
+    _store_arg(sa)
+
     rm = ssub.add_parser("remind", help="生成催报单：未报送和逾期报送的单位（xlsx 和每个单位一段短信文字）")
     plan_arg(rm)
     rm.add_argument("--period", required=True, help="统计月份 YYYY-MM")
@@ -105,7 +113,26 @@ def run(args) -> int:
     """Handle ``taizhang supervise …``; returns the exit code."""
     action = getattr(args, "sv_action", None) or "process"
     return {"process": _process, "list": _list, "show": _show, "close": _close, "reopen": _reopen,
-            "notice": _notice, "remind": _remind}[action](args)
+            "notice": _notice, "remind": _remind, "sample": _sample}[action](args)
+
+
+def _sample(args) -> int:
+    from ..targets import load_registry
+    from .items import items_frame
+    from .sample import run_sample_loop
+
+    store = _store(args)
+    registry = load_registry()
+    answers = args.answers or store.parent / "督办样例"
+    for plan in (PLAN_CHOICES if args.all_plans else [args.plan]):
+        results = run_sample_loop(registry, plan, store, answers / plan)
+        items = items_frame(store, plan)
+        n = {k: sum(len(r.changes[k]) for r in results) for k in ("new", "auto_closed", "escalated")}
+        open_ = items[items["state"] != "closed"]
+        print(f"{plan}：本次处理 {len(results)} 个月份（新增 {n['new']}，自动销号 {n['auto_closed']}，升级 {n['escalated']}）；"
+              f"共 {len(items)} 项督办事项，未销号 {len(open_)} 项（逾期未整改 {(open_['state'] == 'overdue').sum()} 项），"
+              f"人工销号 {(items['close_kind'] == 'manual').sum()} 项，已有整改情况答复 {(items['last_progress'] != '').sum()} 项")
+    return 0
 
 
 def _process(args) -> int:
