@@ -30,7 +30,7 @@ def _tmp(path: Path) -> Path:
 
 
 NOTICE_COLUMNS = [("id", "编号", 22), ("title", "目标", 26), ("problem", "问题", 48), ("requirement", "整改要求", 48),
-                  ("deadline", "整改期限", 12), ("state_label", "状态", 10), ("escalation", "升级", 8),
+                  ("deadline", "整改期限", 12), ("deadline_note", "期限说明", 20), ("state_label", "状态", 10), ("escalation", "升级", 8),
                   ("last_measures", "上次报送的措施", 36), ("last_progress", "上次进展", 10)]
 
 
