@@ -329,3 +329,16 @@ def test_sample_loop_carries_answers_closes_and_escalations(registry, tmp_path):
     snap = _snapshot(store)
     assert run_sample_loop(registry, "bayannur", store, tmp_path / "answers") == []
     assert _snapshot(store) == snap
+
+
+def test_deadline_in_an_unknown_year_is_assumed_and_said_so(registry, tmp_path, capsys):
+    store = tmp_path / "s.sqlite"
+    last = known_years()[1]
+    res = supervise(store, registry, "bayannur", f"{last}-12", by="t", ledger=_ledger([("overdue", 80.0)]),
+                    notice_date=date(last + 1, 1, 15))
+    item = items_frame(store).iloc[0]
+    assert res.notice_note == item["deadline_note"]
+    assert f"{last + 1}年节假日安排尚未收录" in item["deadline_note"] and "按周一至周五推算" in item["deadline_note"]
+    # Mon–Fri from Friday 2027-01-15: 15 working days → Friday 2027-02-05 (no Spring Festival assumed)
+    assert item["deadline"] == add_working_days(date(last + 1, 1, 15), 15).day.isoformat()
+    assert date.fromisoformat(item["deadline"]).weekday() < 5

@@ -110,3 +110,18 @@ def test_reminders_and_outstanding_after_ingest(registry, tmp_path, capsys):
     assert units - sent <= listed
     text = (out / "催报短信_2024-02.txt").read_text(encoding="utf-8")
     assert "截止日为 2024-03-10，已逾期 5 天，请立即报送。" in text
+
+
+def test_template_command_prefills_open_items_from_the_store(store, tmp_path, capsys):
+    assert main(["supervise", "--plan", "bayannur", "--period", "2023-12", "--store", str(store)]) == 0
+    out = tmp_path / "tpl"
+    assert main(["template", "--plan", "bayannur", "--period", "2024-01", "--unit", "临河区", "--store", str(store),
+                 "--out", str(out)]) == 0
+    ws = openpyxl.load_workbook(out / "临河区_2024-01.xlsx")["整改情况"]
+    listed = [ws.cell(row=r, column=1).value for r in range(4, ws.max_row + 1)]
+    capsys.readouterr()
+    assert main(["supervise", "list", "--plan", "bayannur", "--unit", "linhe", "--state", "open", "--store", str(store),
+                 "--format", "csv"]) == 0
+    expected = [r["id"] for r in csv.DictReader(io.StringIO(capsys.readouterr().out))]
+    assert listed == expected and expected
+    assert main(["template", "--plan", "bayannur", "--period", "2024-01", "--store", str(tmp_path / "no.sqlite")]) == 2

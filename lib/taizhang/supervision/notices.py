@@ -85,8 +85,12 @@ def _docx(path: Path, unit_name: str, plan_doc: str, period: str, items: pd.Data
     sec.page_width, sec.page_height = Cm(21.0), Cm(29.7)
     for side in ("left_margin", "right_margin"):
         setattr(sec, side, Cm(2.2))
+    from docx.oxml.ns import qn
+
     style = doc.styles["Normal"]
     style.font.size = Pt(11)
+    style.font.name = "宋体"
+    style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")  # Chinese text in 宋体
     head = doc.add_heading("督办通知单", level=0)
     head.alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_paragraph(f"{unit_name}：")
