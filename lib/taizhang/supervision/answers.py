@@ -304,12 +304,12 @@ def contradicted_completions(con: sqlite3.Connection, grid, name: str, plan_id: 
 
     if grid is None or TASKS_SHEET not in grid.sheets or not (plan_id and unit_id and period):
         return []
-    earlier = {}
-    for tid, done, p in con.execute(
-            "SELECT t.target_id, t.done_date, s.period FROM tasks t JOIN submissions s ON s.id = t.submission_id "
-            "WHERE s.plan = ? AND s.unit = ? AND s.is_current = 1 AND s.period < ? AND t.done_date IS NOT NULL "
-            "ORDER BY s.period", (plan_id, unit_id, period)):
-        earlier.setdefault(tid, (date.fromisoformat(done), p))
+    # the first month each task was reported complete, with the date then given (SQLite takes the bare
+    # column done_date from the row holding MIN(period))
+    earlier = {tid: (done, p) for tid, done, p in con.execute(
+        "SELECT t.target_id, t.done_date, MIN(s.period) FROM tasks t JOIN submissions s ON s.id = t.submission_id "
+        "WHERE s.plan = ? AND s.unit = ? AND s.is_current = 1 AND s.period < ? AND t.done_date IS NOT NULL "
+        "GROUP BY t.target_id", (plan_id, unit_id, period))}
     if not earlier:
         return []
     rows = grid.sheets[TASKS_SHEET]
@@ -330,6 +330,7 @@ def contradicted_completions(con: sqlite3.Connection, grid, name: str, plan_id: 
         if tid not in earlier:
             continue
         was, when = earlier[tid]
+        was = date.fromisoformat(was)
         try:
             done = _date(row[c_done])
         except ValueError:
