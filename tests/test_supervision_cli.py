@@ -125,3 +125,19 @@ def test_template_command_prefills_open_items_from_the_store(store, tmp_path, ca
     expected = [r["id"] for r in csv.DictReader(io.StringIO(capsys.readouterr().out))]
     assert listed == expected and expected
     assert main(["template", "--plan", "bayannur", "--period", "2024-01", "--store", str(tmp_path / "no.sqlite")]) == 2
+
+
+def test_a_month_without_returns_is_refused_and_missing_units_are_named(registry, tmp_path, capsys):
+    generate_plan_sample(registry, "bayannur", tmp_path / "s", last="2024-01")
+    store = tmp_path / "taizhang.sqlite"
+    files = sorted((tmp_path / "s").glob("*_2023-1[12].xlsx"))
+    dec = [f for f in files if "2023-12" in f.name]
+    assert all(r.ok for r in ingest([*[f for f in files if "2023-11" in f.name], *dec[:2]], store=store,
+                                    registry=registry))
+    assert main(["supervise", "--plan", "bayannur", "--period", "2024-01", "--store", str(store)]) == 1
+    assert "没有方案 bayannur 2024-01 的已接收报表" in capsys.readouterr().err
+    assert main(["supervise", "--plan", "bayannur", "--period", "2023-12", "--store", str(store)]) == 0
+    out = capsys.readouterr().out
+    sent = {f.name.split("_")[0] for f in dec[:2]}
+    missing = [u.name for u in registry.unit_list("bayannur") if u.name not in sent]
+    assert f"以下 {len(missing)} 个单位的 2023-12 报表尚未收到" in out and "、".join(missing) in out

@@ -155,6 +155,8 @@ def _process(args) -> int:
         print(f"{head}：")
     if res.notice_note:
         print(f"注意：{res.notice_note}")
+    if res.missing:
+        print(f"注意：处理时以下 {len(res.missing)} 个单位的 {period} 报表尚未收到，其目标按台账的缺报规则判断：{'、'.join(res.missing)}")
     for key, label in CHANGE_LABELS.items():
         ids = res.changes[key]
         print(f"{label}：{len(ids)} 项")

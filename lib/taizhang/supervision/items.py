@@ -101,6 +101,7 @@ class RunResult:
     changes: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in CHANGE_LABELS})
     at: str = ""
     by: str = ""
+    missing: list[str] = field(default_factory=list)  # units whose return for the month had not arrived
 
     def counts(self) -> dict[str, int]:
         return {k: len(v) for k, v in self.changes.items()}
@@ -135,7 +136,9 @@ def supervise(store: Path, registry: Registry, plan_id: str, period: str, *, led
     ``ledger`` defaults to :func:`taizhang.evaluate.evaluate` of the store's returns at ``period``.
     ``notice_date`` is the month's 通报 date (default: from the rules). A month already processed is not
     processed again: the result repeats what happened then (``repeated``). A month earlier than the last one
-    processed is refused (the loop goes forward; corrected returns count from the next month).
+    processed is refused (the loop goes forward; corrected returns count from the next month), and so is a
+    month without any accepted return in the store; units whose return had not arrived are listed in
+    ``missing`` (their targets are judged by the ledger's rules for missing data).
     """
     from ..report import check_period
 
@@ -154,10 +157,17 @@ def supervise(store: Path, registry: Registry, plan_id: str, period: str, *, led
         done = _stored_run(con, plan_id, period)
         if done is not None:
             return done
+        missing: list[str] = []
         if ledger is None:
             from ..evaluate import evaluate
             from ..store import load_returnset
 
+            arrived = {r[0] for r in con.execute(
+                "SELECT unit FROM submissions WHERE plan = ? AND period = ? AND is_current = 1", (plan_id, period))}
+            if not arrived:
+                raise SupervisionError(f"数据库中没有方案 {plan_id} {period} 的已接收报表；请先用 taizhang ingest 导入该月报表，"
+                                       "再处理督办（一个月份只处理一次）")
+            missing = [u.name for u in registry.unit_list(plan_id) if u.id not in arrived]
             ledger = evaluate(registry, plan_id, load_returnset(store, registry, plan_id), period)
         deadline = rules.deadline(notice_day)
         deadline_note = "；".join(n for n in (notice_note, deadline.note) if n)
@@ -172,12 +182,13 @@ def supervise(store: Path, registry: Registry, plan_id: str, period: str, *, led
             if last is not None and last > period:
                 raise SupervisionError(f"方案 {plan_id} 的督办已处理到 {last}，不能再处理更早的 {period}"
                                        "（督办逐月向前推进；更正的报表从下个月起计入）")
-            result = RunResult(plan_id, period, notice_day.isoformat(), deadline_note, at=at, by=by)
+            result = RunResult(plan_id, period, notice_day.isoformat(), deadline_note, at=at, by=by, missing=missing)
             _apply(con, registry, plan_id, period, ledger, rules, by, at, notice_day, deadline.day, deadline_note,
                    result)
             con.execute("INSERT INTO sv_runs VALUES (?,?,?,?,?,?)",
                         (plan_id, period, at, by, notice_day.isoformat(),
-                         json.dumps({"changes": result.changes, "note": deadline_note}, ensure_ascii=False)))
+                         json.dumps({"changes": result.changes, "note": deadline_note, "missing": missing},
+                                    ensure_ascii=False)))
             con.execute("COMMIT")
         except BaseException:
             if con.in_transaction:
@@ -193,7 +204,8 @@ def _stored_run(con, plan_id: str, period: str) -> RunResult | None:
         return None
     summary = json.loads(row[3])
     return RunResult(plan_id, period, row[2], summary.get("note", ""), repeated=True,
-                     changes={k: summary["changes"].get(k, []) for k in CHANGE_LABELS}, at=row[0], by=row[1])
+                     changes={k: summary["changes"].get(k, []) for k in CHANGE_LABELS}, at=row[0], by=row[1],
+                     missing=summary.get("missing", []))
 
 
 def _apply(con, registry: Registry, plan_id: str, period: str, ledger: pd.DataFrame, rules: Rules, by: str,

@@ -234,6 +234,8 @@ def print_outstanding(store: Path, registry: Registry, results, today: date | No
     late filers (to stderr), and how to write the 催报单."""
     import sys
 
+    from ..errors import TaizhangError
+
     file = file or sys.stderr
     latest: dict[str, str] = {}
     for r in results:  # the month being collected: the latest month of each plan among the files
@@ -241,7 +243,11 @@ def print_outstanding(store: Path, registry: Registry, results, today: date | No
             latest[r.plan] = r.period
     keys = sorted(latest.items())
     for plan_id, period in keys:
-        df = reminder_frame(store, registry, plan_id, period, today)
+        try:
+            df = reminder_frame(store, registry, plan_id, period, today)
+        except TaizhangError as exc:  # e.g. an invalid supervision.yaml: the ingest itself stands
+            print(f"{plan_id} {period}：无法列出催报单位：{exc.message}", file=file)
+            continue
         if df.empty:
             print(f"{plan_id} {period}：全部单位已按时报送。", file=file)
             continue
