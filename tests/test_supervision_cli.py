@@ -91,6 +91,25 @@ def test_notices_per_unit_and_office_summary(store, tmp_path, capsys):
     ws = wb["全部事项"]
     assert ws.auto_filter.ref and ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape"
     assert not list(out.glob(".*.tmp"))
+    # one source: the summary, the unit notices and the report tables hold the same items and states
+    from taizhang.supervision import supervision_tables
+    from taizhang.targets import load_registry
+
+    t = supervision_tables(store, load_registry(), "bayannur", "2024-01")
+    head = next(r for r in range(1, 10) if ws.cell(row=r, column=1).value == "责任单位")
+    names = [c.value for c in ws[head]]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=head + 1)]
+    i_id, i_state = names.index("编号"), names.index("状态")
+    assert sorted((r[i_id], r[i_state]) for r in rows) == sorted(zip(t["items"]["id"], t["items"]["state_label"]))
+    per_unit = {}
+    for p in out.glob("*_督办通知单_2024-01.xlsx"):
+        u = openpyxl.load_workbook(p)["督办事项"]
+        h = next(r for r in range(1, 10) if u.cell(row=r, column=1).value == "编号")
+        per_unit[p.name.split("_")[0]] = {u.cell(row=r, column=1).value for r in range(h + 1, u.max_row + 1)}
+    open_items = t["items"][t["items"]["state"] != "closed"]
+    assert per_unit == {n: set(g["id"]) for n, g in open_items.groupby("unit_name")}
+    by_unit = t["by_unit"].set_index("unit_name")
+    assert all(by_unit.loc[n, "open"] == len(ids) for n, ids in per_unit.items())
 
 
 def test_reminders_and_outstanding_after_ingest(registry, tmp_path, capsys):

@@ -6,10 +6,10 @@ Modules, one concern each: :mod:`.workdays` (working days with 调休), :mod:`.r
 """
 
 from .errors import SupervisionError
-from .items import (CHANGE_LABELS, ITEM_COLUMNS, STATES, RunResult, close_item, history_frame, items_frame,
-                    reopen_item, runs_frame, supervise, supervision_tables)
+from .items import (BY_UNIT_LABELS, CHANGE_LABELS, ITEM_COLUMNS, ITEM_LABELS, STATES, RunResult, close_item,
+                    history_frame, items_frame, reopen_item, runs_frame, supervise, supervision_tables)
 from .rules import Rules, SupervisionRulesError, load_rules
 
-__all__ = ["CHANGE_LABELS", "ITEM_COLUMNS", "STATES", "Rules", "RunResult", "SupervisionError",
+__all__ = ["BY_UNIT_LABELS", "CHANGE_LABELS", "ITEM_COLUMNS", "ITEM_LABELS", "STATES", "Rules", "RunResult", "SupervisionError",
            "SupervisionRulesError", "close_item", "history_frame", "items_frame", "load_rules", "reopen_item",
            "runs_frame", "supervise", "supervision_tables"]

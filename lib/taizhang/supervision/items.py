@@ -45,6 +45,14 @@ EVENT_LABELS = {"open": "立项督办", "update": "月度跟踪", "answer": "单
 CHANGE_LABELS = {"new": "新增", "still_open": "仍在办", "auto_closed": "自动销号", "overdue": "逾期未整改",
                  "escalated": "升级", "closed_by_hand_still": "人工销号后问题仍在（不重复立项）"}
 EVIDENCE_DIR = "督办佐证材料"
+#: Chinese column headings for the item columns users read (reports, lists, notices)
+ITEM_LABELS = {"id": "编号", "unit_name": "责任单位", "title": "目标", "state_label": "状态", "escalation": "升级",
+               "opened_period": "立项月份", "opened_status_label": "立项时状态", "problem": "问题", "lead": "牵头单位",
+               "requirement": "整改要求", "deadline": "整改期限", "deadline_note": "期限说明", "last_status_label": "最新台账状态",
+               "last_measures": "最近报送的措施", "last_progress": "最近进展", "previous_id": "前序事项",
+               "closed_period": "销号月份", "close_basis": "销号依据", "change": "本月变化"}
+BY_UNIT_LABELS = {"unit_name": "单位", "new": "本月新增", "open": "未销号", "overdue": "逾期未整改", "escalated": "已升级",
+                  "escalated_now": "本月升级", "closed": "本月销号"}
 
 ITEM_COLUMNS = ["id", "plan", "unit", "unit_name", "target_id", "title", "state", "state_label", "escalation",
                 "opened_period", "opened_status", "opened_status_label", "problem", "lead", "responsible",
