@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..returns import period_end
 from ..targets import Registry
-from .answers import ANSWER_SHEET, add_answer_sheet
+from .answers import ANSWER_SHEET
 from .items import RunResult, close_item, items_frame, runs_frame, supervise
 
 BY = "样例数据"
@@ -30,27 +30,24 @@ def _h(*parts: str) -> int:
 
 
 def _answer_file(src: Path, dest: Path, items, period: str) -> Path:
-    import warnings
+    """The sample return ``src`` plus a filled 整改情况 sheet, written to ``dest`` (fast: the sheets are read
+    with the return reader and written directly as Office Open XML, like the sample returns themselves)."""
+    from ..returns import open_grid, xlsx_bytes
+    from .answers import ANSWER_COLUMNS
 
-    import openpyxl
-
-    with warnings.catch_warnings():  # the sample returns are minimal workbooks without a default style
-        warnings.filterwarnings("ignore", message="Workbook contains no default style")
-        wb = openpyxl.load_workbook(src)
-    if ANSWER_SHEET in wb.sheetnames:
-        del wb[ANSWER_SHEET]
-    add_answer_sheet(wb, items)
-    ws = wb[ANSWER_SHEET]
+    grid = open_grid(src)
     end = period_end(period)
-    for r, it in enumerate(items.to_dict("records"), start=4):
+    rows: list[list] = [["督办事项整改情况"], ["样例数据：各单位的整改情况为程序生成"], list(ANSWER_COLUMNS)]
+    for it in items.to_dict("records"):
         done = _h(it["id"], period, "done") % 2 == 0
-        ws.cell(row=r, column=5, value=f"已针对“{it['title']}”制定整改方案并落实（样例）")
-        ws.cell(row=r, column=6, value="已完成" if done else "正在整改")
-        ws.cell(row=r, column=7, value=end - timedelta(days=3) if done else end + timedelta(days=60))
-        ws.cell(row=r, column=8, value=f"整改材料_{it['id']}.pdf" if done else None)
+        rows.append([it["id"], f"{it['title']}：{it['problem']}", it["deadline"], it.get("last_measures") or None,
+                     f"已针对“{it['title']}”制定整改方案并落实（样例）", "已完成" if done else "正在整改",
+                     end - timedelta(days=3) if done else end + timedelta(days=60),
+                     f"整改材料_{it['id']}.pdf" if done else None])
+    sheets = [(name, data) for name, data in grid.sheets.items() if name != ANSWER_SHEET] + [(ANSWER_SHEET, rows)]
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.tmp")
-    wb.save(tmp)
+    tmp.write_bytes(xlsx_bytes(sheets))
     tmp.replace(dest)
     return dest
 
@@ -65,6 +62,13 @@ def run_sample_loop(registry: Registry, plan_id: str, store: Path, answers_dir: 
     current = subs[(subs["outcome"] == "accepted") & (subs["is_current"] == 1)]
     periods = sorted(p for p in set(current["period"]) if last is None or p <= last)
     done = set(runs_frame(store, plan_id)["period"])
+    if not set(periods) - done:
+        return []
+    # the answers add revisions with the same values: the returns are read once, the ledger made per month
+    from ..evaluate import evaluate
+    from ..store import load_returnset
+
+    returns = load_returnset(store, registry, plan_id)
     results: list[RunResult] = []
     manual_done = False
     for period in periods:
@@ -84,7 +88,8 @@ def run_sample_loop(registry: Registry, plan_id: str, store: Path, answers_dir: 
             files.append(_answer_file(Path(src), Path(answers_dir) / name, mine, period))
         if files:
             ingest(files, store=store, registry=registry, plan_id=plan_id)
-        results.append(supervise(store, registry, plan_id, period, by=BY))
+        results.append(supervise(store, registry, plan_id, period, by=BY,
+                                 ledger=evaluate(registry, plan_id, returns, period)))
         if results[-1].changes["overdue"] and not manual_done:
             items = items_frame(store, plan_id)
             manual_done = bool((items["close_kind"] == "manual").any())
