@@ -3,7 +3,6 @@ problem), returns without the sheet still accepted, completed tasks prefilled an
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 
 import openpyxl
