@@ -97,8 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     tp.add_argument("--period", required=True, help="统计月份 YYYY-MM")
     tp.add_argument("--unit", help="只生成该单位（编号、名称或别名；默认全部单位各一份）")
     tp.add_argument("--out", type=Path, help="输出文件夹（默认 inputs/templates/<方案>/<月份>）")
-    tp.add_argument("--store", type=Path, help="数据库文件：预填未销号的督办事项（整改情况表）和已报完成的任务"
-                    "（默认 inputs/taizhang.sqlite，存在时）")  # issue 14
+    tp.add_argument("--store", type=Path, help="数据库文件（如 inputs/taizhang.sqlite）：模板预填各单位未销号的督办事项"
+                    "（整改情况表）和已报完成的任务；不指定则生成空白模板")  # issue 14
 
     ing = sub.add_parser("ingest", help="校验报表并导入数据库（文件或文件夹）")
     ing.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="报表文件或文件夹（.xlsx/.xlsm/.csv）")
@@ -210,12 +210,9 @@ def _cmd_template(args) -> int:
 
     period = _period(args.period)
     out = args.out or inputs_dir() / "templates" / args.plan / period
-    from .store import default_store  # issue 14: prefill 督办事项 and completed tasks from the store
-
-    if args.store is not None and not args.store.is_file():
+    if args.store is not None and not args.store.is_file():  # issue 14: prefill 督办事项 and completed tasks
         raise ParameterError("--store", str(args.store), "已存在的数据库文件")
-    store = args.store or (default_store() if default_store().is_file() else None)
-    paths = write_templates(load_registry(), args.plan, period, out, unit=args.unit, store=store)
+    paths = write_templates(load_registry(), args.plan, period, out, unit=args.unit, store=args.store)
     for p in paths:
         print(p)
     print(f"已生成 {len(paths)} 份报表模板 → {out}", file=sys.stderr)
