@@ -102,7 +102,7 @@ def _period(text: str | None, parameter: str = "--period") -> str:
     from ..report import check_period
 
     if not text:
-        raise ParameterError(parameter, text, "YYYY-MM 格式的统计月份，例如 2024-06")
+        raise ParameterError(parameter, "（未指定）", "YYYY-MM 格式的统计月份，例如 2024-06")
     try:
         return check_period(text)
     except ParameterError as err:
@@ -141,7 +141,7 @@ def _process(args) -> int:
     from .items import CHANGE_LABELS, items_frame, supervise
 
     if not args.plan:
-        raise ParameterError("--plan", None, "方案编号之一：" + "、".join(PLAN_IDS))
+        raise ParameterError("--plan", "（未指定）", "方案编号之一：" + "、".join(PLAN_IDS))
     period = _period(args.period)
     store = _store(args)
     notice = _day(args.notice_date, "--notice-date") if args.notice_date else None
@@ -163,6 +163,8 @@ def _process(args) -> int:
         for i in ids:
             r = items.loc[i]
             extra = f"；{r['escalation']}" if key == "escalated" else f"；整改期限 {r['deadline']}"
+            if key == "still_open" and r["last_progress"] == "已完成":
+                extra += "；单位已报完成，待核实销号"
             print(f"  {i}  {r['unit_name']}  {r['title']}（{r['opened_status_label']}{extra}）")
     print(f"数据库 {store}", file=sys.stderr)
     return 0
