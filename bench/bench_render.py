@@ -25,7 +25,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from taizhang.project import PLAN_IDS
 from taizhang.render import Job, run_jobs, skip_unused_schema_checkers
 from taizhang.sample import ensure_sample
 from taizhang.targets import load_registry
@@ -34,12 +33,12 @@ PERIOD = "2025-06"
 
 
 def plan_jobs() -> list[Job]:
-    return [Job("monthly_ledger", plan=p, period=PERIOD) for p in PLAN_IDS]
+    return [Job("monthly_ledger", plan=p, period=PERIOD) for p in load_registry().plan_ids]
 
 
 def district_jobs(n: int = 100) -> list[Job]:
     reg = load_registry()
-    units = [(p, u.id) for p in PLAN_IDS for u in reg.unit_list(p)]
+    units = [(p, u.id) for p in reg.plan_ids for u in reg.unit_list(p)]
     jobs = []
     for k in range(n):
         plan, unit = units[k % len(units)]
@@ -77,7 +76,7 @@ def main() -> None:
     formats = tuple(args.formats.split(","))
     reg = load_registry()
     samples = Path(tempfile.mkdtemp(prefix="taizhang-bench-inputs-"))
-    for p in PLAN_IDS:
+    for p in reg.plan_ids:
         ensure_sample(reg, p, samples / p)
     try:
         suites = {"plans": (plan_jobs, 30.0), "districts": (district_jobs, 60.0)}

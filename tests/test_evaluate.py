@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from taizhang.errors import ParameterError
-from taizhang.evaluate import (LEDGER_COLUMNS, STATUS_LABELS, STATUSES, evaluate, month_over_month,
+from taizhang.evaluate import (LEDGER_COLUMNS, STATUS_LABELS, STATUSES, Settings, evaluate, month_over_month,
                                previous_month, rank_units, ranking_metrics)
 from taizhang.returns import ReturnSet
 from taizhang.targets import Deadline, Plan, Registry, Target, Unit, load_registry
@@ -215,6 +215,23 @@ def test_bad_parameters_name_the_parameter():
     with pytest.raises(ParameterError) as err:
         evaluate(reg, PLAN, returns([]), "2024-06", due_soon_days=-1)
     assert err.value.parameter == "due_soon_days"
+    with pytest.raises(ParameterError) as err:
+        evaluate(reg, PLAN, returns([]), "2024-06", Settings(min_trend_points=13))  # more than trend_months
+    assert err.value.parameter == "min_trend_points"
+    with pytest.raises(ParameterError) as err:
+        evaluate(reg, PLAN, returns([]), "2024-06", due_son_days=30)  # not a field of Settings
+    assert err.value.parameter == "due_son_days" and "due_soon_days" in err.value.allowed
+
+
+def test_settings_is_one_frozen_object_and_the_keyword_form_is_the_same():
+    reg = registry(target("t"))
+    rs = returns(rate_obs("a", months("2024-01", [60, 65, 70, 75, 80])))
+    by_object = evaluate(reg, PLAN, rs, "2024-06", Settings(due_soon_days=30, trend_months=6))
+    by_name = evaluate(reg, PLAN, rs, "2024-06", due_soon_days=30, trend_months=6)
+    pd.testing.assert_frame_equal(by_object, by_name)
+    assert Settings.from_ledger(by_object) == Settings(due_soon_days=30, trend_months=6)
+    with pytest.raises(AttributeError):
+        Settings().due_soon_days = 1  # frozen
 
 
 # ---------------------------------------------------------------------------------------------- recurring
@@ -383,7 +400,7 @@ def test_rank_units_per_metric_respects_direction():
     assert list(rate["unit"][:2]) == ["b", "a"] and list(rate["rank"][:2]) == [1, 2]
     steps = ranks[ranks["metric"] == "approval_steps_max"]
     assert list(steps["unit"][:2]) == ["a", "b"]  # fewer steps is better
-    assert pd.isna(rate[rate["unit"] == "z"]["rank"].iloc[0])
+    assert "z" not in set(rate["unit"])  # the target does not apply to townships: not ranked (as in the reports)
 
 
 def test_plan_rankings_are_ranked_although_no_target_uses_them():

@@ -32,3 +32,18 @@ def test_a_malformed_as_of_names_the_option(capsys):
     assert main(["evaluate", "--plan", "bayannur", "--as-of", "2024-13"]) == 2
     err = capsys.readouterr().err
     assert "--as-of" in err and "2024-13" in err and "period" not in err
+
+
+def test_an_out_of_range_method_option_names_the_option(capsys):
+    assert main(["evaluate", "--plan", "bayannur", "--as-of", "2024-06", "--due-soon-days", "999"]) == 2
+    err = capsys.readouterr().err
+    assert "--due-soon-days" in err and "999" in err and "0–366" in err
+
+
+def test_method_options_change_the_judgement(capsys):
+    def due_soon(*extra):
+        assert main(["evaluate", "--plan", "bayannur", "--as-of", "2022-10", *extra]) == 0
+        frame = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype=str, keep_default_na=False)
+        return int((frame["due_soon_flag"] == "True").sum())
+
+    assert due_soon("--due-soon-days", "0") <= due_soon() < due_soon("--due-soon-days", "120")

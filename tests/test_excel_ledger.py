@@ -99,3 +99,33 @@ def test_targets_are_numbers_with_comparison_and_measure_and_deadlines_are_dates
     percent = [r for r in rows if r[col["计量单位"]].value == "%" and r[col["最新值"]].value is not None]
     counts = [r for r in rows if r[col["计量单位"]].value not in (None, "", "%") and r[col["最新值"]].value is not None]
     assert percent and counts  # % and counts can be told apart
+
+
+def test_html_and_excel_ledgers_render_the_same_table_spec(monthly, tmp_path):
+    """The unit sheet and the HTML ledger are two renderings of one spec: same rows, statuses, values, reasons."""
+    import re
+    from html import unescape
+
+    from taizhang.kernel.statuses import status
+    from taizhang.ledger import ledger_spec
+
+    ws = load_workbook(monthly.write_excel(tmp_path / "台账.xlsx"))["临河区"]
+    header = [c.value for c in ws[1]]
+    col = {name: i for i, name in enumerate(header)}
+    sheet = [r for r in ws.iter_rows(min_row=2, values_only=True) if r[col["类别"]] != "节点任务"]
+    html = monthly.unit_ledgers().data
+    part = html[html.index(">临河区</h3>"):]
+    part = part[:part.index("</table>")]
+    rows = re.findall(r"<tr>(.*?)</tr>", part[part.index("<tbody>"):])
+    spec = ledger_spec(monthly.ledger, "linhe")
+    assert len(rows) == len(sheet) == len(spec.rows) > 5
+    for tr, xl in zip(rows, sheet):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", tr)
+        code = re.search(r"tz-badge tz-(\w+)", tr).group(1)
+        assert xl[col["状态"]] == f"{status(code).symbol} {status(code).label}"
+        assert unescape(re.sub(r"<[^>]+>", "", cells[6])) == (xl[col["说明"]] or "")
+        shown = unescape(re.sub(r"<[^>]+>", "", cells[2]))
+        value = xl[col["最新值"]]
+        assert (shown == "—") == (value is None)
+        if value is not None:
+            assert abs(float(re.sub(r"[^\d.\-]", "", shown)) - value) <= 0.051  # the shown value is the number, rounded

@@ -142,8 +142,6 @@ def test_changing_the_month_re_evaluates(explorer):
 
 def test_method_parameter_changes_the_judgement(explorer):
     params = method_parameters()
-    if "due_soon_days" not in params:
-        pytest.skip("evaluate has no due_soon_days parameter")
     explorer.as_of.value = "2022-10"  # most deadlines (2022-12-31) lie within a few months
     widget = explorer.method_widgets["due_soon_days"]
     explorer.method_widgets["due_soon_days"].value = 0
@@ -157,8 +155,6 @@ def test_method_parameter_changes_the_judgement(explorer):
 
 
 def test_out_of_range_method_parameter_shows_chinese_message(explorer):
-    if "stale_months" not in method_parameters():
-        pytest.skip("evaluate has no stale_months parameter")
     before = explorer.view
     explorer.method_widgets["stale_months"].value = 999
     msg = explorer.message.value
@@ -166,6 +162,31 @@ def test_out_of_range_method_parameter_shows_chinese_message(explorer):
     assert explorer.view is before  # the last good view stays on screen
     explorer.method_widgets["stale_months"].value = 6
     assert explorer.message.value == "" and explorer.view is not before
+
+
+def test_method_widgets_are_exactly_the_settings_fields(explorer):
+    import dataclasses
+
+    from taizhang.evaluate import Settings
+
+    assert list(explorer.method_widgets) == [f.name for f in dataclasses.fields(Settings)]
+    assert "include_not_applicable" not in explorer.method_widgets
+    for name, widget in explorer.method_widgets.items():
+        assert widget.value == getattr(Settings(), name)
+
+
+def test_returns_cache_sees_a_changed_csv_return(tmp_path, registry):
+    import shutil
+
+    from taizhang.explore import plan_returns
+    from taizhang.report import default_inputs
+
+    folder = tmp_path / "returns"
+    shutil.copytree(default_inputs("bayannur"), folder)
+    _, first = plan_returns(registry, "bayannur", folder)
+    assert plan_returns(registry, "bayannur", folder)[1] is first  # unchanged: cached
+    (folder / "notes.csv").write_text("x\n", encoding="utf-8")  # any file, not only *.xlsx
+    assert plan_returns(registry, "bayannur", folder)[1] is not first
 
 
 def test_reset_and_clear(explorer):

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from taizhang.errors import RegistryError
-from taizhang.project import PLAN_IDS, targets_dir
+from taizhang.project import targets_dir
 from taizhang.targets import EXPORT_COLUMNS, check_registry, export_frame, load_registry
 
 REGISTRY_FILES = sorted(p.relative_to(targets_dir()).as_posix()
@@ -37,9 +37,12 @@ def test_catalogue_has_no_problems(all_problems):
     assert not problems, "\n".join(map(str, problems))
 
 
-def test_all_five_plans_present(registry):
-    assert set(registry.plans) == set(PLAN_IDS)
-    assert set(registry.units) == set(PLAN_IDS)
+def test_every_plan_file_is_a_plan_with_units_in_plan_order(registry):
+    """The plan list is the plan files, ordered by their ``order`` (DEVELOPERS.md: bayannur … artux)."""
+    stems = {p.stem for p in (targets_dir() / "plans").glob("*.yaml")}
+    assert set(registry.plans) == stems == set(registry.units)
+    assert registry.plan_ids[:5] == ("bayannur", "baotou", "urad-middle", "yinchuan", "artux")
+    assert [registry.short_name(p) for p in registry.plan_ids[:5]] == ["巴彦淖尔市", "包头市", "乌拉特中旗", "银川市", "阿图什市"]
 
 
 def _raw_entries():
@@ -271,3 +274,17 @@ def test_rankings_quote_is_checked(tmp_path):
     path.write_text(text, encoding="utf-8")
     assert any(p.where == "plans/urad-middle.yaml / rankings" and "rankings_quote 不是原文的逐字摘录" in p.message
                for p in check_registry(root))
+
+
+def test_no_code_lists_the_plans():
+    """A new plan is data only: no code, notebook or generator names the plan count or lists the plan ids."""
+    root = targets_dir().parent
+    ids = ("bayannur", "baotou", "urad-middle", "yinchuan", "artux")
+    offenders = []
+    for path in [*root.glob("lib/taizhang/**/*.py"), *root.glob("notebooks/*.ipynb"), *root.glob("tools/*.py")]:
+        text = path.read_text(encoding="utf-8")
+        if "五个方案" in text or "PLAN_IDS" in text or "PLAN_SHORT" in text:
+            offenders.append(f"{path.relative_to(root)}: names the plan count or a plan list")
+        if sum(f'"{p}"' in text or f"'{p}'" in text for p in ids) >= 3:
+            offenders.append(f"{path.relative_to(root)}: lists plan ids")
+    assert not offenders, "\n".join(offenders)

@@ -35,7 +35,7 @@ def test_two_deadlines_are_both_shown_and_assumed_ones_labelled():
                          "deadline_assumed": False, "deadline": "2022-08-20"},
                         {"deadline_text": "期限未明确", "deadlines_all": [], "deadline_assumed": True,
                          "deadline": "2025-12-31"}])
-    two, assumed = [deadline_cell(r) for r in Row.itertuples(index=False)]
+    two, assumed = [deadline_cell(r).text for r in Row.itertuples(index=False)]
     assert "2022年底前" in two and "2022年8月中旬前" in two and "按较早者评估" in two
     assert "假定期限" in assumed and "2025-12-31" in assumed and "假定期限" not in two
 

@@ -159,9 +159,32 @@ def test_invalid_scenario_names_file_entry_and_field(tmp_path, registry, data, w
     assert all(w in hit[0] for w in words), hit[0]
 
 
+def test_method_parameters_are_exactly_the_settings_fields():
+    import dataclasses
+
+    from taizhang.evaluate import Settings
+
+    assert list(method_parameters()) == [f.name for f in dataclasses.fields(Settings)]
+    assert method_parameters() == dataclasses.asdict(Settings())
+    assert "include_not_applicable" not in method_parameters()  # an output switch, not a method parameter
+
+
+def test_output_switch_is_refused_as_a_method_parameter(tmp_path, registry):
+    _write(tmp_path, "case", _base(method={"include_not_applicable": False}))
+    with pytest.raises(ScenarioError) as err:
+        load_scenario("case", registry, tmp_path)
+    assert "method / include_not_applicable" in err.value.message
+
+
+def test_scenario_settings_is_one_object(tmp_path, registry):
+    from taizhang.evaluate import Settings
+
+    _write(tmp_path, "case", _base(method={"due_soon_days": 30}))
+    s = load_scenario("case", registry, tmp_path)
+    assert s.settings == Settings(due_soon_days=30)
+
+
 def test_method_value_out_of_range_is_reported(tmp_path, registry):
-    if "due_soon_days" not in method_parameters():
-        pytest.skip("evaluate has no due_soon_days parameter")
     _write(tmp_path, "case", _base(method={"due_soon_days": 9999}))
     with pytest.raises(ScenarioError) as err:
         load_scenario("case", registry, tmp_path)

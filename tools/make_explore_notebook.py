@@ -31,7 +31,7 @@ def explore():
             "`taizhang run --plan <方案> --scenario <情景名称>` 渲染带情景说明的报告。\n\n"
             "本笔记本不含评估逻辑，全部计算由 `taizhang.explore` 调用程序库完成。"),
         code('# 参数（papermill 可用 -p 覆盖）\n'
-             'plan = "bayannur"  # 方案编号：bayannur baotou urad-middle yinchuan artux\n'
+             'plan = "bayannur"  # 方案编号：targets/plans/ 中的方案（taizhang targets list 可查）\n'
              'as_of = ""  # 统计月份 YYYY-MM；留空为报表中最新的月份\n'
              'units = ""  # 单位编号或名称，多个用逗号分隔，例如 "linhe,五原县"；留空为全部单位\n'
              'metric = ""  # 指标编号（见 targets/metrics.yaml），例如 "one_window_rate"；留空为全部指标\n'

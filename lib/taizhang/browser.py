@@ -48,8 +48,9 @@ def part_mark(index: int) -> str:
     """The mark that starts report ``index`` of a joint print: a 1-pixel link, absolutely positioned at the
     top-left corner of its part (so it changes no layout), that Chromium prints as a link annotation on the
     part's first page. The parts need ``position: relative``."""
-    return (f'<a class="tz-part-mark" href="{PART_MARK_URL}{index}" aria-hidden="true" '
-            'style="position:absolute;top:0;left:0;width:1px;height:1px"></a>')
+    from .reports.html import environment
+
+    return environment().get_template("part_mark.html.j2").render(mark_url=PART_MARK_URL, index=int(index))
 
 
 def _part_marks(page) -> list[tuple[int, object]]:

@@ -6,11 +6,14 @@ months up to the as-of month.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import pandas as pd
 
 from .fonts import use_chinese_font
+from .kernel.months import Month, ordinals
+from .kernel.months import label as month_label
 from .ledger import records
 from .targets import OP_LABELS, Registry
 
@@ -137,12 +140,11 @@ def _nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
 
 
 def _month(period: str) -> int:
-    """A YYYY-MM month as a month ordinal (year × 12 + month − 1)."""
-    return int(period[:4]) * 12 + int(period[5:7]) - 1
+    """A YYYY-MM month as a month ordinal (:class:`taizhang.kernel.months.Month`)."""
+    return Month.parse(period).ordinal
 
 
-def _label(o: int) -> str:
-    return f"{o // 12:04d}-{o % 12 + 1:02d}"
+_label = month_label
 
 
 def _num(x: float) -> str:
@@ -260,23 +262,39 @@ class TrendChart:
         return "".join(out)
 
 
-def _build_trend(registry: Registry, metric: str, values: pd.DataFrame, ledger: pd.DataFrame, as_of: str,
-                 width: int, height: int) -> TrendChart:
-    import html
+@dataclass(frozen=True)
+class _Plot:
+    """A chart's geometry: the months shown (``start``–``end`` ordinals), the value range and the plot box."""
 
-    esc = html.escape
-    m = registry.metrics[metric]
-    # only the columns the chart needs: filtering and de-duplicating the ~40-column ledger costs more
-    rows = ledger.loc[(ledger["metric"] == metric) & (ledger["status"] != "not_applicable"),
-                      ["unit", "kind", "target_id", "deadline", "op", "threshold", "target_unit"]]
-    names = dict(zip(ledger["unit"], ledger["unit_name"]))
-    units = list(dict.fromkeys(rows["unit"]))
-    data = values[(values["metric"] == metric) & (values["period"] <= as_of) & values["unit"].isin(units)]
-    targets = rows[rows["kind"] != "milestone"].drop_duplicates("target_id")
-    as_of_o = _month(as_of)
-    months = [_month(p) for p in data["period"]]
+    start: int
+    end: int
+    y_lo: float
+    y_hi: float
+    left: int
+    top: int
+    pw: int
+    ph: int
+
+    @property
+    def span(self) -> int:
+        return max(self.end - self.start, 1)
+
+    def x(self, o: int, day: float = 0.5) -> float:
+        return self.left + (o - self.start + day) / (self.span + 1) * self.pw
+
+    def x_date(self, d: pd.Timestamp) -> float:
+        return self.x(d.year * 12 + d.month - 1, d.day / d.days_in_month)
+
+    def y(self, v: float) -> float:
+        return self.top + self.ph - (v - self.y_lo) / ((self.y_hi - self.y_lo) or 1) * self.ph
+
+
+def _plot(m, data: pd.DataFrame, targets: pd.DataFrame, deadlines: list, as_of_o: int, width: int,
+          height: int) -> _Plot:
+    """The months shown (the data's, plus deadlines up to two years ahead or five years back) and the value
+    range (rates from a round lower bound to 100 % with headroom; other values padded by 12 %)."""
+    months = [int(o) for o in ordinals(data["period"])]
     start = min(months) if months else as_of_o - 11
-    deadlines = sorted({pd.Timestamp(d) for d in targets["deadline"] if d is not None and pd.notna(d)})
     end = as_of_o + 1  # one month after the as-of month, so its line never lies on the right edge
     for d in deadlines:  # show a deadline up to two years ahead so the reader sees how far away it is
         do = d.year * 12 + d.month - 1
@@ -284,16 +302,6 @@ def _build_trend(registry: Registry, metric: str, values: pd.DataFrame, ledger: 
             end = do
         if as_of_o - 60 <= do < start:
             start = do
-    span = max(end - start, 1)
-    left, right, top, bottom = 40, 136, 26, 26
-    pw, ph = width - left - right, height - top - bottom
-
-    def x_of(o: int, day: float = 0.5) -> float:
-        return left + (o - start + day) / (span + 1) * pw
-
-    def x_of_date(d: pd.Timestamp) -> float:
-        return x_of(d.year * 12 + d.month - 1, d.day / d.days_in_month)
-
     vals = list(data["value"].astype(float)) + [float(v) for v in targets["threshold"] if pd.notna(v)]
     if m.type == "rate":
         lo = min(vals) if vals else 0.0
@@ -303,53 +311,80 @@ def _build_trend(registry: Registry, metric: str, values: pd.DataFrame, ledger: 
         lo, hi = (min(vals), max(vals)) if vals else (0.0, 1.0)
         pad = (hi - lo) * 0.12 or max(abs(hi) * 0.1, 1.0)
         y_lo, y_hi = (0.0 if lo >= 0 and lo - pad < 0 else lo - pad), hi + pad
-    ticks = [t for t in _nice_ticks(y_lo, y_hi) if y_lo - 1e-9 <= t <= y_hi + 1e-9
+    left, right, top, bottom = 40, 136, 26, 26
+    return _Plot(start, end, y_lo, y_hi, left, top, width - left - right, height - top - bottom)
+
+
+def _axes_svg(m, plot: _Plot, deadlines: list, as_of: str, as_of_o: int, width: int, height: int) -> list[str]:
+    """The SVG head: value grid and ticks, month ticks, the deadlines and the as-of month."""
+    esc = html.escape
+    left, top, pw, ph = plot.left, plot.top, plot.pw, plot.ph
+    ticks = [t for t in _nice_ticks(plot.y_lo, plot.y_hi) if plot.y_lo - 1e-9 <= t <= plot.y_hi + 1e-9
              and not (m.type == "rate" and t > 100)]
-
-    def y_of(v: float) -> float:
-        return top + ph - (v - y_lo) / ((y_hi - y_lo) or 1) * ph
-
     out = [f'<svg class="tz-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
            f'width="100%" role="img" aria-label="{esc(m.name)}走势图">',
            f'<text x="2" y="12" class="tz-ax">单位：{esc(m.unit or "数值")}</text>']
     for t in ticks:
-        y = y_of(t)
+        y = plot.y(t)
         out.append(f'<line x1="{left}" x2="{left + pw}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e3e3e3" stroke-width="1"/>'
                    f'<text x="{left - 5}" y="{y + 3.5:.1f}" text-anchor="end" class="tz-ax">{_num(t)}</text>')
+    span = plot.span
     step = 1 if span <= 8 else 3 if span <= 30 else 6 if span <= 60 else 12
-    for o in range(start, end + 1):
+    for o in range(plot.start, plot.end + 1):
         if o % 12 % step == 0 or span <= 8:
-            x = x_of(o)
+            x = plot.x(o)
             out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top + ph}" y2="{top + ph + 4}" stroke="#999"/>'
                        f'<text x="{x:.1f}" y="{top + ph + 16}" text-anchor="middle" class="tz-ax">{_label(o)}</text>')
     out.append(f'<line x1="{left}" x2="{left + pw}" y1="{top + ph}" y2="{top + ph}" stroke="#999"/>')
-    # deadlines and the as-of month
     for j, d in enumerate(deadlines):
-        if not (start <= d.year * 12 + d.month - 1 <= end):
+        if not (plot.start <= d.year * 12 + d.month - 1 <= plot.end):
             continue
-        x = x_of_date(d)
+        x = plot.x_date(d)
         out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + ph}" stroke="#555" stroke-width="1.2" '
                    f'stroke-dasharray="2 3"/><text x="{x + 3:.1f}" y="{top + 11 + 12 * (j % 3)}" class="tz-ax" '
                    f'fill="#555">期限 {d.date()}</text>')
-    xa = x_of(as_of_o, 1.0)
+    xa = plot.x(as_of_o, 1.0)
     out.append(f'<line x1="{xa:.1f}" x2="{xa:.1f}" y1="{top - 4}" y2="{top + ph}" stroke="{AS_OF_COLOUR}" '
                f'stroke-width="1.6" opacity="0.85"/><text x="{xa:.1f}" y="{top - 8}" text-anchor="middle" '
                f'class="tz-ax" fill="{AS_OF_COLOUR}">统计月份 {esc(as_of)}</text>')
-    # target lines, drawn over the unit lines, labelled at their right end (above the line, on a white halo)
+    return out
+
+
+def _targets_svg(plot: _Plot, targets: pd.DataFrame) -> list[str]:
+    """Target lines, drawn over the unit lines, labelled at their right end (above the line, on a white halo)."""
     overlay, used = [], []
     for t in records(targets.drop_duplicates(["op", "threshold"]).sort_values("threshold")):
-        if pd.isna(t.threshold) or not (y_lo <= t.threshold <= y_hi):
+        if pd.isna(t.threshold) or not (plot.y_lo <= t.threshold <= plot.y_hi):
             continue
-        y = y_of(float(t.threshold))
+        y = plot.y(float(t.threshold))
         ly = y - 4
         while any(abs(ly - u) < 12 for u in used):
             ly -= 12
         used.append(ly)
         label = f"目标 {OP_LABELS.get(t.op, '')}{_num(float(t.threshold))}{t.target_unit}"
-        overlay.append(f'<line x1="{left}" x2="{left + pw}" y1="{y:.1f}" y2="{y:.1f}" stroke="{TARGET_COLOUR}" '
-                       f'stroke-width="1.5" stroke-dasharray="7 4"/>'
-                       f'<text x="{left + pw - 4}" y="{ly:.1f}" text-anchor="end" class="tz-ax tz-target" '
-                       f'fill="{TARGET_COLOUR}" stroke="#fff" stroke-width="3" paint-order="stroke">{esc(label)}</text>')
+        overlay.append(f'<line x1="{plot.left}" x2="{plot.left + plot.pw}" y1="{y:.1f}" y2="{y:.1f}" '
+                       f'stroke="{TARGET_COLOUR}" stroke-width="1.5" stroke-dasharray="7 4"/>'
+                       f'<text x="{plot.left + plot.pw - 4}" y="{ly:.1f}" text-anchor="end" class="tz-ax tz-target" '
+                       f'fill="{TARGET_COLOUR}" stroke="#fff" stroke-width="3" paint-order="stroke">'
+                       f'{html.escape(label)}</text>')
+    return overlay
+
+
+def _build_trend(registry: Registry, metric: str, values: pd.DataFrame, ledger: pd.DataFrame, as_of: str,
+                 width: int, height: int) -> TrendChart:
+    m = registry.metrics[metric]
+    # only the columns the chart needs: filtering and de-duplicating the ~40-column ledger costs more
+    rows = ledger.loc[(ledger["metric"] == metric) & (ledger["status"] != "not_applicable"),
+                      ["unit", "kind", "target_id", "deadline", "op", "threshold", "target_unit"]]
+    names = dict(zip(ledger["unit"], ledger["unit_name"]))
+    units = list(dict.fromkeys(rows["unit"]))
+    data = values[(values["metric"] == metric) & (values["period"] <= as_of) & values["unit"].isin(units)]
+    targets = rows[rows["kind"] != "milestone"].drop_duplicates("target_id")
+    as_of_o = _month(as_of)
+    deadlines = sorted({pd.Timestamp(d) for d in targets["deadline"] if d is not None and pd.notna(d)})
+    plot = _plot(m, data, targets, deadlines, as_of_o, width, height)
+    out = _axes_svg(m, plot, deadlines, as_of, as_of_o, width, height)
+    overlay = _targets_svg(plot, targets)
     # one line per unit (drawn by TrendChart.svg: the highlighted unit last, on top)
     by_unit = dict(tuple(data.groupby("unit", sort=False)))
     lines = []
@@ -358,8 +393,9 @@ def _build_trend(registry: Registry, metric: str, values: pd.DataFrame, ledger: 
         if s is None or s.empty:
             lines.append((unit, names.get(unit, unit), "", 0))
             continue
-        pts = " ".join(f"{x_of(_month(p)):.1f},{y_of(float(v)):.1f}" for p, v in zip(s["period"], s["value"]))
+        pts = " ".join(f"{plot.x(int(o)):.1f},{plot.y(float(v)):.1f}" for o, v in zip(ordinals(s["period"]), s["value"]))
         lines.append((unit, names.get(unit, unit), pts, len(s)))
+    left, top, pw, ph = plot.left, plot.top, plot.pw, plot.ph
     tail = ""
     if data.empty:
         tail = f'<text x="{left + pw / 2}" y="{top + ph / 2}" text-anchor="middle" class="tz-ax">暂无数据</text>'

@@ -1,6 +1,7 @@
 """The ``taizhang`` command: one verb per job.
 
     taizhang targets list|export|check     the target registry
+    taizhang targets draft|import          a new plan: draft its targets from the text, import the review
     taizhang sample                        write the deterministic sample returns
     taizhang evaluate                      print the ledger of one plan at one month
     taizhang run                           render reports (papermill + nbconvert)
@@ -18,7 +19,6 @@ import sys
 from pathlib import Path
 
 from .errors import ParameterError, TaizhangError
-from .project import PLAN_IDS
 
 _ARGPARSE_ZH = [
     (r"the following arguments are required: (.*)", r"缺少必需的参数：\1"),
@@ -67,15 +67,31 @@ def _period(text: str) -> str:
     return check_period(text)
 
 
-def _plan_arg(p: argparse.ArgumentParser, required: bool = True, help_: str = "方案编号") -> None:
-    p.add_argument("--plan", choices=PLAN_IDS, required=required, help=help_)
+_PLAN_HELP = "方案编号（targets/plans/ 中的方案，taizhang targets list 可查）"
+
+
+def _plan_arg(p, required: bool = True, help_: str = _PLAN_HELP) -> None:
+    """``--plan``: any id; checked against the loaded registry by :func:`_check_plan` (a new plan is data)."""
+    p.add_argument("--plan", required=required, metavar="方案编号", help=help_)
+
+
+def _check_plan(args) -> None:
+    """Reject a ``--plan`` that is not in the registry, naming the registry's plans (in plan order)."""
+    plan = getattr(args, "plan", None)
+    if plan is None:
+        return
+    from .targets import load_registry
+
+    registry = load_registry()
+    if plan not in registry.plans:
+        raise ParameterError("--plan", plan, "目标登记册中的方案编号之一：" + registry.plan_choices())
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="taizhang", description="政务服务目标台账：按实施方案的目标和期限，逐月评估各地区进展并生成台账报告。")
     sub = parser.add_subparsers(dest="verb", required=True, parser_class=_Parser, metavar="命令")
 
-    t = sub.add_parser("targets", help="目标登记册：列出、导出、校验")
+    t = sub.add_parser("targets", help="目标登记册：列出、导出、校验；起草和导入新方案")
     tsub = t.add_subparsers(dest="action", required=True, parser_class=_Parser, metavar="操作")
     tl = tsub.add_parser("list", help="列出目标")
     _plan_arg(tl, required=False, help_="只列出该方案（默认全部）")
@@ -85,11 +101,22 @@ def build_parser() -> argparse.ArgumentParser:
     _plan_arg(te, required=False, help_="只导出该方案（默认全部）")
     te.add_argument("--out", type=Path, help="输出文件；CSV 默认输出到屏幕，xlsx 必须指定")
     tsub.add_parser("check", help="按严格格式和出处规则校验登记册")
+    td = tsub.add_parser("draft", help="从新方案原文起草候选目标，生成审核表（Excel）和 YAML 草稿")
+    td.add_argument("text", type=Path, metavar="方案原文", help="方案原文：纯文本（UTF-8 或 GB18030）或 .docx")
+    td.add_argument("--plan", required=True, dest="new_plan", metavar="新方案编号",
+                    help="新方案的编号（小写字母、数字和“-”，例如 yunxi-2025）")
+    td.add_argument("--out", type=Path, help="输出文件夹（默认 targets/drafts/<新方案编号>/）")
+    td.add_argument("--issuer", help="发文单位（原文开头没有写明时填写）")
+    td.add_argument("--date", help="发文日期 YYYY-MM-DD（原文开头没有写明时填写；只写月份的期限按此推定年份）")
+    td.add_argument("--title", help="方案名称（原文开头没有写明时填写）")
+    ti = tsub.add_parser("import", help="导入审核后的审核表，写入方案文件、单位文件和新指标")
+    ti.add_argument("workbook", type=Path, metavar="审核表", help="taizhang targets draft 生成并经审核的 .xlsx")
+    ti.add_argument("--replace", action="store_true", help="替换登记册中已有的同编号方案")
 
     s = sub.add_parser("sample", help="生成确定性的样例报表（inputs/sample/<方案>/）")
     g = s.add_mutually_exclusive_group(required=True)
-    g.add_argument("--plan", choices=PLAN_IDS, help="方案编号")
-    g.add_argument("--all-plans", action="store_true", help="全部五个方案")
+    _plan_arg(g, required=False)
+    g.add_argument("--all-plans", action="store_true", help="登记册中的全部方案")
     s.add_argument("--out", type=Path, help="输出文件夹（默认 inputs/sample）")
 
     tp = sub.add_parser("template", help="生成各单位的月度报表模板（Excel）")
@@ -119,19 +146,19 @@ def build_parser() -> argparse.ArgumentParser:
                          "score 各单位加权分档得分、score-items 得分明细（后两项须用 --scoring 指定评分方案）")
     ev.add_argument("--scoring", metavar="名称", help="评分方案（targets/scoring/<名称>.yaml 或 .yaml 文件路径）；"
                     "原文未规定权重，默认不评分")
-    ev.add_argument("--due-soon-days", type=int, default=60, help="临期预警天数（默认 60）")
-    ev.add_argument("--stale-months", type=int, default=3, help="数据超过几个月未更新视为过期（默认 3）")
+    ev.add_argument("--due-soon-days", type=int, help="临期预警天数（默认 60，即 Settings 的默认值）")
+    ev.add_argument("--stale-months", type=int, help="数据超过几个月未更新视为过期（默认 3，即 Settings 的默认值）")
     ev.add_argument("--assume", action="append", default=[], metavar="目标编号=YYYY-MM-DD",
                     help="为期限未明确的目标假定期限（可重复）；报告中标注为假定期限")
 
     r = sub.add_parser("run", help="执行报告笔记本，生成 HTML、PDF 和 Excel 报告（reports/<方案>/<月份>/）")
     rg = r.add_mutually_exclusive_group()
-    rg.add_argument("--plan", choices=PLAN_IDS, help="方案编号")
-    rg.add_argument("--all-plans", action="store_true", help="全部五个方案")
+    _plan_arg(rg, required=False)
+    rg.add_argument("--all-plans", action="store_true", help="登记册中的全部方案")
     r.add_argument("--period", help="统计月份 YYYY-MM（默认：数据中最新的月份）")
-    r.add_argument("--report", choices=("monthly", "district", "quality", "catalogue", "comparison"),
-                   default="monthly", help="报告类别：monthly 月度台账（默认）、district 单位台账、quality 数据质量、"
-                                           "catalogue 目标清单、comparison 跨方案指标对比")
+    from .reports.specs import BY_CLI, cli_help
+
+    r.add_argument("--report", choices=tuple(BY_CLI), default="monthly", help=cli_help())
     r.add_argument("--unit", action="append", default=[], help="单位台账的单位（编号或名称，可重复；默认该方案全部单位）")
     r.add_argument("--metric", default="one_window_rate", help="跨方案对比的指标（编号或中文名，默认 one_window_rate）")
     r.add_argument("--formats", default="html,pdf,xlsx", help="输出格式，逗号分隔：html,pdf,xlsx（默认全部）")
@@ -153,6 +180,17 @@ def build_parser() -> argparse.ArgumentParser:
 def _cmd_targets(args) -> int:
     from .targets import check_registry, export_frame, load_registry
 
+    if args.action == "draft":
+        return _targets_draft(args)
+    if args.action == "import":
+        from .drafting import import_workbook
+
+        res = import_workbook(args.workbook, replace=args.replace)
+        for path in res["written"]:
+            print(path)
+        print(f"已导入方案 {res['plan']}：{res['targets']} 条目标，{res['units']} 个填报单位，"
+              f"新增 {res['new_metrics']} 个指标；登记册校验通过。", file=sys.stderr)
+        return 0
     if args.action == "check":
         problems = check_registry()
         if problems:
@@ -189,6 +227,30 @@ def _cmd_targets(args) -> int:
     return 0
 
 
+def _targets_draft(args) -> int:
+    from datetime import date
+
+    from .drafting import draft_plan
+
+    issued = None
+    if args.date:
+        try:
+            issued = date.fromisoformat(args.date.strip())
+        except ValueError:
+            raise ParameterError("--date", args.date, "YYYY-MM-DD 格式的日期，例如 2025-02-10") from None
+    res = draft_plan(args.text, args.new_plan, out_dir=args.out, issuer=args.issuer, issued=issued, title=args.title)
+    for key in ("workbook", "yaml", "source"):
+        print(res[key])
+    info = res["info"]
+    missing = [k for k in ("方案名称", "发文单位", "发文日期") if not info.get(k)]
+    print(f"已起草 {res['candidates']} 条候选目标（建议采纳 {res['adopted']} 条，建议新增指标 {res['new_metrics']} 个）。"
+          "请在审核表中逐条核对后运行 taizhang targets import " + str(res["workbook"]), file=sys.stderr)
+    if missing:
+        print(f"注意：原文开头未写明{'、'.join(missing)}，请在审核表“方案信息”中填写"
+              "（或用 --issuer、--date、--title 重新起草）。", file=sys.stderr)
+    return 0
+
+
 def _cmd_sample(args) -> int:
     from .project import inputs_dir
     from .sample import ensure_sample
@@ -196,7 +258,7 @@ def _cmd_sample(args) -> int:
 
     reg = load_registry()
     out = args.out or inputs_dir() / "sample"
-    for plan in (PLAN_IDS if args.all_plans else [args.plan]):
+    for plan in (reg.plan_ids if args.all_plans else [args.plan]):
         ensure_sample(reg, plan, out / plan)
         n = len(list((out / plan).glob("*.xlsx")))
         print(f"{plan}：{n} 份样例报表 → {out / plan}")
@@ -294,7 +356,7 @@ def _assumed_deadlines(items: list[str]) -> dict[str, str]:
 
 
 def _cmd_evaluate(args) -> int:
-    from .evaluate import evaluate, month_over_month, previous_month, rank_units
+    from .evaluate import Settings, evaluate, month_over_month, previous_month, rank_units
     from .report import default_inputs
     from .returns import load_returns
     from .targets import load_registry
@@ -320,8 +382,12 @@ def _cmd_evaluate(args) -> int:
             if ensure_sample(registry, args.plan, folder):
                 print(f"已生成样例数据：{folder}", file=sys.stderr)
         returns = load_returns([folder], registry, args.plan)
-    options = dict(due_soon_days=args.due_soon_days, stale_months=args.stale_months,
-                   assumed_deadlines=_assumed_deadlines(args.assume))
+    given = {"due_soon_days": args.due_soon_days, "stale_months": args.stale_months}
+    try:
+        settings = Settings.of(**{k: v for k, v in given.items() if v is not None})
+    except ParameterError as err:
+        raise ParameterError("--" + err.parameter.replace("_", "-"), err.given, err.allowed) from None
+    options = dict(assumed_deadlines=_assumed_deadlines(args.assume))
     if args.view == "ranking":
         rank_units(registry, args.plan, returns, as_of).to_csv(sys.stdout, index=False)
         return 0
@@ -338,9 +404,9 @@ def _cmd_evaluate(args) -> int:
             print(f"注意：评分方案“{scoring.title}”是示例，原文未规定权重与分档，结果不作考核依据。", file=sys.stderr)
         (totals if args.view == "score" else items).to_csv(sys.stdout, index=False)
         return 0
-    ledger = evaluate(registry, args.plan, returns, as_of, **options)
+    ledger = evaluate(registry, args.plan, returns, as_of, settings, **options)
     if args.view == "changes":
-        before = evaluate(registry, args.plan, returns, previous_month(as_of), **options)
+        before = evaluate(registry, args.plan, returns, previous_month(as_of), settings, **options)
         month_over_month(ledger, before).to_csv(sys.stdout, index=False)
         return 0
     ledger[EVALUATE_CSV_COLUMNS].to_csv(sys.stdout, index=False)
@@ -356,6 +422,10 @@ def _cmd_run(args) -> int:
 
     notebook = REPORTS[args.report]
     from .render import FORMATS
+    from .reports.specs import SPECS
+
+    spec = SPECS[notebook]
+    takes = set(spec.parameter_help)  # what the report's spec says it takes
 
     formats = tuple(f.strip().lower() for f in args.formats.split(",") if f.strip())
     unknown = [f for f in formats if f not in FORMATS]
@@ -368,19 +438,19 @@ def _cmd_run(args) -> int:
         raise ParameterError("--inputs", str(args.inputs), "存在的报表文件夹")
     if args.store and not args.store.exists():
         raise ParameterError("--store", str(args.store), "存在的数据库文件（先用 taizhang ingest 写入）")
-    if notebook == "plan_comparison":
+    if spec.scope == "metric":
         jobs = [Job(notebook, metric=check_metric(registry, args.metric))]
     else:
         if not args.plan and not args.all_plans:
-            raise ParameterError("--plan", None, "方案编号之一：" + "、".join(PLAN_IDS) + "；或使用 --all-plans")
-        plans = PLAN_IDS if args.all_plans else (args.plan,)
+            raise ParameterError("--plan", None, "方案编号之一：" + registry.plan_choices() + "；或使用 --all-plans")
+        plans = registry.plan_ids if args.all_plans else (args.plan,)
         if args.unit and len(plans) > 1:
             raise ParameterError("--unit", "、".join(args.unit), "与单个 --plan 一起使用")
         period = _period(args.period) if args.period else ""
         jobs = []
         for plan in plans:
             inputs = str(args.inputs or "")
-            if notebook == "target_catalogue":
+            if "period" not in takes:
                 jobs.append(Job(notebook, plan=plan))
                 continue
             if args.store:
@@ -394,7 +464,7 @@ def _cmd_run(args) -> int:
                         print(f"已生成样例数据：{folder}", file=sys.stderr)
                 plan_period = period or _latest_period(folder)
             common = dict(plan=plan, period=plan_period, inputs=inputs, store=str(args.store or ""))
-            if notebook in ("monthly_ledger", "district_report"):
+            if "scenario" in takes:
                 common.update(scenario=args.scenario, assume=";".join(args.assume))
                 if args.scenario or args.assume:  # fail before any kernel starts
                     from .report import WhatIf
@@ -402,8 +472,9 @@ def _cmd_run(args) -> int:
                     WhatIf.build(registry, plan, args.scenario, ";".join(args.assume))
             elif args.scenario or args.assume:
                 raise ParameterError("--scenario", args.scenario or ";".join(args.assume),
-                                     "只用于 monthly 与 district 报告")
-            if notebook == "district_report":
+                                     "只用于 " + " 与 ".join(s.cli for s in SPECS.values()
+                                                             if "scenario" in s.parameter_help) + " 报告")
+            if spec.scope == "unit":
                 units = [check_unit(registry, plan, u) for u in args.unit] or [u.id for u in registry.unit_list(plan)]
                 jobs += [Job(notebook, unit=u, **common) for u in units]
             else:
@@ -433,6 +504,7 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"targets": _cmd_targets, "sample": _cmd_sample, "template": _cmd_template, "ingest": _cmd_ingest, "evaluate": _cmd_evaluate, "run": _cmd_run,
                 "supervise": _cmd_supervise}
     try:
+        _check_plan(args)
         return handlers[args.verb](args)
     except TaizhangError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)

@@ -93,3 +93,38 @@ def parse_deadline(text: str, issued: date | None = None) -> date | None:
         if rule == "h1":
             return date(year, 6, 30)
     return None
+
+
+# --------------------------------------------------------------------------------------------------
+# finding deadline words in running text (drafting a new plan); each find is read by parse_deadline
+
+_CN_Q = "[一二三四1-4]"
+_FIND = re.compile(
+    r"(?:20\d\d年?" + _DASH + r")?20\d\d年"
+    r"(?:第?" + _CN_Q + r"季度(?:末前|前|末|底|内)?"
+    r"|上半年(?:前|底|末)?|下半年(?:前|底|末)?|年内"
+    r"|(?:1[0-2]|[1-9])月(?:(?:[12]?\d|3[01])日前?|底前?|末前?|下旬前?|中旬前?|上旬前?|前)?"
+    r"|(?:年底|底|年末|末)前?|内)?"
+    r"|(?<![\d年])(?:1[0-2]|[1-9])月(?:底前?|末前?|下旬前?|中旬前?|上旬前?|前)"
+)
+
+
+def find_deadlines(text: str, issued: date | None = None) -> list[tuple[int, int, str, date]]:
+    """Every deadline written in ``text``, in order: ``(start, end, words, date)``.
+
+    The words are located by a pattern and read by :func:`parse_deadline` (the one set of date rules), so
+    a find the rules cannot read is not returned. A bare year (``2023年``) counts only where it ends a
+    clause or is followed by 前/底/内 (``2023年起`` and ``2023年版`` are not deadlines).
+    """
+    out: list[tuple[int, int, str, date]] = []
+    for m in _FIND.finditer(text):
+        words = m.group()
+        after = text[m.end():m.end() + 1]
+        if re.fullmatch(r"(?:20\d\d年?" + _DASH + r")?20\d\d年", words) and after not in ("，", ",", "；", ";", "。", ""):
+            continue
+        if after in ("起", "以", "版", "度", "来", "的", "始", "开", "份") and not words.endswith(("前", "底", "末", "内")):
+            continue
+        when = parse_deadline(words, issued)
+        if when is not None:
+            out.append((m.start(), m.end(), words, when))
+    return out

@@ -119,20 +119,6 @@ def write_targets_xlsx(frame: pd.DataFrame, path: Path) -> Path:
     return book.close()
 
 
-LEDGER_HEADERS = {
-    "section": "章节", "kind_label": "类别", "title": "目标", "quote": "方案原文", "deadline_text": "期限（原文）",
-    "deadline": "评估期限", "deadline_note": "期限说明", "value": "最新值", "measure": "计量单位",
-    "value_period": "数据月份", "op_label": "比较", "threshold": "目标值", "gap": "差距",
-    "threshold_label": "目标值说明", "status_label": "状态", "reason": "说明", "lead": "牵头单位",
-    "target_id": "目标编号",
-}
-_LEDGER_WIDTHS = {"section": 12, "kind_label": 10, "title": 28, "quote": 60, "deadline_text": 22, "deadline": 12,
-                  "deadline_note": 16, "value": 10, "measure": 9, "value_period": 16, "op_label": 6, "threshold": 9,
-                  "gap": 10, "threshold_label": 18, "status_label": 12, "reason": 48, "lead": 20, "target_id": 30}
-#: columns whose text wraps (top-aligned) in the unit sheets
-_LEDGER_WRAPPED = ("title", "quote", "reason")
-
-
 def _sheet_name(name: str, used: set[str]) -> str:
     """A valid, unique worksheet name (≤ 31 characters, none of []:*?/\\)."""
     import re
@@ -147,71 +133,67 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return out
 
 
-def _as_date(d):
-    """A deadline as a ``datetime.date`` (None when there is none), so Excel stores a real date."""
-    if d is None or (not isinstance(d, (date, datetime)) and pd.isna(d)):
-        return None
-    if isinstance(d, pd.Timestamp):
-        return d.date()
-    if isinstance(d, datetime):
-        return d.date()
-    if isinstance(d, date):
-        return d
-    try:
-        return date.fromisoformat(str(d)[:10])
-    except ValueError:
-        return None
+def status_format(book: Book, code: str, **extra):
+    """The format of a cell showing status ``code``: the status table's colour and ink, bold."""
+    from .reports.html import status_look
+
+    background, ink, _, _ = status_look(code)
+    return book.fmt(bg_color=background.upper(), pattern=1, font_color=ink.upper(), bold=True, **extra)
 
 
-def ledger_rows(ledger: pd.DataFrame) -> pd.DataFrame:
-    """The ledger columns the Excel workbook shows, applicable rows only.
+def write_table(book: Book, ws, spec, first_row: int = 0, freeze: tuple[int, int] | None = None) -> int:
+    """Write a :class:`~taizhang.reports.blocks.TableSpec` to ``ws`` from ``first_row`` (0-based): the Excel
+    columns of the spec, a bold header (a status column's header in its status colours), one row per spec row.
 
-    Numbers stay numbers (最新值, 目标值, 差距), the deadline is a date; the comparison (≥/≤) and the
-    measure (%, 名, 项 …) have their own columns, and the plan's wording of the target stays beside them.
+    A cell's raw value is written by its type (numbers as numbers, dates as dates, text always as text); a
+    status cell as "symbol label" on the status colour; wrapped columns wrap, top-aligned. Freezes the panes
+    below the header (``freeze`` overrides), sets an autofilter and the column widths (the spec's, else from
+    the content). Returns the last row written.
     """
-    from .ledger import status_label
-    from .targets import KIND_LABELS, OP_LABELS
+    from .reports.blocks import AS_SHOWN
+    from .reports.html import status_look
 
-    a = ledger[ledger["status"] != "not_applicable"].copy()
-    a["kind_label"] = a["kind"].map(KIND_LABELS)
-    a["status_label"] = a["status"].map(status_label)
-    a["deadline"] = pd.Series([_as_date(d) for d in a["deadline"]], index=a.index, dtype=object)
-    a["op_label"] = a["op"].map(lambda o: OP_LABELS.get(o, "") if isinstance(o, str) else "")
-    a["measure"] = a["target_unit"].fillna("")
-    a["threshold"] = pd.to_numeric(a["threshold"], errors="coerce")
-    assumed = a["deadline_assumed"].tolist() if "deadline_assumed" in a else [False] * len(a)
-    notes = []
-    for text, is_assumed in zip(a["deadline_text"].tolist(), assumed):
-        n = []
-        if "；" in str(text):
-            n.append("两个期限，按较早者评估")
-        if is_assumed is True:
-            n.append("假定期限")
-        notes.append("；".join(n))
-    a["deadline_note"] = notes
-    a["value"] = pd.to_numeric(a["value"], errors="coerce").round(2)
-    a["gap"] = pd.to_numeric(a["gap"], errors="coerce").round(2)
-    return a
+    idx = spec.xlsx_columns()
+    cols = [spec.columns[i] for i in idx]
+    head = book.fmt(**HEADER_FORMAT)
+    for c, col in enumerate(cols):
+        fmt = status_format(book, col.status, valign="vcenter", text_wrap=True) if col.status else head
+        ws.write_string(first_row, c, col.label, fmt)
+    wrapped = book.fmt(text_wrap=True, valign="top")
+    plain = [wrapped if col.wrap else None for col in cols]
+    r = first_row
+    for r, row in enumerate(spec.rows, start=first_row + 1):
+        for c, i in enumerate(idx):
+            cell = row[i]
+            if cell.status:
+                _, _, symbol, label = status_look(cell.status)
+                ws.write_string(r, c, f"{symbol} {label}", status_format(book, cell.status))
+                continue
+            value = cell.text if cell.value is AS_SHOWN else cell.value
+            fmt = book.fmt(num_format=cell.num_format) if cell.num_format else plain[c]
+            write_cell(book, ws, r, c, value, fmt)
+    ws.freeze_panes(*(freeze or (first_row + 1, 0)))
+    ws.autofilter(first_row, 0, max(r, first_row + 1) if spec.rows else first_row, len(cols) - 1)
+    for c, (i, col) in enumerate(zip(idx, cols)):
+        width = col.width
+        if width is None:
+            sample = [len(col.label)] + [len(row[i].text) for row in spec.rows[:200]]
+            width = min(max(sample) + 2, 60)
+        ws.set_column(c, c, width)
+    return r
 
 
 def write_ledger_xlsx(ledger: pd.DataFrame, path: Path, meta: dict[str, str]) -> Path:
     """The Excel ledger: an overview sheet (report facts + status counts per unit) and one sheet per unit.
 
-    Status cells carry the report's status colours (:data:`taizhang.ledger.STATUS_STYLES`) and symbol; each
-    sheet has a frozen header, an autofilter and set column widths; values and gaps are numbers, deadlines
-    dates; every text from a return or the registry is written as text (no formula injection). Written
-    atomically.
+    Each unit sheet is the unit's :func:`taizhang.ledger.ledger_spec` (all kinds) — the same table spec the
+    HTML ledger renders — with status cells in the report's status colours and symbols, a frozen header, an
+    autofilter and set column widths; values and gaps are numbers, deadlines dates; every text from a return
+    or the registry is written as text (no formula injection). Written atomically.
     """
-    from .ledger import STATUS_ORDER, status_label, status_style
+    from .ledger import ledger_spec, unit_counts_spec
 
-    rows = ledger_rows(ledger)
-    cols = list(LEDGER_HEADERS)
     book = Book(path)
-
-    def status_fmt(code: str, **extra):
-        st = status_style(code)
-        return book.fmt(bg_color=st.background.upper(), pattern=1, font_color=st.color.upper(), bold=True, **extra)
-
     ws = book.wb.add_worksheet("总览")
     bold = book.fmt(bold=True)
     r = 0
@@ -219,38 +201,14 @@ def write_ledger_xlsx(ledger: pd.DataFrame, path: Path, meta: dict[str, str]) ->
         ws.write_string(r, 0, str(k), bold)
         ws.write_string(r, 1, str(v))
         r += 1
-    r += 1
-    present = [c for c in STATUS_ORDER if c in set(rows["status"])]
-    header_row = r
-    head = book.fmt(**HEADER_FORMAT)
-    for c, text in enumerate(["单位"] + [status_label(s) for s in present] + ["合计"]):
-        fmt = status_fmt(present[c - 1], valign="vcenter", text_wrap=True) if 0 < c <= len(present) else head
-        ws.write_string(r, c, text, fmt)
-    counts = rows.pivot_table(index="unit_name", columns="status", values="target_id", aggfunc="count", fill_value=0)
-    for unit_name in dict.fromkeys(rows["unit_name"]):
-        r += 1
-        ws.write_string(r, 0, str(unit_name))
-        total = 0
-        for c, s in enumerate(present, start=1):
-            n = int(counts.loc[unit_name, s]) if s in counts.columns else 0
-            ws.write_number(r, c, n)
-            total += n
-        ws.write_number(r, len(present) + 1, total)
-    ws.freeze_panes(header_row + 1, 1)
-    ws.set_column(0, 0, 22)
-    ws.set_column(1, 1, 60)
-    if len(present) > 1:
-        ws.set_column(2, len(present) + 1, 12)
-    ws.autofilter(header_row, 0, max(r, header_row + 1), len(present) + 1)
-
+    counts = unit_counts_spec(ledger)
+    header_row = r + 1
+    write_table(book, ws, counts, first_row=header_row, freeze=(header_row + 1, 1))
+    ws.set_column(1, 1, 60)  # the report facts' values
     used = {"总览"}
-    wrapped = book.fmt(text_wrap=True, valign="top")
-    for unit in dict.fromkeys(rows["unit"]):
-        part = rows[rows["unit"] == unit]
-        ws = book.wb.add_worksheet(_sheet_name(str(part["unit_name"].iloc[0]), used))
-        table = part[cols].reset_index(drop=True)
-        table["status_label"] = [f"{status_style(code).symbol} {status_label(code)}" for code in part["status"]]
-        write_frame_sheet(book, ws, table, LEDGER_HEADERS, widths=_LEDGER_WIDTHS,
-                          formats={**{c: wrapped for c in _LEDGER_WRAPPED}, "deadline": book.fmt(num_format=DATE_FORMAT)},
-                          cell_formats={"status_label": [status_fmt(code) for code in part["status"]]})
+    kinds = tuple(dict.fromkeys(ledger["kind"]))
+    applicable = ledger[ledger["status"] != "not_applicable"]
+    for unit, name in dict.fromkeys(zip(applicable["unit"], applicable["unit_name"])):
+        ws = book.wb.add_worksheet(_sheet_name(str(name), used))
+        write_table(book, ws, ledger_spec(ledger, unit, kinds=kinds))
     return book.close()

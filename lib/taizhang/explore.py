@@ -19,8 +19,8 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import ParameterError, TaizhangError
-from .project import PLAN_IDS
-from .returns import PERIOD_RE, ReturnSet
+from .kernel.months import Month, MonthError
+from .returns import ReturnSet
 from .scenario import (
     Scenario, ScenarioError, TargetOverride, apply_scenario, check_scenario, check_scenario_name, describe_overrides, list_scenarios,
     load_scenario, method_label, method_parameters, save_scenario,
@@ -31,7 +31,7 @@ e = html.escape
 
 #: the explore notebook's parameters, with their Chinese description
 EXPLORE_PARAMETERS = {
-    "plan": "方案编号（bayannur baotou urad-middle yinchuan artux）",
+    "plan": "方案编号（targets/plans/ 中的方案，例如 bayannur）",
     "as_of": "统计月份 YYYY-MM（留空为报表中最新的月份）",
     "units": "单位：单位编号或名称，多个用逗号分隔（留空为全部单位）",
     "metric": "指标编号，见 targets/metrics.yaml（留空为全部指标）",
@@ -85,12 +85,15 @@ def check_explore_parameters(namespace: dict, registry: Registry | None = None) 
     reject_unknown_parameters(namespace, EXPLORE_PARAMETERS)
     p = {k: namespace.get(k, "") for k in EXPLORE_PARAMETERS}
     plan = str(p["plan"] or "").strip()
-    if plan not in PLAN_IDS:
-        raise ParameterError("plan", p["plan"], "、".join(PLAN_IDS))
-    as_of = str(p["as_of"] or "").strip()
-    if as_of and not PERIOD_RE.match(as_of):
-        raise ParameterError("as_of", p["as_of"], "YYYY-MM 格式的月份（月份 01–12），例如 2025-06；留空为最新月份")
     registry = registry or load_registry()
+    if plan not in registry.plans:
+        raise ParameterError("plan", p["plan"], registry.plan_choices())
+    as_of = str(p["as_of"] or "").strip()
+    if as_of:
+        try:
+            Month.parse(as_of)
+        except MonthError as err:
+            raise ParameterError("as_of", p["as_of"], err.allowed + "；留空为最新月份") from None
     units = parse_units(registry, plan, p["units"])
     metric = str(p["metric"] or "").strip()
     metrics = plan_metrics(registry, plan)
@@ -132,7 +135,9 @@ def plan_returns(registry: Registry, plan: str, inputs: str | Path | None = None
         raise ParameterError("inputs", str(folder), "存在的报表文件夹")
     from .returns import load_returns
 
-    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.rglob("*.xlsx")))
+    # every file counts (a changed .csv or .xlsm return, an added or removed file), not only *.xlsx
+    stamp = tuple((str(p.relative_to(folder)), p.stat().st_mtime_ns, p.stat().st_size)
+                  for p in sorted(folder.rglob("*")) if p.is_file())
     key = (plan, str(folder.resolve()), registry.version, stamp)
     if key not in _RETURNS_CACHE:
         if len(_RETURNS_CACHE) >= 8:
@@ -164,7 +169,7 @@ def build_view(registry: Registry, returns: ReturnSet, scenario: Scenario, as_of
     if problems:
         raise ScenarioError("当前调整无效，台账未更新：", problems)
     judged = apply_scenario(registry, scenario)
-    ledger = evaluate(judged, scenario.plan, returns, as_of, **scenario.method_kwargs)
+    ledger = evaluate(judged, scenario.plan, returns, as_of, scenario.settings)
     sel = ledger
     if units:
         sel = sel[sel["unit"].isin(units)]

@@ -1,80 +1,49 @@
 """Ledger tables for reports: summary counts, overdue list, per-unit ledger, milestone overview.
 
-Each ``*_table`` returns a DataFrame (what tests and the Excel writer use); each ``*_html`` renders one as an
-HTML fragment with every value escaped. Status colours live here, once, and pair every colour with a symbol
-so that a greyscale print stays readable.
+Each ``*_table`` returns a DataFrame (what tests and the evaluation views use); each ``*_spec`` turns one into
+an immutable :class:`~taizhang.reports.blocks.TableSpec` (or another block) that the HTML renderer
+(:mod:`taizhang.reports.html`) and the Excel writer (:func:`taizhang.excel.write_table`) both render. No HTML
+is written here. Status labels, colours and symbols come from the one status table
+(:mod:`taizhang.kernel.statuses`), values are written by the one formatter (:mod:`taizhang.kernel.formatting`);
+every colour is paired with a symbol so that a greyscale print stays readable.
 """
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import pandas as pd
 
-from .evaluate import STATUS_BY_CODE, status_counts
+from .evaluate import Settings, rank_table, status_counts
+from .kernel import statuses
+from .kernel.formatting import format_change, format_gap, format_value
+from .kernel.statuses import ORDER as STATUS_ORDER  # display order, worst first (kept for importers; the
+# functions below call statuses.in_order, so every display follows the one table)
+from .reports.blocks import (AS_SHOWN, Blocks, Cell, Column, Counts, Notice, Problems, TableSpec, Text, Tile, Tiles,
+                             lines, status_cell, text)
 
 
-@dataclass(frozen=True)
-class StatusStyle:
+class StatusStyle(NamedTuple):
+    """How a status is drawn: background colour, text colour and symbol (from :mod:`taizhang.kernel.statuses`)."""
+
     background: str
     color: str
     symbol: str
 
 
-STATUS_STYLES = {
-    "overdue": StatusStyle("#c0392b", "#ffffff", "✕"),
-    "task_overdue": StatusStyle("#c0392b", "#ffffff", "✕"),
-    "no_data": StatusStyle("#7f8c8d", "#ffffff", "？"),
-    "not_due": StatusStyle("#f6d55c", "#3d3d3d", "…"),
-    "task_pending": StatusStyle("#f6d55c", "#3d3d3d", "…"),
-    "no_deadline": StatusStyle("#d6cfe6", "#3d3d3d", "～"),
-    "done_late": StatusStyle("#a9d8b8", "#1e4d2b", "✓"),
-    "met": StatusStyle("#1e8449", "#ffffff", "✓"),
-    "done": StatusStyle("#1e8449", "#ffffff", "✓"),
-    "not_applicable": StatusStyle("#ffffff", "#999999", "—"),
-    # statuses of the progress judgement (issue "Judging progress")
-    "behind": StatusStyle("#e67e22", "#ffffff", "▼"),
-    "due_soon": StatusStyle("#f39c12", "#3d3d3d", "！"),
-    "regressed": StatusStyle("#8e44ad", "#ffffff", "↘"),
-    "stale": StatusStyle("#95a5a6", "#3d3d3d", "⌛"),
-    "on_track": StatusStyle("#a9dfbf", "#1e4d2b", "▲"),
-}
-
-e = html.escape
-
-
-#: labels of statuses the evaluator may not define yet (kept in step with evaluate.STATUSES)
-_FALLBACK_LABELS = {
-    "on_track": "进度正常", "behind": "进度滞后", "due_soon": "临期预警", "regressed": "较上月退步",
-    "stale": "数据过期", "not_due": "未到期",
-}
-#: display order of statuses, worst first (used by counts, legends and the Excel overview)
-STATUS_ORDER = ("overdue", "task_overdue", "regressed", "behind", "due_soon", "no_data", "stale", "not_due",
-                "task_pending", "on_track", "no_deadline", "done_late", "met", "done", "not_applicable")
+STATUS_STYLES = {s.code: StatusStyle(s.colour, s.ink, s.symbol) for s in statuses.STATUSES}
 
 
 def status_label(code: str) -> str:
-    """The Chinese label of a status code (from the evaluator, else the fallback table, else the code)."""
-    st = STATUS_BY_CODE.get(code)
-    return st.label if st is not None else _FALLBACK_LABELS.get(code, code)
+    """The Chinese label of a status code (:mod:`taizhang.kernel.statuses`)."""
+    return statuses.label(code)
 
 
 def status_style(code: str) -> StatusStyle:
-    return STATUS_STYLES.get(code, StatusStyle("#dddddd", "#333333", "·"))
-
-
-def badge(code: str) -> str:
-    """An HTML status badge: colour plus symbol plus the Chinese label."""
-    st = status_style(code)
-    return (f'<span class="tz-badge tz-{e(code)}" style="background:{st.background};color:{st.color}">'
-            f"{st.symbol} {e(status_label(code))}</span>")
-
-
-def legend_html(codes) -> str:
-    """A one-line legend of the statuses in ``codes`` (symbol, colour and label)."""
-    return '<p class="tz-legend">图例：' + " ".join(badge(c) for c in codes) + "</p>"
+    """The colours and symbol of a status code (:mod:`taizhang.kernel.statuses`)."""
+    st = statuses.status(code)
+    return StatusStyle(st.colour, st.ink, st.symbol)
 
 
 def _get(r, name: str, default=None):
@@ -88,33 +57,37 @@ def _get(r, name: str, default=None):
     return value
 
 
-def deadline_cell(r) -> str:
-    """Every deadline of a target in the plan's words; two deadlines both shown; assumed dates labelled."""
-    text = str(_get(r, "deadline_text", "") or "期限未明确")
+def deadline_runs(r) -> tuple:
+    """Every deadline of a target in the plan's words (one line each); two deadlines both shown with a hint;
+    an assumed date labelled."""
+    text_ = str(_get(r, "deadline_text", "") or "期限未明确")
     dates = _get(r, "deadlines_all")
-    parts = [p for p in text.split("；") if p]
-    html_ = "<br>".join(e(p) for p in parts) or "期限未明确"
+    parts = [p for p in text_.split("；") if p] or ["期限未明确"]
+    runs = list(lines(parts))
     several = (len(parts) > 1) or (isinstance(dates, (list, tuple)) and len(dates) > 1)
     if several:
-        html_ += '<br><span class="tz-hint">两个期限，按较早者评估</span>'
+        runs.append(Text("两个期限，按较早者评估", "hint", True))
     if _get(r, "deadline_assumed", False) is True:
         d = _get(r, "deadline")
-        html_ += f'<br><span class="tz-assumed">假定期限 {e(str(d)) if d is not None else ""}</span>'
-    return html_
+        runs.append(Text(f"假定期限 {d if d is not None else ''}", "assumed", True))
+    return tuple(runs)
 
 
-def _fmt_value(x, unit: str) -> str:
-    if x is None or pd.isna(x):
-        return "—"
-    x = float(x)
-    text = f"{x:.1f}" if unit == "%" else (f"{x:.0f}" if x.is_integer() else f"{x:.1f}")
-    return f"{text}{unit}"
+def deadline_cell(r) -> Cell:
+    """:func:`deadline_runs` as a cell."""
+    return Cell(deadline_runs(r))
 
 
-def _fmt_gap(x, unit: str) -> str:
-    if x is None or pd.isna(x):
-        return "—"
-    return ("+" if x >= 0 else "−") + _fmt_value(abs(float(x)), unit)
+def _fmt_days(x) -> str:
+    return "—" if x is None or pd.isna(x) else str(abs(int(x)))
+
+
+def _number(x):
+    """``x`` as a float rounded to 2 decimals for Excel (None when missing)."""
+    try:
+        return None if x is None or pd.isna(x) else round(float(x), 2)
+    except (TypeError, ValueError):
+        return None
 
 
 @lru_cache(maxsize=256)
@@ -134,13 +107,13 @@ def records(frame: pd.DataFrame) -> list:
     return [make(row) for row in frame.to_numpy(dtype=object).tolist()]
 
 
-def _table(frame: pd.DataFrame, headers: list[str], cells, css: str = "", classes: list[str] | None = None) -> str:
-    """An HTML table; ``classes`` (one CSS class per column, "" for none) sets column widths and wrapping."""
-    cls = [f' class="{c}"' if c else "" for c in (classes or [""] * len(headers))]
-    head = "".join(f"<th{k}>{e(h)}</th>" for h, k in zip(headers, cls))
-    body = "".join("<tr>" + "".join(f"<td{k}>{c}</td>" for c, k in zip(cells(r), cls)) + "</tr>"
-                   for r in records(frame))
-    return f'<table class="tz-table {css}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+def _spec(frame: pd.DataFrame, columns: tuple[Column, ...], cells, css: str = "", **kw) -> TableSpec:
+    """A :class:`TableSpec` of ``frame``: ``cells(row)`` gives the row's cells, one per column."""
+    return TableSpec(columns=columns, rows=tuple(tuple(cells(r)) for r in records(frame)), css=css, **kw)
+
+
+def _more(rest: int, text_: str) -> str:
+    return text_.format(rest) if rest > 0 else ""
 
 
 def unit_order(ledger: pd.DataFrame) -> dict[str, int]:
@@ -157,28 +130,44 @@ def sort_by_unit(frame: pd.DataFrame, ledger: pd.DataFrame, then: list[str], asc
                              ignore_index=True).drop(columns="_unit_order")
 
 
-def nowrap(text: str) -> str:
-    """Escaped ``text`` that the browser never breaks across lines (values, thresholds, gaps)."""
-    return f'<span class="tz-nw">{e(text)}</span>'
+def nowrap(value: str) -> Cell:
+    """A cell the browser never breaks across lines (values, thresholds, gaps)."""
+    return Cell((Text(value, "nw"),))
 
 
-def threshold_cell(label: str) -> str:
+def threshold_runs(label: str) -> tuple:
     """A target value such as "≥ 100%" kept on one line; a bracketed remark after it may wrap."""
     head, sep, rest = str(label).partition("（")
-    return nowrap(head.strip()) + (f'<span class="tz-hint">{e(sep + rest)}</span>' if sep else "")
+    return (Text(head.strip(), "nw"),) + ((Text(sep + rest, "hint"),) if sep else ())
+
+
+def _op(op) -> str | None:
+    return op if isinstance(op, str) and op else None
+
+
+def value_cell(x, unit: str, threshold=None, op=None) -> Cell:
+    """A value shown with its unit on one line by the one formatter (a miss of ``threshold`` never printed as
+    reaching it) and kept as a number rounded to 2 decimals (Excel)."""
+    thr = pd.to_numeric(threshold, errors="coerce") if threshold is not None else None
+    shown = format_value(x, unit or "", threshold=None if thr is None or pd.isna(thr) else float(thr), op=_op(op))
+    return Cell((Text(shown, "nw"),), _number(x))
+
+
+def gap_cell(x, unit: str) -> Cell:
+    return Cell((Text(format_gap(x, unit or ""), "nw"),), _number(x))
+
+
+def summary_tiles(ledger: pd.DataFrame) -> Tiles:
+    """Counts by status as a row of coloured tiles (applicable unit × target pairs only)."""
+    counts = status_counts(ledger)
+    tiles = tuple(Tile(str(int(r.count)), status=r.status, count=int(r.count)) for r in counts.itertuples(index=False))
+    total = int(counts["count"].sum()) if len(counts) else 0
+    return Tiles(tiles, total=total, note=f"共 {total} 项（单位 × 目标，不含不适用项）。")
 
 
 def summary_html(ledger: pd.DataFrame) -> str:
-    """Counts by status as a row of coloured tiles (applicable unit × target pairs only)."""
-    counts = status_counts(ledger)
-    tiles = "".join(
-        f'<div class="tz-tile" data-status="{e(r.status)}" style="border-color:{status_style(r.status).background}">'
-        f'<div class="tz-tile-n" data-count="{int(r.count)}">{int(r.count)}</div><div>{badge(r.status)}</div></div>'
-        for r in counts.itertuples(index=False)
-    )
-    total = int(counts["count"].sum()) if len(counts) else 0
-    return (f'<div class="tz-tiles" data-total="{total}">{tiles}</div>'
-            f'<p class="tz-note">共 {total} 项（单位 × 目标，不含不适用项）。</p>')
+    """:func:`summary_tiles` as HTML (the explorer's counts)."""
+    return summary_tiles(ledger)._repr_html_()
 
 
 def kind_counts_table(ledger: pd.DataFrame) -> pd.DataFrame:
@@ -189,7 +178,7 @@ def kind_counts_table(ledger: pd.DataFrame) -> pd.DataFrame:
     if a.empty:
         return pd.DataFrame()
     t = a.pivot_table(index="kind", columns="status", values="target_id", aggfunc="count", fill_value=0)
-    t = t.reindex(columns=[c for c in STATUS_ORDER if c in t.columns])
+    t = t.reindex(columns=statuses.in_order(t.columns))
     t = t.reindex([k for k in KIND_LABELS if k in t.index])
     t.index = [KIND_LABELS[k] for k in t.index]
     return t
@@ -199,30 +188,29 @@ def quantitative(ledger: pd.DataFrame) -> pd.DataFrame:
     return ledger[ledger["kind"].isin(["quantitative", "recurring"]) & (ledger["status"] != "not_applicable")]
 
 
-def _fmt_days(x) -> str:
-    return "—" if x is None or pd.isna(x) else str(abs(int(x)))
-
-
 def overdue_table(ledger: pd.DataFrame) -> pd.DataFrame:
     """Quantitative and recurring targets past their deadline and not met: by unit (registry order), most overdue first."""
     q = quantitative(ledger)
     return sort_by_unit(q[q["status"] == "overdue"], ledger, ["days_to_deadline"])
 
 
-def overdue_html(ledger: pd.DataFrame, limit: int = 40) -> str:
+_UNIT = Column("unit", "单位", "tz-c-unit")
+
+
+def overdue_spec(ledger: pd.DataFrame, limit: int = 40) -> TableSpec:
     frame = overdue_table(ledger)
-    if frame.empty:
-        return '<p class="tz-note">本月没有逾期未达标的量化指标。</p>'
     shown = frame.head(limit)
-    table = _table(shown, ["单位", "目标", "期限", "最新值", "目标值", "差距", "逾期天数"], lambda r: [
-        e(r.unit_name), e(r.title), deadline_cell(r), nowrap(_fmt_value(r.value, r.target_unit)),
-        threshold_cell(r.threshold_label), nowrap(_fmt_gap(r.gap, r.target_unit)), e(_fmt_days(r.days_to_deadline)),
-    ], css="tz-list", classes=["tz-c-unit", "tz-c-text", "tz-c-date", "tz-c-num", "tz-c-thr", "tz-c-num", "tz-c-num"])
-    rest = len(frame) - len(shown)
-    return table + (f'<p class="tz-note">另有 {rest} 项，见分单位台账与 Excel 台账。</p>' if rest > 0 else "")
+    cols = (_UNIT, Column("title", "目标", "tz-c-text"), Column("deadline", "期限", "tz-c-date"),
+            Column("value", "最新值", "tz-c-num"), Column("threshold", "目标值", "tz-c-thr"),
+            Column("gap", "差距", "tz-c-num"), Column("days", "逾期天数", "tz-c-num"))
+    return _spec(shown, cols, lambda r: (
+        text(r.unit_name), text(r.title), deadline_cell(r), value_cell(r.value, r.target_unit),
+        Cell(threshold_runs(r.threshold_label)), gap_cell(r.gap, r.target_unit), text(_fmt_days(r.days_to_deadline)),
+    ), css="tz-list", empty="本月没有逾期未达标的量化指标。",
+        note=_more(len(frame) - len(shown), "另有 {} 项，见分单位台账与 Excel 台账。"))
 
 
-DUE_SOON_DAYS = 60  # the evaluator's default due_soon_days
+DUE_SOON_DAYS = Settings().due_soon_days  # the default; a run passes its own Settings.due_soon_days
 
 
 def due_soon_table(ledger: pd.DataFrame, days: int = DUE_SOON_DAYS) -> pd.DataFrame:
@@ -241,22 +229,18 @@ def due_soon_table(ledger: pd.DataFrame, days: int = DUE_SOON_DAYS) -> pd.DataFr
     return sort_by_unit(rows, ledger, ["days_to_deadline"])
 
 
-def due_soon_html(ledger: pd.DataFrame, days: int = DUE_SOON_DAYS, limit: int = 40) -> str:
+def due_soon_spec(ledger: pd.DataFrame, days: int = DUE_SOON_DAYS, limit: int = 40) -> TableSpec:
     frame = due_soon_table(ledger, days)
-    if frame.empty:
-        return f'<p class="tz-note">未来 {days} 天内没有到期的未完成目标或任务。</p>'
     shown = frame.head(limit)
-    table = _table(shown, ["单位", "目标或任务", "期限", "剩余天数", "最新值", "目标值", "状态"], lambda r: [
-        e(r.unit_name), e(r.title), deadline_cell(r), e(_fmt_days(r.days_to_deadline)),
-        nowrap(_fmt_value(r.value, r.target_unit)) if r.kind != "milestone" else "—", threshold_cell(r.threshold_label),
-        badge(r.status),
-    ], css="tz-list", classes=["tz-c-unit", "tz-c-text", "tz-c-date", "tz-c-num", "tz-c-num", "tz-c-thr", "tz-c-st"])
-    rest = len(frame) - len(shown)
-    return table + (f'<p class="tz-note">另有 {rest} 项临期，见分单位台账与 Excel 台账。</p>' if rest > 0 else "")
-
-
-_BETTER = {"overdue": 0, "task_overdue": 0, "regressed": 1, "behind": 2, "no_data": 2, "stale": 2, "due_soon": 3,
-           "not_due": 4, "task_pending": 4, "no_deadline": 4, "on_track": 5, "done_late": 6, "met": 7, "done": 7}
+    cols = (_UNIT, Column("title", "目标或任务", "tz-c-text"), Column("deadline", "期限", "tz-c-date"),
+            Column("days", "剩余天数", "tz-c-num"), Column("value", "最新值", "tz-c-num"),
+            Column("threshold", "目标值", "tz-c-thr"), Column("status", "状态", "tz-c-st"))
+    return _spec(shown, cols, lambda r: (
+        text(r.unit_name), text(r.title), deadline_cell(r), text(_fmt_days(r.days_to_deadline)),
+        value_cell(r.value, r.target_unit, r.threshold, r.op) if r.kind != "milestone" else text("—"), Cell(threshold_runs(r.threshold_label)),
+        status_cell(r.status),
+    ), css="tz-list", empty=f"未来 {days} 天内没有到期的未完成目标或任务。",
+        note=_more(len(frame) - len(shown), "另有 {} 项临期，见分单位台账与 Excel 台账。"))
 
 
 def changes_table(ledger: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
@@ -268,52 +252,37 @@ def changes_table(ledger: pd.DataFrame, previous: pd.DataFrame | None) -> pd.Dat
     cols = ["unit", "unit_name", "target_id", "title", "kind", "before", "after", "direction"]
     if previous is None or previous.empty:
         return pd.DataFrame(columns=cols)
-    try:  # the evaluator's own month-over-month comparison, when it has one
-        from .evaluate import month_over_month
-    except ImportError:
-        month_over_month = None
-    if month_over_month is not None:
-        m = month_over_month(ledger, previous)
-        direction = m["change"].map({"newly_met": "better", "improved": "better", "newly_overdue": "worse",
-                                     "newly_regressed": "worse", "worsened": "worse"})
-        m = m.assign(before=m["status_before"], after=m["status"], direction=direction.fillna("changed"))
-        m = m[m["before"].notna() & (m["before"] != m["after"])].copy()
-        m["_o"] = m["direction"].map({"worse": 0, "changed": 1, "better": 2})
-        m["_u"] = m["unit"].map(unit_order(ledger)).fillna(len(ledger))
-        return m.sort_values(["_o", "_u"], kind="stable", ignore_index=True)[cols]
-    prev = previous.set_index(["unit", "target_id"])["status"]
-    cur = ledger[ledger["status"] != "not_applicable"]
-    before = prev.reindex(pd.MultiIndex.from_arrays([cur["unit"], cur["target_id"]])).to_numpy()
-    frame = cur.assign(before=before, after=cur["status"])
-    frame = frame[frame["before"].notna() & (frame["before"] != frame["after"])].copy()
-    if frame.empty:
-        return pd.DataFrame(columns=cols)
-    b = frame["before"].map(_BETTER).fillna(4)
-    a = frame["after"].map(_BETTER).fillna(4)
-    frame["direction"] = ["better" if y > x else "worse" if y < x else "changed" for x, y in zip(b, a)]
-    frame["_o"] = frame["direction"].map({"worse": 0, "changed": 1, "better": 2})
-    frame["_u"] = frame["unit"].map(unit_order(ledger)).fillna(len(ledger))
-    return frame.sort_values(["_o", "_u"], kind="stable", ignore_index=True)[cols]
+    from .evaluate import month_over_month
+
+    m = month_over_month(ledger, previous)
+    direction = m["change"].map({"newly_met": "better", "improved": "better", "newly_overdue": "worse",
+                                 "newly_regressed": "worse", "worsened": "worse"})
+    m = m.assign(before=m["status_before"], after=m["status"], direction=direction.fillna("changed"))
+    m = m[m["before"].notna() & (m["before"] != m["after"])].copy()
+    m["_o"] = m["direction"].map({"worse": 0, "changed": 1, "better": 2})
+    m["_u"] = m["unit"].map(unit_order(ledger)).fillna(len(ledger))
+    return m.sort_values(["_o", "_u"], kind="stable", ignore_index=True)[cols]
 
 
-def changes_html(ledger: pd.DataFrame, previous: pd.DataFrame | None, previous_period: str, limit: int = 25) -> str:
+def changes_blocks(ledger: pd.DataFrame, previous: pd.DataFrame | None, previous_period: str,
+                   limit: int = 25) -> Blocks:
     """What changed since last month: counts of improvements and setbacks, then the list (setbacks first)."""
     if previous is None:
-        return f'<p class="tz-note">没有 {e(previous_period)} 的数据，无法与上月比较。</p>'
+        return Blocks.of(Notice(f"没有 {previous_period} 的数据，无法与上月比较。"))
     frame = changes_table(ledger, previous)
     if frame.empty:
-        return f'<p class="tz-note">与 {e(previous_period)} 相比，各项状态没有变化。</p>'
+        return Blocks.of(Notice(f"与 {previous_period} 相比，各项状态没有变化。"))
     n_better = int((frame["direction"] == "better").sum())
     n_worse = int((frame["direction"] == "worse").sum())
     n_other = len(frame) - n_better - n_worse
-    head = (f'<p class="tz-changes">与 {e(previous_period)} 相比：<b class="tz-up">▲ 好转 {n_better} 项</b>'
-            f'　<b class="tz-down">▼ 变差 {n_worse} 项</b>' + (f"　其他变化 {n_other} 项" if n_other else "") + "</p>")
+    counts = Counts(f"与 {previous_period} 相比：", (("▲ 好转", n_better, "up"), ("▼ 变差", n_worse, "down"))
+                    + ((("其他变化", n_other, ""),) if n_other else ()))
     shown = frame.head(limit)
-    table = _table(shown, ["单位", "目标或任务", "上月", "本月"], lambda r: [
-        e(r.unit_name), e(r.title), badge(r.before), badge(r.after)], css="tz-list",
-        classes=["tz-c-unit", "tz-c-text", "tz-c-st", "tz-c-st"])
-    rest = len(frame) - len(shown)
-    return head + table + (f'<p class="tz-note">另有 {rest} 项变化，见 Excel 台账。</p>' if rest > 0 else "")
+    cols = (_UNIT, Column("title", "目标或任务", "tz-c-text"), Column("before", "上月", "tz-c-st"),
+            Column("after", "本月", "tz-c-st"))
+    table = _spec(shown, cols, lambda r: (text(r.unit_name), text(r.title), status_cell(r.before), status_cell(r.after)),
+                  css="tz-list", note=_more(len(frame) - len(shown), "另有 {} 项变化，见 Excel 台账。"))
+    return Blocks.of(counts, table)
 
 
 def heatmap_frame(ledger: pd.DataFrame) -> pd.DataFrame:
@@ -326,73 +295,52 @@ def heatmap_frame(ledger: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def heatmap_html(ledger: pd.DataFrame) -> str:
+def heatmap_spec(ledger: pd.DataFrame) -> TableSpec:
     """Units × targets coloured by status, each cell also carrying the status symbol (greyscale-safe)."""
     frame = heatmap_frame(ledger)
     if frame.empty:
-        return '<p class="tz-note">本方案没有量化指标。</p>'
+        return TableSpec((), (), empty="本方案没有量化指标。")
     first = ledger.drop_duplicates("target_id").set_index("target_id")
     names = dict(zip(ledger["unit"], ledger["unit_name"]))
-    head = "".join(f'<th class="tz-vert"><span>{e(names.get(u, u))}</span></th>' for u in frame.columns)
-    body = []
+    cols = (Column("target", "目标", "tz-hm-t", row_header=True),) + tuple(
+        Column(u, names.get(u, u), vertical=True) for u in frame.columns)
+    rows = []
     for tid, row in frame.iterrows():
         t = first.loc[tid]
-        cells = []
-        for u, code in row.items():
-            st = status_style(code)
-            label = status_label(code)
-            cells.append(f'<td class="tz-hm" data-status="{e(code)}" title="{e(names.get(u, u))}：{e(label)}" '
-                         f'style="background:{st.background};color:{st.color}">{st.symbol}</td>')
-        body.append(f'<tr><th class="tz-hm-t">{e(t["title"])}<span class="tz-hm-s">{e(t["threshold_label"])}</span>'
-                    f'</th>{"".join(cells)}</tr>')
-    codes = [c for c in STATUS_ORDER if c in set(frame.to_numpy().ravel())]
-    return (f'<table class="tz-heat"><thead><tr><th>目标</th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
-            + legend_html(codes))
+        cells = [Cell((Text(t["title"]), Text(t["threshold_label"], "hm-s")))]
+        cells += [Cell((), AS_SHOWN, code, None, f"{names.get(u, u)}：{status_label(code)}") for u, code in row.items()]
+        rows.append(tuple(cells))
+    codes = tuple(statuses.in_order(frame.to_numpy().ravel()))
+    return TableSpec(cols, tuple(rows), mode="heat", legend=codes)
+
+
+def heatmap_html(ledger: pd.DataFrame) -> str:
+    return heatmap_spec(ledger)._repr_html_()
 
 
 def ranking_table(ledger: pd.DataFrame, values: pd.DataFrame, metric: str, period: str,
                   higher_is_better: bool = True) -> pd.DataFrame:
     """Units ranked by their latest value of ``metric``: ``rank, unit, unit_name, value, change, status``.
 
-    ``change`` is the difference to the unit's value of the month before. Units without a value come last.
+    The one ranking (:func:`taizhang.evaluate.rank_table`, the same units and ranks as the CLI's
+    ``--view ranking``); ``change`` is the difference to the unit's value of the month before.
     """
-    rows = ledger.loc[(ledger["metric"] == metric) & (ledger["status"] != "not_applicable")
-                      & ledger["kind"].isin(["quantitative", "recurring"]),
-                      ["unit", "unit_name", "value", "status", "target_unit", "days_to_deadline"]]
-    cols = ["rank", "unit", "unit_name", "value", "change", "status", "target_unit"]
-    if rows.empty:
-        return pd.DataFrame(columns=cols)
-    rows = rows.sort_values("days_to_deadline", na_position="last").drop_duplicates("unit")
-    prev_period = str(pd.Period(period, freq="M") - 1)
-    v = values[(values["metric"] == metric) & (values["period"] == prev_period)].set_index("unit")["value"]
-    out = pd.DataFrame({
-        "unit": rows["unit"], "unit_name": rows["unit_name"], "value": rows["value"].astype(float),
-        "status": rows["status"], "target_unit": rows["target_unit"],
-    })
-    cur = values[(values["metric"] == metric) & (values["period"] == period)].set_index("unit")["value"]
-    out["change"] = (cur.reindex(out["unit"]).to_numpy() - v.reindex(out["unit"]).to_numpy())
-    out = out.sort_values("value", ascending=not higher_is_better, na_position="last", kind="stable")
-    ranks = out["value"].rank(ascending=not higher_is_better, method="min")
-    out["rank"] = ranks.astype("Int64")
-    return out.reset_index(drop=True)[cols]
+    return rank_table(ledger, values, metric, period, higher_is_better)
 
 
-def ranking_html(frame: pd.DataFrame) -> str:
+_RANK_COLUMNS = (Column("rank", "名次"), Column("unit", "单位"), Column("value", "最新值"), Column("change", "较上月"),
+                 Column("status", "状态"))
+
+
+def ranking_spec(frame: pd.DataFrame) -> TableSpec | None:
+    """The ranking of :func:`ranking_table` (None when no unit has a target of the metric)."""
     if frame.empty:
-        return ""
-
-    def change(x, unit):
-        if x is None or pd.isna(x):
-            return "—"
-        if abs(x) < 1e-9:
-            return "持平"
-        return ("↑" if x > 0 else "↓") + _fmt_value(abs(float(x)), "" if unit == "%" else unit)
-
-    pct = len(frame) and frame["target_unit"].iloc[0] == "%"
-    table = _table(frame, ["名次", "单位", "最新值", "较上月", "状态"], lambda r: [
-        e("—" if pd.isna(r.rank) else str(int(r.rank))), e(r.unit_name), e(_fmt_value(r.value, r.target_unit)),
-        e(change(r.change, r.target_unit)), badge(r.status)], css="tz-rank")
-    return table + ('<p class="tz-hint">“较上月”为与上月相比增减的百分点。</p>' if pct else "")
+        return None
+    pct = frame["target_unit"].iloc[0] == "%"
+    return _spec(frame, _RANK_COLUMNS, lambda r: (
+        text("—" if pd.isna(r.rank) else str(int(r.rank))), text(r.unit_name), text(format_value(r.value, r.target_unit or "")),
+        text(format_change(r.change, r.target_unit or "")), status_cell(r.status)), css="tz-rank",
+        note="“较上月”为与上月相比增减的百分点。" if pct else "", note_css="tz-hint")
 
 
 def ledger_table(ledger: pd.DataFrame, unit: str, kinds=("quantitative", "recurring")) -> pd.DataFrame:
@@ -401,33 +349,101 @@ def ledger_table(ledger: pd.DataFrame, unit: str, kinds=("quantitative", "recurr
     return a[a["unit"] == unit].reset_index(drop=True)
 
 
-def _target_cell(r) -> str:
-    return (f'<b>{e(r.title)}</b><span class="tz-sec">{e(r.section)}</span>'
-            f'<div class="tz-quote">“{e(r.quote)}”</div>')
+def _target_runs(r) -> tuple:
+    return (Text(r.title, "b"), Text(r.section, "sec"), Text(f"“{r.quote}”", "quote"))
+
+
+#: the unit ledger's columns: the HTML shows some (``html``), the Excel sheet others (``xlsx``), both share the
+#: value, target, gap, status, reason and lead cells, so the two cannot disagree
+LEDGER_COLUMNS = (
+    Column("target", "目标（章节 · 方案原文）", "tz-c-target", xlsx=False),
+    Column("section", "章节", html=False, width=12), Column("kind_label", "类别", html=False, width=10),
+    Column("title", "目标", html=False, width=28, wrap=True), Column("quote", "方案原文", html=False, width=60, wrap=True),
+    Column("deadline", "期限", "tz-c-date", xlsx=False),
+    Column("deadline_text", "期限（原文）", html=False, width=22), Column("deadline_date", "评估期限", html=False, width=12),
+    Column("deadline_note", "期限说明", html=False, width=16),
+    Column("value", "最新值", "tz-c-num", width=10), Column("measure", "计量单位", html=False, width=9),
+    Column("value_period", "数据月份", html=False, width=16), Column("op_label", "比较", html=False, width=6),
+    Column("threshold", "目标值", "tz-c-thr", width=9), Column("gap", "差距", "tz-c-num", width=10),
+    Column("threshold_label", "目标值说明", html=False, width=18),
+    Column("status", "状态", "tz-c-st", width=12), Column("reason", "说明", "tz-c-reason", width=48, wrap=True),
+    Column("lead", "牵头单位", "tz-c-lead", width=20), Column("target_id", "目标编号", html=False, width=30),
+)
+
+
+def _as_date(d):
+    """A deadline as a ``datetime.date`` (None when there is none), so Excel stores a real date."""
+    from datetime import date, datetime
+
+    if d is None or (not isinstance(d, (date, datetime)) and pd.isna(d)):
+        return None
+    if isinstance(d, datetime):
+        return d.date()
+    if isinstance(d, date):
+        return d
+    try:
+        return date.fromisoformat(str(d)[:10])
+    except ValueError:
+        return None
+
+
+def _deadline_note(r) -> str:
+    n = []
+    if "；" in str(r.deadline_text):
+        n.append("两个期限，按较早者评估")
+    if _get(r, "deadline_assumed", False) is True:
+        n.append("假定期限")
+    return "；".join(n)
+
+
+def _ledger_cells(r, kind_labels, op_labels) -> tuple:
+    unit = r.target_unit
+    op = r.op if isinstance(r.op, str) else ""
+    threshold = pd.to_numeric(r.threshold, errors="coerce")
+    return (
+        Cell(_target_runs(r)), text(r.section, raw=r.section), text(kind_labels.get(r.kind), raw=kind_labels.get(r.kind)),
+        text(r.title, raw=r.title), text(r.quote, raw=r.quote), deadline_cell(r),
+        text(r.deadline_text, raw=r.deadline_text), text(None, raw=_as_date(r.deadline), num_format="yyyy-mm-dd"),
+        text(None, raw=_deadline_note(r)), value_cell(r.value, unit, r.threshold, r.op),
+        text(unit, raw="" if unit is None or (isinstance(unit, float) and pd.isna(unit)) else unit),
+        text(r.value_period, raw=_get(r, "value_period")), text(op_labels.get(op, ""), raw=op_labels.get(op, "")),
+        Cell(threshold_runs(r.threshold_label), None if pd.isna(threshold) else float(threshold)),
+        gap_cell(r.gap, unit), text(r.threshold_label, raw=r.threshold_label), status_cell(r.status),
+        text(r.reason, raw=r.reason), text(r.lead or "—", raw=r.lead), text(r.target_id, raw=r.target_id),
+    )
+
+
+def ledger_spec(ledger: pd.DataFrame, unit: str | None = None, kinds=("quantitative", "recurring")) -> TableSpec:
+    """The 台账 of one unit (or of every unit when ``unit`` is None): target with the plan's exact words,
+    deadline(s), latest value, gap, status, reason, lead — and for Excel the same rows with every field in
+    its own column (numbers as numbers, the deadline as a date). Applicable rows only, in registry order."""
+    from .targets import KIND_LABELS, OP_LABELS
+
+    a = ledger[ledger["kind"].isin(list(kinds)) & (ledger["status"] != "not_applicable")]
+    if unit is not None:
+        a = a[a["unit"] == unit]
+    return _spec(a, LEDGER_COLUMNS, lambda r: _ledger_cells(r, KIND_LABELS, OP_LABELS), css="tz-ledger",
+                 empty="本单位没有适用的量化指标。")
 
 
 def ledger_html(ledger: pd.DataFrame, unit: str) -> str:
-    """The 台账 of one unit: target with the plan's exact words, deadline(s), latest value, gap, status, reason, lead."""
-    frame = ledger_table(ledger, unit)
-    if frame.empty:
-        return '<p class="tz-note">本单位没有适用的量化指标。</p>'
-    return _table(frame, ["目标（章节 · 方案原文）", "期限", "最新值", "目标值", "差距", "状态", "说明", "牵头单位"], lambda r: [
-        _target_cell(r), deadline_cell(r), nowrap(_fmt_value(r.value, r.target_unit)), threshold_cell(r.threshold_label),
-        nowrap(_fmt_gap(r.gap, r.target_unit)), badge(r.status), e(r.reason), e(r.lead or "—"),
-    ], css="tz-ledger", classes=["tz-c-target", "tz-c-date", "tz-c-num", "tz-c-thr", "tz-c-num", "tz-c-st",
-                                 "tz-c-reason", "tz-c-lead"])
+    """:func:`ledger_spec` of one unit as HTML (the explorer)."""
+    return ledger_spec(ledger, unit)._repr_html_()
 
 
-def tasks_html(ledger: pd.DataFrame, unit: str) -> str:
-    """Every milestone task of one unit with its completion status (the district report)."""
+def tasks_spec(ledger: pd.DataFrame, unit: str) -> TableSpec:
+    """Every milestone task of one unit with its completion status (the district report), worst first."""
     frame = ledger_table(ledger, unit, kinds=("milestone",))
-    if frame.empty:
-        return '<p class="tz-note">本单位没有适用的节点任务。</p>'
-    frame = frame.assign(_r=frame["status"].map(lambda c: STATUS_ORDER.index(c) if c in STATUS_ORDER else 99))
-    frame = frame.sort_values(["_r", "days_to_deadline"], kind="stable")
-    return _table(frame, ["任务（章节 · 方案原文）", "期限", "状态", "说明", "牵头单位"], lambda r: [
-        _target_cell(r), deadline_cell(r), badge(r.status), e(r.reason), e(r.lead or "—"),
-    ], css="tz-ledger tz-tasks", classes=["tz-c-task", "tz-c-date", "tz-c-st", "tz-c-reason", "tz-c-lead"])
+    if not frame.empty:
+        order = {c: i for i, c in enumerate(statuses.in_order(frame["status"]))}
+        frame = frame.assign(_r=frame["status"].map(order))
+        frame = frame.sort_values(["_r", "days_to_deadline"], kind="stable")
+    cols = (Column("task", "任务（章节 · 方案原文）", "tz-c-task"), Column("deadline", "期限", "tz-c-date"),
+            Column("status", "状态", "tz-c-st"), Column("reason", "说明", "tz-c-reason"),
+            Column("lead", "牵头单位", "tz-c-lead"))
+    return _spec(frame, cols, lambda r: (Cell(_target_runs(r)), deadline_cell(r), status_cell(r.status),
+                                         text(r.reason), text(r.lead or "—")),
+                 css="tz-ledger tz-tasks", empty="本单位没有适用的节点任务。")
 
 
 def milestone_table(ledger: pd.DataFrame) -> pd.DataFrame:
@@ -436,103 +452,114 @@ def milestone_table(ledger: pd.DataFrame) -> pd.DataFrame:
     if ms.empty:
         return pd.DataFrame()
     table = ms.pivot_table(index="unit_name", columns="status", values="target_id", aggfunc="count", fill_value=0)
-    table = table.reindex(columns=[c for c in STATUS_ORDER if c in table.columns], fill_value=0)
+    table = table.reindex(columns=statuses.in_order(table.columns), fill_value=0)
     unit_order = list(dict.fromkeys(ms["unit_name"]))
     return table.reindex(unit_order)
 
 
-def milestone_html(ledger: pd.DataFrame) -> str:
+def milestone_spec(ledger: pd.DataFrame) -> TableSpec:
+    """Milestone task counts per unit and status, with the total and the share done."""
     table = milestone_table(ledger)
     if table.empty:
-        return '<p class="tz-note">没有适用的节点任务。</p>'
+        return TableSpec((), (), empty="没有适用的节点任务。")
     done = [c for c in ("done", "done_late") if c in table.columns]
     total = table.sum(axis=1)
     rate = (table[done].sum(axis=1) / total * 100) if done else total * 0
-    head = "".join(f"<th>{badge(c)}</th>" for c in table.columns)
-    body = "".join(f"<tr><td class='tz-c-unit'>{e(str(u))}</td>" + "".join(f"<td class='tz-num'>{int(v)}</td>" for v in row)
-                   + f"<td class='tz-num'>{int(total[u])}</td><td class='tz-num'>{rate[u]:.0f}%</td></tr>"
-                   for u, row in table.iterrows())
-    return (f'<table class="tz-table tz-list"><thead><tr><th>单位</th>{head}<th>合计</th><th>完成率</th></tr></thead>'
-            f"<tbody>{body}</tbody></table>")
+    cols = ((Column("unit", "单位", "tz-c-unit", head_css=False),)
+            + tuple(Column(c, status_label(c), "tz-num", status=c, head_css=False) for c in table.columns)
+            + (Column("total", "合计", "tz-num", head_css=False), Column("rate", "完成率", "tz-num", head_css=False)))
+    rows = tuple((text(u),) + tuple(text(int(v), raw=int(v)) for v in row)
+                 + (text(int(total[u]), raw=int(total[u])), text(f"{rate[u]:.0f}%")) for u, row in table.iterrows())
+    return TableSpec(cols, rows, css="tz-list")
 
 
-def overdue_tasks_html(ledger: pd.DataFrame, limit: int = 30) -> str:
+def overdue_tasks_spec(ledger: pd.DataFrame, limit: int = 30) -> TableSpec:
     """The milestone tasks overdue and not done: by unit (registry order), most overdue first.
 
     At most ``limit`` rows are listed; the rest are counted.
     """
     ms = sort_by_unit(ledger[ledger["status"] == "task_overdue"], ledger, ["days_to_deadline"])
-    if ms.empty:
-        return '<p class="tz-note">没有逾期未完成的节点任务。</p>'
     shown = ms.head(limit)
-    table = _table(shown, ["单位", "章节", "任务", "期限", "逾期天数"], lambda r: [
-        e(r.unit_name), e(r.section), e(r.title), deadline_cell(r), e(_fmt_days(r.days_to_deadline)),
-    ], css="tz-list tz-list3", classes=["tz-c-unit", "tz-c-sec", "tz-c-text", "tz-c-date", "tz-c-num"])
-    rest = len(ms) - len(shown)
-    more = f'<p class="tz-note">另有 {rest} 项逾期未完成的任务，见各单位台账与 Excel 台账。</p>' if rest > 0 else ""
-    return table + more
+    cols = (_UNIT, Column("section", "章节", "tz-c-sec"), Column("title", "任务", "tz-c-text"),
+            Column("deadline", "期限", "tz-c-date"), Column("days", "逾期天数", "tz-c-num"))
+    return _spec(shown, cols, lambda r: (text(r.unit_name), text(r.section), text(r.title), deadline_cell(r),
+                                         text(_fmt_days(r.days_to_deadline))),
+                 css="tz-list tz-list3", empty="没有逾期未完成的节点任务。",
+                 note=_more(len(ms) - len(shown), "另有 {} 项逾期未完成的任务，见各单位台账与 Excel 台账。"))
 
 
-def rejected_html(rejected) -> str:
+def rejected_block(rejected) -> Notice | Problems:
     """Returns that were not accepted, with every problem, so that nothing is dropped silently."""
     if not rejected:
-        return '<p class="tz-note">所有报表均已通过校验。</p>'
-    items = "".join(f"<li>{e(err.title)}<ul>" + "".join(f"<li>{e(str(p))}</li>" for p in err.problems) + "</ul></li>"
-                    for err in rejected)
-    return f'<ul class="tz-rejected">{items}</ul>'
+        return Notice("所有报表均已通过校验。")
+    return Problems(tuple((err.title, tuple(str(p) for p in err.problems)) for err in rejected))
 
 
-def sources_html(files: pd.DataFrame, units: list | None = None) -> str:
+def sources_spec(files: pd.DataFrame, units: list | None = None) -> TableSpec:
     """The data files behind the report with their sha256 (the report footer).
 
     ``units`` (the plan's :class:`~taizhang.targets.Unit` list) gives the Chinese unit names and the order:
     by unit as in the registry, then by month.
     """
-    if files.empty:
-        return '<p class="tz-note">没有使用任何报表文件。</p>'
     units = list(units or [])
     names = {u.id: u.name for u in units}
     order = {u.id: i for i, u in enumerate(units)}
-    frame = files.assign(_o=files["unit"].map(order).fillna(len(order)))
-    frame = frame.sort_values(["_o", "period", "file"], kind="stable", ignore_index=True)
-    return _table(frame, ["文件", "单位", "月份", "SHA-256"], lambda r: [
-        e(r.file), e(names.get(r.unit, r.unit)), e(r.period), f'<code>{e(r.sha256)}</code>',
-    ], css="tz-small")
+    frame = files.assign(_o=files["unit"].map(order).fillna(len(order))) if not files.empty else files
+    if not files.empty:
+        frame = frame.sort_values(["_o", "period", "file"], kind="stable", ignore_index=True)
+    cols = (Column("file", "文件"), Column("unit", "单位"), Column("period", "月份"), Column("sha256", "SHA-256"))
+    return _spec(frame, cols, lambda r: (text(r.file), text(names.get(r.unit, r.unit)), text(r.period),
+                                         text(r.sha256, "code")), css="tz-small", empty="没有使用任何报表文件。")
 
 
 STORE_CHECK_HEADERS = {"unit_name": "单位", "status_label": "报送情况", "file": "报表文件", "received": "入库时间",
                        "filed": "填报日期", "revision": "修订次数", "problems": "问题"}
+_STORE_CSS = ("tz-c-unit", "tz-c-st", "tz-c-text", "tz-c-date", "tz-c-date", "tz-c-num", "tz-c-reason")
+_STORE_STYLE = {"reported": "q-ok", "late": "q-bad", "rejected": "q-bad", "missing": "q-miss"}
 
 
-def store_checks_html(frame: pd.DataFrame) -> str:
+def _when(value) -> str:
+    from datetime import datetime
+
+    if not value or (isinstance(value, float) and pd.isna(value)):
+        return "—"
+    try:
+        return datetime.fromisoformat(str(value)).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return str(value)
+
+
+def _plain(v) -> str:
+    return "—" if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) or v == "" else str(v)
+
+
+def store_checks_spec(frame: pd.DataFrame) -> TableSpec:
     """The store's check record of one month (:func:`taizhang.store.quality_frame`): Chinese headers and values.
 
     One row per unit in the registry's order: unit name, 按时报送 / 逾期报送 / 未报送 / 被退回, file, when it
     was received (local time, to the minute), the 填报日期, revision, and every problem on its own line.
     """
-    from datetime import datetime
-
-    def when(text) -> str:
-        if not text or (isinstance(text, float) and pd.isna(text)):
-            return "—"
-        try:
-            return datetime.fromisoformat(str(text)).astimezone().strftime("%Y-%m-%d %H:%M")
-        except ValueError:
-            return str(text)
-
-    def text(v) -> str:
-        return "—" if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) or v == "" else str(v)
-
-    css = {"reported": "tz-q-ok", "late": "tz-q-bad", "rejected": "tz-q-bad", "missing": "tz-q-miss"}
-    return _table(frame, list(STORE_CHECK_HEADERS.values()), lambda r: [
-        e(r.unit_name), f'<span class="tz-qs {css.get(r.status, "")}">{e(r.status_label)}</span>',
-        e(text(r.file)), nowrap(when(r.received)), nowrap(text(r.filed)), e(text(r.revision)),
-        "<br>".join(e(p) for p in str(text(r.problems)).splitlines()),
-    ], css="tz-list tz-store", classes=["tz-c-unit", "tz-c-st", "tz-c-text", "tz-c-date", "tz-c-date", "tz-c-num",
-                                         "tz-c-reason"])
+    cols = tuple(Column(k, v, css) for (k, v), css in zip(STORE_CHECK_HEADERS.items(), _STORE_CSS))
+    return _spec(frame, cols, lambda r: (
+        text(r.unit_name), text(r.status_label, _STORE_STYLE.get(r.status, "")), text(_plain(r.file)),
+        nowrap(_when(r.received)), nowrap(_plain(r.filed)), text(_plain(r.revision)),
+        Cell(lines(str(_plain(r.problems)).splitlines())),
+    ), css="tz-list tz-store")
 
 
-def frame_html(frame: pd.DataFrame, headers: list[str], css: str = "") -> str:
-    """A plain table of ``frame``'s values (all escaped) under ``headers``."""
-    return _table(frame, headers, lambda r: [e("—" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
-                                            for v in r], css=css)
+def store_checks_html(frame: pd.DataFrame) -> str:
+    return store_checks_spec(frame)._repr_html_()
+
+
+def unit_counts_spec(ledger: pd.DataFrame) -> TableSpec:
+    """Applicable rows counted per unit and status (worst first) with the total: the Excel 总览."""
+    a = ledger[ledger["status"] != "not_applicable"]
+    present = statuses.in_order(a["status"])
+    counts = a.pivot_table(index="unit_name", columns="status", values="target_id", aggfunc="count", fill_value=0)
+    cols = ((Column("unit", "单位", width=22),) + tuple(Column(s, status_label(s), status=s, width=12) for s in present)
+            + (Column("total", "合计", width=12),))
+    rows = []
+    for name in dict.fromkeys(a["unit_name"]):
+        n = [int(counts.loc[name, s]) if s in counts.columns else 0 for s in present]
+        rows.append((text(name, raw=str(name)),) + tuple(text(k, raw=k) for k in n) + (text(sum(n), raw=sum(n)),))
+    return TableSpec(cols, tuple(rows), css="tz-list")

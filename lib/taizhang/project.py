@@ -15,8 +15,6 @@ from pathlib import Path
 
 from .errors import TaizhangError
 
-PLAN_IDS = ("bayannur", "baotou", "urad-middle", "yinchuan", "artux")
-
 
 def _is_root(path: Path) -> bool:
     return (path / "targets" / "metrics.yaml").is_file()

@@ -24,7 +24,6 @@ Layout of ``reports/`` (every path goes through :func:`safe_output_dir`)::
 
 from __future__ import annotations
 
-import html
 import os
 import json
 import re
@@ -36,13 +35,13 @@ from pathlib import Path
 
 from .errors import ParameterError, RenderError
 from .project import notebooks_dir, project_root, reports_dir
-from .report import REPORT_TITLES, check_period, check_plan
+from .report import check_period, check_plan
+from .reports.specs import SPECS
 
 REMOVE_TAGS = ("parameters", "injected-parameters", "setup", "export")
 FORMATS = ("html", "pdf", "xlsx")
-REPORTS = {"monthly": "monthly_ledger", "district": "district_report", "quality": "data_quality",
-           "catalogue": "target_catalogue", "comparison": "plan_comparison"}
-_XLSX_REPORTS = {"monthly_ledger", "district_report", "target_catalogue"}
+#: ``taizhang run --report`` key → notebook name (from the report specs)
+REPORTS = {s.cli: s.name for s in SPECS.values()}
 MANIFEST = "report.json"
 
 
@@ -87,6 +86,11 @@ class Job:
     scenario: str = ""
     assume: str = ""
 
+    @property
+    def spec(self):
+        """The report's spec (:data:`taizhang.reports.specs.SPECS`)."""
+        return SPECS[self.notebook]
+
     def parts(self) -> tuple[str, ...]:
         """The output folder below the reports folder (a scenario run gets its own folder, never the real one)."""
         if self.scenario or self.assume:
@@ -94,14 +98,15 @@ class Job:
             return self._parts() + (tag,)
         return self._parts()
 
+    def _fields(self) -> dict:
+        fields = {"plan": self.plan, "period": self.period, "metric": self.metric}
+        if "{unit_label}" in "".join(self.spec.folder) + self.spec.stem:
+            fields["unit_label"] = self.unit_label()
+        return fields
+
     def _parts(self) -> tuple[str, ...]:
-        if self.notebook == "target_catalogue":
-            return (self.plan, "catalogue")
-        if self.notebook == "plan_comparison":
-            return ("comparison", self.metric)
-        if self.notebook == "district_report":
-            return (self.plan, self.period, "units", self.unit_label())
-        return (self.plan, self.period)
+        fields = self._fields()
+        return tuple(part.format(**fields) for part in self.spec.folder)
 
     def unit_label(self) -> str:
         """The unit's Chinese name as the registry has it, made safe for a file name (:func:`safe_name`)."""
@@ -111,26 +116,30 @@ class Job:
         return safe_name(found.name if found is not None else self.unit, self.unit)
 
     def stem(self) -> str:
-        """The file name stem of the outputs: ids for plans and metrics, the unit's Chinese name (made safe)
-        for a district report, since staff send those files out."""
-        title = {"monthly_ledger": "台账", "district_report": "单位台账", "data_quality": "数据质量",
-                 "target_catalogue": "目标清单", "plan_comparison": "跨方案对比"}[self.notebook]
-        if self.notebook == "target_catalogue":
-            return f"{self.plan}_{title}"
-        if self.notebook == "plan_comparison":
-            return f"{self.metric}_{title}"
-        if self.notebook == "district_report":
-            return f"{self.unit_label()}_{self.period}_{title}"
-        return f"{self.plan}_{self.period}_{title}"
+        """The file name stem of the outputs (the spec's pattern): ids for plans and metrics, the unit's Chinese
+        name (made safe) for a unit's ledger, since staff send those files out."""
+        return self.spec.stem.format(**self._fields())
+
+    def title(self) -> str:
+        """The report's title (HTML title, PDF, index), from the spec's pattern."""
+        from .targets import load_registry
+
+        reg = load_registry()
+        fields = {"plan": self.plan, "period": self.period, "metric": self.metric}
+        if self.metric:
+            fields["metric_name"] = reg.metrics[self.metric].name
+        if self.plan:
+            fields["document"] = reg.plan(self.plan).document
+        if self.unit:
+            unit = reg.find_unit(self.plan, self.unit)
+            fields["unit_name"] = unit.name if unit else self.unit
+        return self.spec.index_title.format(**fields)
 
     def parameters(self, excel: Path | None) -> dict:
-        from .report import NOTEBOOK_PARAMETERS
-
-        allowed = NOTEBOOK_PARAMETERS[self.notebook]
         values = {"plan": self.plan, "period": self.period, "unit": self.unit, "metric": self.metric,
                   "inputs": self.inputs, "store": self.store, "excel": str(excel) if excel else "",
                   "scenario": self.scenario, "assume": self.assume}
-        return {k: values[k] for k in allowed}
+        return {p.name: values[p.name] for p in self.spec.parameters}
 
 
 @dataclass
@@ -325,24 +334,6 @@ def execute(notebook: str, parameters: dict, output: Path, kernel_name: str | No
 
 
 # ------------------------------------------------------------------------------------------- HTML
-_PAGE = """<!DOCTYPE html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="taizhang">
-<title>{title}</title>
-<style>{css}</style>
-</head>
-<body>
-<main class="tz-page">
-{body}
-</main>
-</body>
-</html>
-"""
-
-
 def _css() -> str:
     return (Path(__file__).with_name("templates") / "report.css").read_text(encoding="utf-8")
 
@@ -358,8 +349,11 @@ def font_base_text(plan: str | None) -> str:
     reg = load_registry()
     parts = [m.name + m.unit for m in reg.metrics.values()]
     here = Path(__file__).parent
-    for name in ("report.py", "ledger.py", "evaluate.py", "charts.py", "targets.py"):
-        parts.append(re.sub(r"[\x00-\x7f]", "", (here / name).read_text(encoding="utf-8")))
+    sources = [here / name for name in ("report.py", "ledger.py", "charts.py", "targets.py", "scenario.py")]
+    sources += sorted((here / "evaluate").glob("*.py")) + sorted((here / "kernel").glob("*.py"))
+    sources += [here / "reports" / "specs.py", *sorted((here / "templates").glob("*.j2"))]
+    for path in sources:
+        parts.append(re.sub(r"[\x00-\x7f]", "", path.read_text(encoding="utf-8")))
     for pid in [plan] if plan else list(reg.plans):
         p = reg.plans[pid]
         parts += [p.document, p.issuer]
@@ -382,35 +376,42 @@ def notebook_body(nb) -> str:
     """
     from nbconvert.filters.markdown import markdown2html_mistune
 
-    parts = []
+    from .reports.html import environment
+
+    cells = []
     for cell in nb.cells:
         if set(cell.get("metadata", {}).get("tags", [])) & set(REMOVE_TAGS):
             continue
         if cell.cell_type == "markdown":
-            parts.append(f'<div class="jp-Cell jp-MarkdownCell">{_plain_chars(markdown2html_mistune(cell.source))}</div>')
+            cells.append({"kind": "markdown", "html": _plain_chars(markdown2html_mistune(cell.source))})
             continue
         if cell.cell_type != "code":
             continue
-        outs = []
-        for out in cell.get("outputs", []):
-            data = out.get("data", {})
-            if out.get("output_type") == "error":
-                outs.append(f'<pre class="tz-error">{html.escape(out.get("ename", ""))}: '
-                            f'{html.escape(out.get("evalue", ""))}</pre>')
-            elif "text/html" in data:
-                outs.append(data["text/html"] if isinstance(data["text/html"], str) else "".join(data["text/html"]))
-            elif "image/svg+xml" in data:
-                outs.append(data["image/svg+xml"])
-            elif "image/png" in data:
-                outs.append(f'<img alt="图表" src="data:image/png;base64,{data["image/png"].strip()}">')
-            elif "text/plain" in data and out.get("output_type") == "display_data":
-                outs.append(f"<pre>{html.escape(data['text/plain'])}</pre>")
-            elif out.get("output_type") == "stream" and out.get("name") == "stderr":
-                continue  # warnings are for the analyst, not the leader
+        outs = [o for o in map(_output, cell.get("outputs", [])) if o is not None]
         if outs:
-            parts.append('<div class="jp-Cell jp-CodeCell">' + "".join(
-                f'<div class="jp-OutputArea-output">{o}</div>' for o in outs) + "</div>")
-    return "\n".join(parts)
+            cells.append({"kind": "code", "outputs": outs})
+    return environment().get_template("notebook.html.j2").render(cells=cells)
+
+
+def _output(out) -> dict | None:
+    """What the page shows of one cell output (None: nothing — warnings are for the analyst, not the leader).
+
+    ``text/html`` from the report sections and SVG charts are inserted as the kernel rendered them (our own
+    renderer escaped them); PNG images are embedded; errors and plain display text are escaped.
+    """
+    data = out.get("data", {})
+    if out.get("output_type") == "error":
+        return {"type": "error", "ename": out.get("ename", ""), "evalue": out.get("evalue", "")}
+    if "text/html" in data:
+        markup = data["text/html"]
+        return {"type": "markup", "html": markup if isinstance(markup, str) else "".join(markup)}
+    if "image/svg+xml" in data:
+        return {"type": "markup", "html": data["image/svg+xml"]}
+    if "image/png" in data:
+        return {"type": "png", "data": data["image/png"].strip()}
+    if "text/plain" in data and out.get("output_type") == "display_data":
+        return {"type": "text", "text": data["text/plain"]}
+    return None
 
 
 _CHAR_REF = re.compile(r"&#(\d{3,7});")
@@ -433,7 +434,9 @@ def _shown_text(body: str) -> str:
 
 
 def _write_page(output: Path, title: str, css: str, body: str) -> Path:
-    page = _PAGE.format(title=html.escape(title), css=css, body=body)
+    from .reports.html import page as html_page
+
+    page = html_page(title, css, body)
     tmp = output.with_name(f".{output.name}.tmp")
     tmp.write_text(page, encoding="utf-8")
     tmp.replace(output)
@@ -476,10 +479,11 @@ def print_group(parts: list[tuple[Path, str, str]], browser, font_plan: str | No
     group's print then runs after the last notebook). When the marks do not show exactly one start per
     report, every report is printed on its own instead (same result, slower).
     """
-    from .browser import part_mark
+    from .browser import PART_MARK_URL
     from .fonts import embedded_font_css
+    from .reports.html import environment
 
-    body = "\n".join(f'<div class="tz-batch-part">{part_mark(k)}{b}</div>' for k, (_, _, b) in enumerate(parts))
+    body = environment().get_template("batch.html.j2").render(bodies=[b for _, _, b in parts], mark_url=PART_MARK_URL)
     titles = "".join(t for _, t, _ in parts)
     css = embedded_font_css(_shown_text(body) + titles, font_base_text(font_plan)) + "\n" + _css() + "\n" + _BATCH_CSS
     joint = parts[0][0].with_name(f".{parts[0][0].stem}.batch.html")
@@ -493,26 +497,11 @@ def print_group(parts: list[tuple[Path, str, str]], browser, font_plan: str | No
 
 
 # ------------------------------------------------------------------------------------------- running
-def _title(job: Job) -> str:
-    from .targets import load_registry
-
-    reg = load_registry()
-    if job.notebook == "plan_comparison":
-        return f"{reg.metrics[job.metric].name} · 跨方案指标对比"
-    doc = reg.plan(job.plan).document
-    if job.notebook == "district_report":
-        unit = reg.find_unit(job.plan, job.unit)
-        return f"{unit.name if unit else job.unit} · {job.period} 单位台账（{doc}）"
-    if job.notebook == "target_catalogue":
-        return f"{doc} · 目标清单"
-    return f"{doc} · {job.period} {REPORT_TITLES[job.notebook]}"
-
-
 def _prepare(job: Job, formats, out: Path | None) -> tuple[Path, Path, Path | None, dict]:
     base = Path(out) if out else reports_dir()
     folder = safe_output_dir(base, *job.parts())
     folder.mkdir(parents=True, exist_ok=True)
-    xlsx = folder / f"{job.stem()}.xlsx" if "xlsx" in formats and job.notebook in _XLSX_REPORTS else None
+    xlsx = folder / f"{job.stem()}.xlsx" if "xlsx" in formats and job.spec.excel else None
     return base, folder, xlsx, job.parameters(xlsx)
 
 
@@ -522,7 +511,7 @@ def _finish(job: Job, nb_path: Path, xlsx: Path | None, browser, formats, base: 
     import time
 
     t1 = time.perf_counter()
-    result = RenderedReport(notebook=nb_path, xlsx=xlsx, title=_title(job), job=job)
+    result = RenderedReport(notebook=nb_path, xlsx=xlsx, title=job.title(), job=job)
     body = ""
     if "html" in formats or "pdf" in formats:
         result.html, body = _to_html(nb_path, folder / f"{job.stem()}.html", result.title, font_plan=job.plan or None)
@@ -601,133 +590,153 @@ def run_jobs(jobs: list[Job], formats=FORMATS, out: Path | None = None, progress
     Stops at the first failing report (its Chinese error names the notebook cell); reports already
     written stay, and the index lists them.
 
-    Pipeline: ``kernels`` kernel threads (default: 2 on a machine with two or more cores when there are at
-    least four jobs of two or more plans, else 1) each run the notebooks of their plans one after another in
-    their own kernel (:func:`plan_lanes`; a kernel is started once, never per report), while ``printers``
-    finishing threads (default: 2 when PDFs are wanted, else 1) turn executed notebooks into HTML and print
-    them, each with its own headless Chromium at a lower CPU priority, so that the notebooks are never held
-    up by printing. Consecutive district reports of one plan and month are printed in groups of
-    :data:`BATCH_SIZE` as one document and split (:func:`print_group`); their manifests are written once
+    Pipeline (:class:`_Pipeline`): ``kernels`` kernel threads (default: 2 on a machine with two or more cores
+    when there are at least four jobs of two or more plans, else 1) each run the notebooks of their plans one
+    after another in their own kernel (:func:`plan_lanes`; a kernel is started once, never per report), while
+    ``printers`` finishing threads (default: 2 when PDFs are wanted, else 1) turn executed notebooks into
+    HTML and print them, each with its own headless Chromium at a lower CPU priority, so that the notebooks
+    are never held up by printing. Consecutive district reports of one plan and month are printed in groups
+    of :data:`BATCH_SIZE` as one document and split (:func:`print_group`); their manifests are written once
     their PDFs exist.
     """
-    from tqdm.auto import tqdm
-
     formats = tuple(formats)
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
         raise ParameterError("--formats", ",".join(formats), "html、pdf、xlsx 中的一个或多个，用逗号分隔")
-    import threading
-    import time
-    from concurrent.futures import ThreadPoolExecutor
-
-    out = Path(out).resolve() if out else None  # the kernel threads must not depend on the working directory
-    browsers: list = []
-    local = threading.local()
-    lock = threading.Lock()
-    stop = threading.Event()
-    workers = max(1, printers if printers is not None else (2 if "pdf" in formats and len(jobs) > 1 else 1))
     if kernels is None:
         kernels = 2 if (os.cpu_count() or 1) >= 2 and len(jobs) >= 4 else 1
-    lanes = plan_lanes(jobs, kernels)
-    done: dict[int, RenderedReport] = {}
-
-    def browser():
-        """This finishing thread's browser, started on first use."""
-        if "pdf" not in formats:
-            return None
-        if getattr(local, "browser", None) is None:
-            from .browser import Browser
-
-            local.browser = Browser(background=len(jobs) > 1)
-            with lock:
-                browsers.append(local.browser)
-        return local.browser
-
-    def finish(*args):
-        return _finish(args[0], args[1], args[2], browser(), *args[3:])
-
-    def finish_group(members, group, font_plan):
-        for fut in members:  # submitted earlier, so already running or done: no deadlock
-            fut.result()
-        _finish_group(group, browser(), font_plan)
-
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="taizhang-finish")
-    bar = tqdm(total=len(jobs), desc="生成报告", unit="份", disable=not progress or len(jobs) < 2, leave=False)
-
-    def run_lane(lane: list[int]) -> None:
-        """Run the notebooks of ``lane`` (job indexes) in one kernel, handing each to the finishing threads."""
-        pending: list = []  # (job index or None for a group print, future)
-        members: list = []
-        group: list = []
-
-        def group_key(k):
-            """Consecutive district reports of one plan and month are printed together (when PDFs are wanted)."""
-            j = jobs[lane[k]] if k < len(lane) else None
-            if j is None or "pdf" not in formats or j.notebook != "district_report" or len(jobs) < 2:
-                return None
-            return (j.plan, j.period)
-
-        def collect(item) -> None:
-            index, fut = item
-            value = fut.result()
-            if index is not None:
-                done[index] = value
-
-        try:
-            with KernelSession(kernel_name) as session:
-                for k, i in enumerate(lane):
-                    if stop.is_set():
-                        return
-                    job = jobs[i]
-                    bar.set_postfix_str(job.stem(), refresh=False)
-                    base, folder, xlsx, params = _prepare(job, formats, out)
-                    nb_path = folder / f"{job.notebook}.ipynb"
-                    t0 = time.perf_counter()
-                    session.execute(job.notebook, params, nb_path)
-                    seconds = {"notebook": time.perf_counter() - t0}
-                    key = group_key(k)
-                    fut = pool.submit(finish, job, nb_path, xlsx, formats, base, folder, seconds,
-                                      group if key is not None else None)
-                    fut.add_done_callback(lambda _f: bar.update(1))
-                    pending.append((i, fut))
-                    if key is not None:
-                        members.append(fut)
-                        if len(members) >= BATCH_SIZE or group_key(k + 1) != key:
-                            pending.append((None, pool.submit(finish_group, members, group, job.plan or None)))
-                            members, group = [], []
-                    while pending and pending[0][1].done():
-                        collect(pending.pop(0))
-                    while len(pending) > 4 * workers + BATCH_SIZE:  # do not run far ahead of the printers
-                        collect(pending.pop(0))
-                while pending:
-                    collect(pending.pop(0))
-        except BaseException:
-            stop.set()
-            for _, fut in pending:
-                fut.cancel()
-            raise
-
+    out = Path(out).resolve() if out else None  # the kernel threads must not depend on the working directory
+    pipeline = _Pipeline(jobs, formats, out, kernel_name, printers)
     try:
         if "pdf" in formats:  # fail early (before any notebook runs) when Chromium is missing
             from .browser import find_chromium
 
             find_chromium()
-        if len(lanes) == 1:
-            run_lane(lanes[0])
-        else:
-            with ThreadPoolExecutor(max_workers=len(lanes), thread_name_prefix="taizhang-kernel") as runners:
-                futures = [runners.submit(run_lane, lane) for lane in lanes]
-                errors = [f.exception() for f in futures]
-            first = next((e for e in errors if e is not None), None)
-            if first is not None:
-                raise first
+        pipeline.run(plan_lanes(jobs, kernels), progress)
     finally:
-        bar.close()
-        pool.shutdown(wait=True)
-        for b in browsers:
-            b.close()
+        pipeline.close()
         write_index(Path(out) if out else reports_dir())
-    return [done[i] for i in sorted(done)]
+    return [pipeline.done[i] for i in sorted(pipeline.done)]
+
+
+class _Pipeline:
+    """The threads of one :func:`run_jobs` call: kernel lanes executing notebooks, finishing threads turning
+    them into HTML/PDF (each with its own browser, started on first use), and the reports done so far."""
+
+    def __init__(self, jobs: list[Job], formats: tuple[str, ...], out: Path | None, kernel_name: str | None,
+                 printers: int | None) -> None:
+        import threading
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.jobs, self.formats, self.out, self.kernel_name = jobs, formats, out, kernel_name
+        self.workers = max(1, printers if printers is not None else (2 if "pdf" in formats and len(jobs) > 1 else 1))
+        self.browsers: list = []
+        self.local = threading.local()
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.done: dict[int, RenderedReport] = {}
+        self.pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="taizhang-finish")
+        self.bar = None
+
+    def browser(self):
+        """This finishing thread's browser, started on first use (None when no PDF is wanted)."""
+        if "pdf" not in self.formats:
+            return None
+        if getattr(self.local, "browser", None) is None:
+            from .browser import Browser
+
+            self.local.browser = Browser(background=len(self.jobs) > 1)
+            with self.lock:
+                self.browsers.append(self.local.browser)
+        return self.local.browser
+
+    def finish(self, *args):
+        return _finish(args[0], args[1], args[2], self.browser(), *args[3:])
+
+    def finish_group(self, members, group, font_plan):
+        for fut in members:  # submitted earlier, so already running or done: no deadlock
+            fut.result()
+        _finish_group(group, self.browser(), font_plan)
+
+    def run(self, lanes: list[list[int]], progress: bool) -> None:
+        """Run every lane (in its own thread when there are several); re-raise the first error."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(total=len(self.jobs), desc="生成报告", unit="份", disable=not progress or len(self.jobs) < 2,
+                        leave=False)
+        if len(lanes) == 1:
+            self.run_lane(lanes[0])
+            return
+        with ThreadPoolExecutor(max_workers=len(lanes), thread_name_prefix="taizhang-kernel") as runners:
+            futures = [runners.submit(self.run_lane, lane) for lane in lanes]
+            errors = [f.exception() for f in futures]
+        first = next((e for e in errors if e is not None), None)
+        if first is not None:
+            raise first
+
+    def _group_key(self, lane: list[int], k: int):
+        """Consecutive district reports of one plan and month are printed together (when PDFs are wanted)."""
+        j = self.jobs[lane[k]] if k < len(lane) else None
+        if j is None or "pdf" not in self.formats or j.notebook != "district_report" or len(self.jobs) < 2:
+            return None
+        return (j.plan, j.period)
+
+    def run_lane(self, lane: list[int]) -> None:
+        """Run the notebooks of ``lane`` (job indexes) in one kernel, handing each to the finishing threads."""
+        import time
+
+        pending: list = []  # (job index or None for a group print, future)
+        members: list = []
+        group: list = []
+
+        def collect(item) -> None:
+            index, fut = item
+            value = fut.result()
+            if index is not None:
+                self.done[index] = value
+
+        try:
+            with KernelSession(self.kernel_name) as session:
+                for k, i in enumerate(lane):
+                    if self.stop.is_set():
+                        return
+                    job = self.jobs[i]
+                    self.bar.set_postfix_str(job.stem(), refresh=False)
+                    base, folder, xlsx, params = _prepare(job, self.formats, self.out)
+                    nb_path = folder / f"{job.notebook}.ipynb"
+                    t0 = time.perf_counter()
+                    session.execute(job.notebook, params, nb_path)
+                    seconds = {"notebook": time.perf_counter() - t0}
+                    key = self._group_key(lane, k)
+                    fut = self.pool.submit(self.finish, job, nb_path, xlsx, self.formats, base, folder, seconds,
+                                           group if key is not None else None)
+                    fut.add_done_callback(lambda _f: self.bar.update(1))
+                    pending.append((i, fut))
+                    if key is not None:
+                        members.append(fut)
+                        if len(members) >= BATCH_SIZE or self._group_key(lane, k + 1) != key:
+                            pending.append((None, self.pool.submit(self.finish_group, members, group, job.plan or None)))
+                            members, group = [], []
+                    while pending and pending[0][1].done():
+                        collect(pending.pop(0))
+                    while len(pending) > 4 * self.workers + BATCH_SIZE:  # do not run far ahead of the printers
+                        collect(pending.pop(0))
+                while pending:
+                    collect(pending.pop(0))
+        except BaseException:
+            self.stop.set()
+            for _, fut in pending:
+                fut.cancel()
+            raise
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        self.pool.shutdown(wait=True)
+        for b in self.browsers:
+            b.close()
 
 
 def render_monthly(plan: str, period: str, inputs: str | Path | None = None, out: Path | None = None,
@@ -753,28 +762,19 @@ def write_index(base: Path) -> Path:
     entries.sort(key=lambda d: (d.get("generated", ""), d.get("title", "")), reverse=True)
     from urllib.parse import quote
 
-    e = html.escape
-    rows = []
-    for d in entries:
-        links = " ".join(f'<a href="{e(quote(f))}">{label}</a>' for key, label in
-                         (("html", "网页"), ("pdf", "PDF"), ("xlsx", "Excel"), ("notebook", "笔记本"))
-                         if (f := d.get("files", {}).get(key)))
-        rows.append(f"<tr><td>{e(d.get('generated', '')[:19].replace('T', ' '))}</td>"
-                    f"<td>{e(REPORT_TITLES.get(d.get('report', ''), d.get('report', '')))}</td>"
-                    f"<td>{e(d.get('title', ''))}</td><td>{links}</td></tr>")
-    body = ('<div class="tz-header"><div class="tz-kicker">政务服务目标台账</div><h1>报告目录</h1>'
-            f'<p class="tz-sub">共 {len(entries)} 份报告，最新的在前。</p></div>'
-            '<table class="tz-table tz-list"><thead><tr><th>生成时间</th><th>类别</th><th>报告</th><th>文件</th></tr>'
-            f"</thead><tbody>{''.join(rows)}</tbody></table>")
+    from .reports.html import environment
+
+    rows = [{"generated": d.get("generated", "")[:19].replace("T", " "),
+             "kind": SPECS[d["report"]].title if d.get("report") in SPECS else d.get("report", ""),
+             "title": d.get("title", ""),
+             "links": [(quote(f), label) for key, label in (("html", "网页"), ("pdf", "PDF"), ("xlsx", "Excel"),
+                                                              ("notebook", "笔记本")) if (f := d.get("files", {}).get(key))]}
+            for d in entries]
+    body = environment().get_template("index.html.j2").render(entries=rows)
     from .fonts import embedded_font_css
 
     css = embedded_font_css(re.sub(r"<[^>]+>", "", body), font_base_text(None)) + "\n" + _css()
-    page = _PAGE.format(title="报告目录", css=css, body=body)
-    out = base / "index.html"
-    tmp = out.with_name(".index.html.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(out)
-    return out
+    return _write_page(base / "index.html", "报告目录", css, body)
 
 
 def result_dict(result: RenderedReport) -> dict:

@@ -51,10 +51,6 @@ PERIOD_RE = re.compile(r"^(20\d\d)-(0[1-9]|1[0-2])$")
 FILE_RE = re.compile(r"^(?P<unit>.+?)[_＿](?P<period>20\d\d-\d\d)\.(xlsx|xlsm|csv)$", re.IGNORECASE)
 #: any ``<单位>_<YYYY-MM>.<ext>`` name, also of files that cannot be read (.xls …): who and when, guessed
 NAME_RE = re.compile(r"^(?P<unit>.+?)[_＿](?P<period>20\d\d-\d\d)(\.[A-Za-z0-9]+)?$")
-#: field units (targets/metrics.yaml) of things counted one by one: the value must be a whole number.
-#: Hours, years, 岁 and 工作日 are measures and may be fractional (12.5 小时, 0.5 年).
-WHOLE_UNITS = frozenset({"名", "人", "人次", "项", "个", "件", "次", "家", "户", "个环节", "份", "条", "台", "处", "批",
-                         "场", "期", "套", "张", "天次"})
 RETURN_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 #: returns are due by this day of the following month; filed later counts as 逾期报送
 DUE_DAY = 10
@@ -187,16 +183,22 @@ def _number_text(raw, label: str) -> tuple[float | None, str | None]:
     return float(text.replace(",", "")), None
 
 
-def is_whole_unit(unit: str) -> bool:
-    """Whether a field measured in ``unit`` counts whole things (名, 项, 件 …, see :data:`WHOLE_UNITS`)."""
-    return unit.strip() in WHOLE_UNITS
+def is_whole_unit(unit: str, registry: Registry | None = None) -> bool:
+    """Whether a field measured in ``unit`` counts whole things (名, 项, 件 …): ``whole`` in the ``units``
+    of targets/metrics.yaml (of ``registry``, default the project's registry). Hours, years, 岁 and 工作日
+    are measures and may be fractional (12.5 小时, 0.5 年)."""
+    if registry is None:
+        from .targets import load_registry
+
+        registry = load_registry()
+    return registry.is_whole(unit)
 
 
-def parse_count(raw, label: str, unit: str = "") -> tuple[float | None, str | None]:
+def parse_count(raw, label: str, unit: str = "", registry: Registry | None = None) -> tuple[float | None, str | None]:
     """Read a typed count (件, 项, 名 …): returns (value, None) or (None, Chinese problem).
 
-    A quantity whose ``unit`` counts whole things (:func:`is_whole_unit`) must be a whole number
-    (``10.5`` 名 is rejected); other units (小时, 年 …) accept fractions.
+    A quantity whose ``unit`` counts whole things (:func:`is_whole_unit`, read from ``registry``) must be a
+    whole number (``10.5`` 名 is rejected); other units (小时, 年 …) accept fractions.
     """
     if isinstance(raw, str) and "%" in raw.translate(_FULLWIDTH):
         return None, f"{label}应填写数量（{unit or '数字'}），不能填写百分数“{raw.strip()[:40]}”；比率由系统按分子和分母计算"
@@ -204,7 +206,7 @@ def parse_count(raw, label: str, unit: str = "") -> tuple[float | None, str | No
     if problem:
         return None, problem
     value, problem = _checked(value, raw, label)
-    if value is not None and is_whole_unit(unit) and not value.is_integer():
+    if value is not None and unit and is_whole_unit(unit, registry) and not value.is_integer():
         return None, f"{label}应为整数（单位：{unit}），实际为 {_fmt(value)}"
     return value, problem
 
@@ -468,11 +470,9 @@ def _header(rows: list[list]) -> tuple[int | None, dict[str, tuple[int, int, obj
 
 
 def plan_label(registry: Registry, plan_id: str) -> str:
-    """Short Chinese name of a plan: the place of its issuer (巴彦淖尔市, 包头市, 乌拉特中旗 …)."""
+    """Short Chinese name of a plan (``short_name`` in its file: 巴彦淖尔市, 包头市, 乌拉特中旗 …)."""
     plan = registry.plans.get(plan_id)
-    if plan is None:
-        return plan_id
-    return re.sub(r"(人民政府)?(办公室|办公厅)?$", "", plan.issuer) or plan.document
+    return plan.short_name if plan is not None else plan_id
 
 
 def unit_label(registry: Registry, plan_id: str | None, unit_id: str | None) -> str:
@@ -684,7 +684,7 @@ def read_return(path: Path | str, registry: Registry, plan_id: str | None, today
             continue
         if _is_blank(raw):
             continue
-        value, problem = parse_percent(raw, label) if fdef.unit == "%" else parse_count(raw, label, fdef.unit)
+        value, problem = parse_percent(raw, label) if fdef.unit == "%" else parse_count(raw, label, fdef.unit, registry)
         if problem:
             problems.append(Problem(cell, problem))
             reported.add(ref)

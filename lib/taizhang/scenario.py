@@ -6,16 +6,16 @@ whose targets carry the overrides (the registry on disk and the loaded one are n
 ``describe_overrides`` lists every override in Chinese for a report's first page; ``save_scenario`` writes
 one atomically (the explore notebook's "另存为情景" button).
 
-Evaluation-method parameters are the keyword parameters of :func:`taizhang.evaluate.evaluate` that have a
-scalar default (e.g. ``due_soon_days``); :func:`method_parameters` finds them, so a scenario can only name
-parameters the evaluator really has.
+Evaluation-method parameters are exactly the fields of :class:`taizhang.evaluate.Settings` (e.g.
+``due_soon_days``); :func:`method_parameters` lists them with their defaults, so a scenario can only name
+parameters the method really has — output switches of ``evaluate`` (``include_not_applicable``) are not
+among them. :attr:`Scenario.settings` is the scenario's method as one :class:`Settings` object.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
-import inspect
 import math
 import os
 import re
@@ -27,23 +27,18 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import ParameterError, Problem, ProblemsError
-from .project import PLAN_IDS, targets_dir
-from .returns import PERIOD_RE
+from .evaluate import settings as method_settings
+from .evaluate.settings import Settings
+from .kernel.formatting import format_number
+from .kernel.months import MONTH_ALLOWED, Month, MonthError
+from .project import targets_dir
 from .targets import OP_LABELS, Deadline, Registry, Target, _translate, load_registry, yaml_names
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 _NAME_RE = re.compile(NAME_PATTERN)
 
-#: Chinese labels of evaluation-method parameters (a parameter missing here is shown by its name)
-METHOD_LABELS = {
-    "due_soon_days": "临期预警天数",
-    "stale_months": "数据过期月数",
-    "trend_months": "趋势计算月数",
-    "min_trend_points": "趋势最少数据点",
-    "on_track_ratio": "按期推进比率",
-    "achieved_tolerance": "回落容差百分点",
-    "horizon_months": "趋势预测月数",
-}
+#: Chinese labels of the evaluation-method parameters (from :class:`Settings`' field metadata)
+METHOD_LABELS = {name: method_settings.label(name) for name in method_settings.FIELD_NAMES}
 
 Scalar = Union[bool, int, float, str]
 
@@ -64,8 +59,8 @@ class TargetOverride(BaseModel):
 class Scenario(BaseModel):
     """An immutable what-if: which plan, which targets change how, and optional as-of month and method parameters.
 
-    ``method`` holds ``(parameter, value)`` pairs for :func:`taizhang.evaluate.evaluate`; use
-    :attr:`method_kwargs` to pass them on.
+    ``method`` holds ``(parameter, value)`` pairs, each a field of :class:`~taizhang.evaluate.Settings`;
+    :attr:`settings` is the object to pass to :func:`taizhang.evaluate.evaluate`.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
@@ -79,8 +74,13 @@ class Scenario(BaseModel):
 
     @property
     def method_kwargs(self) -> dict:
-        """The method parameters as keyword arguments for ``evaluate``."""
+        """The method parameters as a mapping (Settings' field names → values)."""
         return dict(self.method)
+
+    @property
+    def settings(self) -> Settings:
+        """The scenario's method as one checked :class:`Settings` (defaults for what it does not set)."""
+        return Settings.of(**self.method_kwargs)
 
     def override_for(self, target_id: str) -> TargetOverride | None:
         """The override of ``target_id``, or None."""
@@ -112,24 +112,9 @@ class Scenario(BaseModel):
 # evaluation-method parameters
 
 
-_EVALUATE_POSITIONAL = ("registry", "plan_id", "returns", "as_of")
-
-
 def method_parameters() -> dict[str, Scalar]:
-    """The evaluation-method parameters ``evaluate`` accepts, with their defaults.
-
-    These are its keyword parameters with a bool, int, float or str default; parameters such as
-    ``assumed_deadlines`` (a mapping) are not method parameters.
-    """
-    from .evaluate import evaluate
-
-    out: dict[str, Scalar] = {}
-    for name, p in inspect.signature(evaluate).parameters.items():
-        if name in _EVALUATE_POSITIONAL or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            continue
-        if isinstance(p.default, (bool, int, float, str)):
-            out[name] = p.default
-    return out
+    """The evaluation-method parameters — exactly :class:`Settings`' fields — with their defaults."""
+    return method_settings.defaults()
 
 
 def method_label(name: str) -> str:
@@ -153,15 +138,11 @@ def _method_value_problem(name: str, value, default) -> str | None:
 
 
 def _method_range_problems(where: str, method: dict) -> list[Problem]:
-    """Range problems the evaluator's own check reports (``evaluate.Settings.check``), when it has one."""
-    from . import evaluate as ev
-
-    settings = getattr(ev, "Settings", None)
-    if not method or settings is None or not hasattr(settings, "check"):
+    """Range problems :meth:`Settings.check` reports for the scenario's method (the first one)."""
+    if not method:
         return []
-    fields = set(inspect.signature(settings).parameters)
     try:
-        settings(**{k: v for k, v in method.items() if k in fields}).check()
+        Settings.of(**method)
     except ParameterError as exc:
         return [Problem(f"{where} / method / {exc.parameter}", f"取值 {exc.given!r} 超出范围，允许 {exc.allowed}")]
     return []
@@ -169,10 +150,6 @@ def _method_range_problems(where: str, method: dict) -> list[Problem]:
 
 # --------------------------------------------------------------------------------------------------
 # checking against the registry
-
-
-def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
 def _closest(name: str, choices) -> str:
@@ -188,12 +165,15 @@ def check_scenario(scenario: Scenario, registry: Registry, where: str | None = N
     where = where or f"scenarios/{scenario.name}.yaml"
     problems: list[Problem] = []
     if scenario.plan not in registry.plans:
-        known = "、".join(registry.plans) or "、".join(PLAN_IDS)
+        known = registry.plan_choices()
         return [Problem(f"{where} / plan", f"方案编号 {scenario.plan!r} 不存在，允许的取值为 {known}{_closest(scenario.plan, registry.plans)}")]
     plan = registry.plans[scenario.plan]
     by_id = {t.id: t for t in plan.targets}
-    if scenario.as_of is not None and not PERIOD_RE.match(str(scenario.as_of)):
-        problems.append(Problem(f"{where} / as_of", f"统计月份应为 YYYY-MM（月份 01–12），实际为 {scenario.as_of!r}"))
+    if scenario.as_of is not None:
+        try:
+            Month.parse(scenario.as_of)
+        except MonthError:
+            problems.append(Problem(f"{where} / as_of", f"统计月份应为 {MONTH_ALLOWED}，实际为 {scenario.as_of!r}"))
     allowed = method_parameters()
     for name, value in scenario.method:
         w = f"{where} / method / {name}"
@@ -228,11 +208,11 @@ def check_scenario(scenario: Scenario, registry: Registry, where: str | None = N
             else:
                 metric = registry.metrics.get(t.metric)
                 if metric is not None and metric.type == "rate" and not 0 <= o.value <= 100:
-                    problems.append(Problem(f"{w} / value", f"比率目标值应在 0–100 之间，实际为 {_fmt(o.value)}"))
+                    problems.append(Problem(f"{w} / value", f"比率目标值应在 0–100 之间，实际为 {format_number(o.value)}"))
                 elif o.value < 0:
-                    problems.append(Problem(f"{w} / value", f"目标值不能为负数，实际为 {_fmt(o.value)}"))
+                    problems.append(Problem(f"{w} / value", f"目标值不能为负数，实际为 {format_number(o.value)}"))
                 if t.upper is not None and o.value > t.upper:
-                    problems.append(Problem(f"{w} / value", f"目标值 {_fmt(o.value)} 大于原文给出的区间上限 {_fmt(t.upper)}"))
+                    problems.append(Problem(f"{w} / value", f"目标值 {format_number(o.value)} 大于原文给出的区间上限 {format_number(t.upper)}"))
         if o.deadline is not None and t.kind == "recurring":
             problems.append(Problem(f"{w} / deadline", "常态化任务按周期（每月、每季度、每年 …）评估，不能设定完成期限"))
     return problems
@@ -411,7 +391,7 @@ def apply_scenario(registry: Registry, scenario: Scenario) -> Registry:
 def _threshold(t: Target, value: float | None) -> str:
     if t.op is None or value is None:
         return "（无）"
-    return f"{OP_LABELS[t.op]}{_fmt(value)}{t.unit or ''}"
+    return f"{OP_LABELS[t.op]}{format_number(value)}{t.unit or ''}"
 
 
 def describe_overrides(scenario: Scenario, registry: Registry) -> list[str]:
@@ -447,7 +427,7 @@ def _scalar(v) -> str:
     if isinstance(v, bool):
         return "是" if v else "否"
     if isinstance(v, float):
-        return _fmt(v)
+        return format_number(v)
     return str(v)
 
 

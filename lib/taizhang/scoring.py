@@ -19,7 +19,8 @@ import pandas as pd
 import yaml
 
 from .errors import ParameterError, Problem, RegistryError
-from .evaluate import _as_of, _period_ords, metric_values
+from .evaluate import as_of_month, metric_values
+from .kernel.months import label as month_label, ordinals as month_ordinals
 from .project import targets_dir
 from .returns import ReturnSet
 from .targets import Registry, yaml_names
@@ -117,6 +118,29 @@ def load_scoring(name: str | Path, registry: Registry, plan_id: str | None = Non
     raised together as :class:`~taizhang.errors.RegistryError`; an unknown name raises
     :class:`~taizhang.errors.ParameterError` listing the available ones (with ``plan_id``: only that plan's).
     """
+    path, data = _read(name, plan_id)
+    where = path.name
+    problems: list[Problem] = []
+    plan_id, example, title, levels = _check_header(data, registry, where, problems)
+    used = set()
+    if plan_id in registry.plans:
+        used = {t.metric for t in registry.plan(plan_id).targets if t.kind != "milestone"}
+    raw_items = data.get("items")
+    if not isinstance(raw_items, list) or not raw_items:
+        problems.append(Problem(f"{where} items", "应为至少一项的列表（metric、weight、steps）"))
+        raw_items = []
+    seen: set[str] = set()
+    items = [item for n, it in enumerate(raw_items, 1)
+             if (item := _check_item(f"{where} items 第 {n} 项", it, registry, plan_id, used, seen, problems))]
+    if problems:
+        raise RegistryError(f"评分方案 {where} 有 {len(problems)} 处问题", problems)
+    return Scoring(name=path.stem, plan=plan_id, title=title, example=example,
+                   note=str(data.get("note") or "").strip(), levels=tuple(levels), items=tuple(items),
+                   source=str(path))
+
+
+def _read(name: str | Path, plan_id: str | None) -> tuple[Path, dict]:
+    """The file's path and its YAML mapping (unknown name: ParameterError; unreadable: RegistryError)."""
     path = Path(name)
     if path.suffix.lower() not in (".yaml", ".yml"):
         path = scoring_dir() / f"{name}.yaml"
@@ -128,9 +152,13 @@ def load_scoring(name: str | Path, registry: Registry, plan_id: str | None = Non
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
         raise RegistryError(f"评分方案 {where} 无法读取", [Problem(where, f"不是有效的 YAML：{err}")]) from None
-    problems: list[Problem] = []
     if not isinstance(data, dict):
         raise RegistryError(f"评分方案 {where} 有误", [Problem(where, "文件内容应为键值表（plan、items 等）")])
+    return path, data
+
+
+def _check_header(data: dict, registry: Registry, where: str, problems: list[Problem]) -> tuple:
+    """``plan, example, title, levels`` of a scoring file; their problems are appended to ``problems``."""
     plan_id = data.get("plan")
     if plan_id not in registry.plans:
         problems.append(Problem(f"{where} plan", f"应为方案编号之一（{'、'.join(registry.plans)}），收到 {plan_id!r}"))
@@ -149,62 +177,58 @@ def load_scoring(name: str | Path, registry: Registry, plan_id: str | None = Non
         for lv in levels:
             if lv not in known:
                 problems.append(Problem(f"{where} levels", f"方案 {plan_id} 没有层级为 {lv!r} 的单位（有：{'、'.join(sorted(known))}）"))
-    used = set()
-    if plan_id in registry.plans:
-        used = {t.metric for t in registry.plan(plan_id).targets if t.kind != "milestone"}
-    raw_items = data.get("items")
-    items: list[Item] = []
-    if not isinstance(raw_items, list) or not raw_items:
-        problems.append(Problem(f"{where} items", "应为至少一项的列表（metric、weight、steps）"))
-        raw_items = []
-    seen: set[str] = set()
-    for n, it in enumerate(raw_items, 1):
-        at = f"{where} items 第 {n} 项"
-        if not isinstance(it, dict):
-            problems.append(Problem(at, f"应为键值表（metric、weight、steps），收到 {it!r}"))
+    return plan_id, example, title, levels
+
+
+def _check_item(at: str, it, registry: Registry, plan_id, used: set, seen: set, problems: list[Problem]
+                ) -> Item | None:
+    """One scored metric checked (its problems appended to ``problems``); None when it cannot be used."""
+    if not isinstance(it, dict):
+        problems.append(Problem(at, f"应为键值表（metric、weight、steps），收到 {it!r}"))
+        return None
+    key = it.get("metric")
+    metric = registry.metrics.get(key) if isinstance(key, str) else None
+    if metric is None:
+        problems.append(Problem(at, f"metric 应为 metrics.yaml 中的指标代码，收到 {key!r}"))
+    elif metric.type not in ("rate", "count"):
+        problems.append(Problem(at, f"指标 {key}（{metric.name}）是 {metric.type} 类，只能为比率或数量指标评分"))
+    elif used and key not in used:
+        problems.append(Problem(at, f"指标 {key}（{metric.name}）不是方案 {plan_id} 量化目标所用的指标，报表中没有它的数据"))
+    if isinstance(key, str) and key in seen:
+        problems.append(Problem(at, f"指标 {key} 重复出现"))
+    seen.add(key if isinstance(key, str) else "")
+    weight = _number(it.get("weight", 1))
+    if weight is None or weight <= 0:
+        problems.append(Problem(at, f"weight 应为正数，收到 {it.get('weight')!r}"))
+    hib = True if metric is None else bool(metric.higher_is_better)
+    steps = _check_steps(at, it.get("steps"), hib, problems)
+    if metric is not None and weight is not None and weight > 0 and steps:
+        return Item(key, weight, tuple(steps), hib)
+    return None
+
+
+def _check_steps(at: str, steps_raw, hib: bool, problems: list[Problem]) -> list[Step]:
+    """The steps of one item, loosest first; problems (not numbers, equal thresholds, points not rising)."""
+    steps: list[Step] = []
+    if not isinstance(steps_raw, list) or not steps_raw:
+        problems.append(Problem(at, "steps 应为至少一档的列表，每档写 {at: 达到的值, points: 分值}"))
+        steps_raw = []
+    for m, s in enumerate(steps_raw, 1):
+        a = _number(s.get("at")) if isinstance(s, dict) else None
+        p = _number(s.get("points")) if isinstance(s, dict) else None
+        if a is None or p is None or p < 0:
+            problems.append(Problem(f"{at} 第 {m} 档", f"应为 {{at: 数值, points: 非负分值}}，收到 {s!r}"))
             continue
-        key = it.get("metric")
-        metric = registry.metrics.get(key) if isinstance(key, str) else None
-        if metric is None:
-            problems.append(Problem(at, f"metric 应为 metrics.yaml 中的指标代码，收到 {key!r}"))
-        elif metric.type not in ("rate", "count"):
-            problems.append(Problem(at, f"指标 {key}（{metric.name}）是 {metric.type} 类，只能为比率或数量指标评分"))
-        elif used and key not in used:
-            problems.append(Problem(at, f"指标 {key}（{metric.name}）不是方案 {plan_id} 量化目标所用的指标，报表中没有它的数据"))
-        if isinstance(key, str) and key in seen:
-            problems.append(Problem(at, f"指标 {key} 重复出现"))
-        seen.add(key if isinstance(key, str) else "")
-        weight = _number(it.get("weight", 1))
-        if weight is None or weight <= 0:
-            problems.append(Problem(at, f"weight 应为正数，收到 {it.get('weight')!r}"))
-        steps_raw = it.get("steps")
-        steps: list[Step] = []
-        if not isinstance(steps_raw, list) or not steps_raw:
-            problems.append(Problem(at, "steps 应为至少一档的列表，每档写 {at: 达到的值, points: 分值}"))
-            steps_raw = []
-        for m, s in enumerate(steps_raw, 1):
-            a = _number(s.get("at")) if isinstance(s, dict) else None
-            p = _number(s.get("points")) if isinstance(s, dict) else None
-            if a is None or p is None or p < 0:
-                problems.append(Problem(f"{at} 第 {m} 档", f"应为 {{at: 数值, points: 非负分值}}，收到 {s!r}"))
-                continue
-            steps.append(Step(a, p))
-        hib = True if metric is None else bool(metric.higher_is_better)
-        # loosest first: ascending thresholds for higher-is-better, descending for lower-is-better
-        steps.sort(key=lambda s: s.at if hib else -s.at)
-        for lo, hi in zip(steps, steps[1:]):
-            if abs(lo.at - hi.at) <= EPS:
-                problems.append(Problem(at, f"两档的 at 相同（{lo.at:g}）"))
-            elif hi.points <= lo.points:
-                problems.append(Problem(at, f"更严的档应得分更高：达到 {hi.at:g} 得 {hi.points:g} 分，"
-                                            f"不高于达到 {lo.at:g} 的 {lo.points:g} 分"))
-        if metric is not None and weight is not None and weight > 0 and steps:
-            items.append(Item(key, weight, tuple(steps), hib))
-    if problems:
-        raise RegistryError(f"评分方案 {where} 有 {len(problems)} 处问题", problems)
-    return Scoring(name=path.stem, plan=plan_id, title=title, example=example,
-                   note=str(data.get("note") or "").strip(), levels=tuple(levels), items=tuple(items),
-                   source=str(path))
+        steps.append(Step(a, p))
+    # loosest first: ascending thresholds for higher-is-better, descending for lower-is-better
+    steps.sort(key=lambda s: s.at if hib else -s.at)
+    for lo, hi in zip(steps, steps[1:]):
+        if abs(lo.at - hi.at) <= EPS:
+            problems.append(Problem(at, f"两档的 at 相同（{lo.at:g}）"))
+        elif hi.points <= lo.points:
+            problems.append(Problem(at, f"更严的档应得分更高：达到 {hi.at:g} 得 {hi.points:g} 分，"
+                                        f"不高于达到 {lo.at:g} 的 {lo.points:g} 分"))
+    return steps
 
 
 def _points(value: np.ndarray, item: Item) -> tuple[np.ndarray, np.ndarray]:
@@ -231,11 +255,11 @@ def score_units(registry: Registry, plan_id: str, returns: ReturnSet, as_of, sco
     """
     if scoring.plan != plan_id:
         raise ParameterError("scoring", scoring.name, f"方案 {plan_id} 的评分方案（该文件属于方案 {scoring.plan}）")
-    as_of_ord, _ = _as_of(as_of)
+    as_of_ord, _ = as_of_month(as_of)
     units = [u for u in registry.unit_list(plan_id) if not scoring.levels or u.level in scoring.levels]
-    values = metric_values(registry, plan_id, returns.observations)
+    values = metric_values(registry, plan_id, returns.observations, [i.metric for i in scoring.items])
     if len(values):
-        values = values[_period_ords(values["period"].to_numpy(dtype=object)) <= as_of_ord]
+        values = values[month_ordinals(values["period"].to_numpy(dtype=object)) <= as_of_ord]
     latest = values.groupby(["unit", "metric"], sort=False).tail(1).set_index(["metric", "unit"])
     ids = [u.id for u in units]
     frames = []
@@ -265,5 +289,5 @@ def score_units(registry: Registry, plan_id: str, returns: ReturnSet, as_of, sco
     totals["items_without_data"] = by_unit["value"].apply(lambda v: int(v.isna().sum())).reindex(ids).to_numpy()
     totals = totals.sort_values(["rank", "unit"], kind="stable", ignore_index=True)
     totals.attrs.update(scoring=scoring.name, title=scoring.title, example=scoring.example, note=scoring.note,
-                        as_of=f"{as_of_ord // 12:04d}-{as_of_ord % 12 + 1:02d}")
+                        as_of=month_label(as_of_ord))
     return totals, details

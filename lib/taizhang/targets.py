@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -18,11 +18,11 @@ from typing import Literal, Optional
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .dates import parse_deadline
 from .errors import Problem, RegistryError
-from .project import PLAN_IDS, targets_dir
+from .project import targets_dir
 
 Kind = Literal["quantitative", "recurring", "milestone"]
 Op = Literal[">=", "<=", "=="]
@@ -112,19 +112,34 @@ def _fmt(x: float) -> str:
 
 
 class Plan(BaseModel):
-    """One implementation plan (实施方案) and its targets."""
+    """One implementation plan (实施方案) and its targets.
+
+    ``order`` places the plan in every list (CLI, comparison columns, --all-plans); plans without one come
+    after the ordered ones, by id. ``short_name`` is the plan's name in tables and messages (巴彦淖尔市); when
+    a file leaves it out it is the place of the issuer (巴彦淖尔市人民政府办公室 → 巴彦淖尔市).
+    """
 
     model_config = _STRICT
-    plan: str
+    plan: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    order: Optional[int] = Field(default=None, ge=1)
+    short_name: str = Field(default="", max_length=20)  # empty: the place of the issuer (see _short_name)
     document: str
     issuer: str
     issued: date
     issued_note: Optional[str] = None
+    doc_number: Optional[str] = None  # 文号, e.g. 阿政发〔2023〕6号
     source: str
     rankings: tuple[str, ...] = ()  # metrics the plan asks to rank units by (collected monthly, no threshold)
     rankings_section: Optional[str] = None
     rankings_quote: Optional[str] = None  # the plan's words asking for the ranking (checked verbatim)
     targets: tuple[Target, ...] = ()
+
+    @model_validator(mode="after")
+    def _short_name(self):
+        if not self.short_name:  # frozen model: set once, here
+            place = re.sub(r"(人民政府)?(办公室|办公厅)?$", "", self.issuer) or self.plan
+            object.__setattr__(self, "short_name", place[:20])
+        return self
 
 
 class Unit(BaseModel):
@@ -174,8 +189,22 @@ class Metric(BaseModel):
         return (self.field,) if self.field else ()
 
 
+class UnitRule(BaseModel):
+    """How a unit of measure (名, %, 小时 …) is entered and shown: ``whole`` things are counted one by one
+    (a return must give a whole number, templates format without decimals); ``decimals`` is the number of
+    decimals values in this unit are shown with when they are not whole."""
+
+    model_config = _STRICT
+    whole: bool = False
+    decimals: int = Field(default=1, ge=0, le=4)
+
+
+_DEFAULT_RULE = UnitRule()
+
+
 class Catalogue(BaseModel):
     model_config = _STRICT
+    units: dict[str, UnitRule]
     fields: dict[str, FieldDef]
     metrics: dict[str, Metric]
 
@@ -187,9 +216,32 @@ class Registry:
     root: Path
     fields: dict[str, FieldDef]
     metrics: dict[str, Metric]
-    plans: dict[str, Plan]
+    plans: dict[str, Plan]  # in plan order (see :class:`Plan`)
     units: dict[str, tuple[Unit, ...]]
     version: str
+    unit_rules: dict[str, UnitRule] = field(default_factory=dict)  # metrics.yaml ``units``
+
+    @property
+    def plan_ids(self) -> tuple[str, ...]:
+        """Every plan id, in plan order (``order`` in each plan file, then id)."""
+        return tuple(self.plans)
+
+    def short_name(self, plan_id: str) -> str:
+        """The plan's short Chinese name (``short_name`` in its file), e.g. 巴彦淖尔市."""
+        return self.plan(plan_id).short_name
+
+    def plan_choices(self) -> str:
+        """The plan ids with their short names, for messages: "bayannur（巴彦淖尔市）、baotou（包头市）…"."""
+        return "、".join(f"{pid}（{p.short_name}）" for pid, p in self.plans.items()) or "（登记册中没有方案）"
+
+    def unit_rule(self, unit: str) -> UnitRule:
+        """The entry and display rule of a unit of measure (metrics.yaml ``units``); an undeclared unit is a
+        measure shown with one decimal."""
+        return self.unit_rules.get(str(unit or "").strip(), _DEFAULT_RULE)
+
+    def is_whole(self, unit: str) -> bool:
+        """Whether quantities in ``unit`` are counted one by one (名, 项, 件 …) and must be whole numbers."""
+        return self.unit_rule(unit).whole
 
     def plan(self, plan_id: str) -> Plan:
         """The plan with id ``plan_id``; unknown ids raise a ParameterError listing the known ones."""
@@ -421,13 +473,11 @@ def _check_target(plan: Plan, t: Target, source: str, metrics: dict[str, Metric]
 def _validated(path: Path, where: str, model, problems: list[Problem]):
     """Read one plan or unit file and validate it against ``model``; None (problems recorded) if invalid.
 
-    The file name must be a plan id, and the file's ``plan`` key must equal it.
+    The file's ``plan`` key must equal the file name.
     """
     data = _read_yaml(path, problems, where)
     if data is None:
         return None
-    if path.stem not in PLAN_IDS:
-        problems.append(Problem(where, f"文件名应为方案编号之一：{'、'.join(PLAN_IDS)}"))
     try:
         obj = model.model_validate(data)
     except ValidationError as exc:
@@ -444,9 +494,11 @@ def _collect(root: Path) -> tuple[Registry | None, list[Problem]]:
     raw = _read_yaml(cat_path, problems, "metrics.yaml")
     fields: dict[str, FieldDef] = {}
     metrics: dict[str, Metric] = {}
+    unit_rules: dict[str, UnitRule] = {}
     if raw is not None:
         try:
             cat = Catalogue.model_validate(raw)
+            unit_rules = dict(cat.units)
             fields = dict(cat.fields)
             metrics = {k: m.model_copy(update={"key": k}) for k, m in cat.metrics.items()}
         except ValidationError as exc:
@@ -460,6 +512,12 @@ def _collect(root: Path) -> tuple[Registry | None, list[Problem]]:
             problems.append(Problem(where, "比率指标须有 numerator 和 denominator"))
         if m.type in ("count",) and not m.field:
             problems.append(Problem(where, "计数指标须有 field"))
+        if m.unit and unit_rules and m.unit not in unit_rules:
+            problems.append(Problem(where, f"单位“{m.unit}”未在 metrics.yaml 的 units 中声明（是否整数、显示几位小数）"))
+    for key, f in fields.items():
+        if f.unit and unit_rules and f.unit not in unit_rules:
+            problems.append(Problem(f"metrics.yaml / 字段 {key}",
+                                    f"单位“{f.unit}”未在 metrics.yaml 的 units 中声明（是否整数、显示几位小数）"))
 
     plans: dict[str, Plan] = {}
     seen_ids: dict[str, str] = {}
@@ -498,6 +556,14 @@ def _collect(root: Path) -> tuple[Registry | None, list[Problem]]:
                 if other not in ids:
                     problems.append(Problem(f"{where} / 目标 {t.id}", f"conflicts_with 引用的 {other} 不在本方案中"))
         plans[plan.plan] = plan.model_copy(update={"targets": tuple(resolved)})
+    orders: dict[int, str] = {}
+    for pid, plan in plans.items():
+        if plan.order is not None:
+            if plan.order in orders:
+                problems.append(Problem(f"plans/{pid}.yaml / order",
+                                        f"次序 {plan.order} 与 plans/{orders[plan.order]}.yaml 重复"))
+            orders.setdefault(plan.order, pid)
+    plans = dict(sorted(plans.items(), key=lambda kv: (kv[1].order is None, kv[1].order or 0, kv[0])))
 
     units: dict[str, tuple[Unit, ...]] = {}
     for path in sorted((root / "units").glob("*.yaml")):
@@ -515,14 +581,17 @@ def _collect(root: Path) -> tuple[Registry | None, list[Problem]]:
     for pid in plans:
         if pid not in units:
             problems.append(Problem(f"units/{pid}.yaml", "缺少该方案的填报单位清单"))
+    for pid in units:
+        if pid not in plans and not (root / "plans" / f"{pid}.yaml").is_file():
+            problems.append(Problem(f"units/{pid}.yaml", f"没有对应的方案文件 plans/{pid}.yaml"))
 
     digest = hashlib.sha256()
     for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml", ".txt")
-                       and "scenarios" not in p.relative_to(root).parts):  # scenarios are not the registry
+                       and not _NOT_REGISTRY & set(p.relative_to(root).parts)):  # scenarios, drafts are not the registry
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
     registry = Registry(root=root, fields=fields, metrics=metrics, plans=plans, units=units,
-                        version=digest.hexdigest()[:12])
+                        version=digest.hexdigest()[:12], unit_rules=unit_rules)
     return registry, problems
 
 
@@ -532,6 +601,8 @@ def check_registry(root: Path | None = None) -> list[Problem]:
 
 
 _CACHE: dict[Path, tuple[tuple, Registry]] = {}
+#: folders under targets/ that hold no registry data (what-if scenarios, drafts of new plans under review)
+_NOT_REGISTRY = {"scenarios", "drafts"}
 
 
 def load_registry(root: Path | None = None) -> Registry:
@@ -542,7 +613,7 @@ def load_registry(root: Path | None = None) -> Registry:
     """
     root = Path(root) if root else targets_dir()
     stamp = tuple((str(p), p.stat().st_mtime_ns) for p in sorted(root.rglob("*.yaml"))
-                  if "scenarios" not in p.relative_to(root).parts)
+                  if not _NOT_REGISTRY & set(p.relative_to(root).parts))
     hit = _CACHE.get(root)
     if hit and hit[0] == stamp:
         return hit[1]

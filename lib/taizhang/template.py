@@ -106,7 +106,7 @@ def write_template(registry: Registry, plan_id: str, period: str, unit: Unit, pa
         for c in (4, 5):
             ws.cell(row=r, column=c).protection = unlocked
         ws.cell(row=r, column=4).fill = input_fill
-        ws.cell(row=r, column=4).number_format = "#,##0" if is_whole_unit(f.unit) else "#,##0.##"
+        ws.cell(row=r, column=4).number_format = "#,##0" if is_whole_unit(f.unit, registry) else "#,##0.##"
     # whole things (名, 项, 件 …) take whole numbers only; measures (小时, 年 …) may be fractional
     whole = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
                            showErrorMessage=True, errorTitle="请填写整数",
@@ -117,7 +117,7 @@ def write_template(registry: Registry, plan_id: str, period: str, unit: Unit, pa
                             error="这里只能填写不小于 0 的数字（数量，不是百分比）。",
                             showInputMessage=True, promptTitle="数值", prompt="填写数量；没有发生填 0。")
     for r, code in enumerate(codes, start=HEADER_ROW + 1):
-        (whole if is_whole_unit(registry.fields[code].unit) else number).add(f"D{r}")
+        (whole if is_whole_unit(registry.fields[code].unit, registry) else number).add(f"D{r}")
     filed = DataValidation(type="date", operator="greaterThan", formula1="DATE(2020,1,1)", allow_blank=True,
                            showErrorMessage=True, errorTitle="请填写日期", error="请按 YYYY-MM-DD 填写填报日期。")
     filed.add(FILED_CELL)

@@ -16,7 +16,6 @@ from datetime import date
 from pathlib import Path
 
 from ..errors import ParameterError
-from ..project import PLAN_IDS as PLAN_CHOICES
 
 
 def add_parser(sub, plan_arg) -> None:
@@ -65,8 +64,8 @@ def add_parser(sub, plan_arg) -> None:
 
     sa = ssub.add_parser("sample", help="样例数据的督办：逐月处理样例报表（含整改情况答复、一项人工销号）")
     g = sa.add_mutually_exclusive_group(required=True)
-    g.add_argument("--plan", choices=PLAN_CHOICES, help="方案编号")
-    g.add_argument("--all-plans", action="store_true", help="全部五个方案")
+    g.add_argument("--plan", metavar="方案编号", help="方案编号")
+    g.add_argument("--all-plans", action="store_true", help="登记册中的全部方案")
     sa.add_argument("--answers", type=Path, help="样例整改情况报表的输出文件夹（默认数据库旁的“督办样例”）")
     _store_arg(sa)
 
@@ -124,7 +123,7 @@ def _sample(args) -> int:
     store = _store(args)
     registry = load_registry()
     answers = args.answers or store.parent / "督办样例"
-    for plan in (PLAN_CHOICES if args.all_plans else [args.plan]):
+    for plan in (registry.plan_ids if args.all_plans else [args.plan]):
         results = run_sample_loop(registry, plan, store, answers / plan)
         items = items_frame(store, plan)
         n = {k: sum(len(r.changes[k]) for r in results) for k in ("new", "auto_closed", "escalated")}
@@ -136,12 +135,11 @@ def _sample(args) -> int:
 
 
 def _process(args) -> int:
-    from ..project import PLAN_IDS
     from ..targets import load_registry
     from .items import CHANGE_LABELS, items_frame, supervise
 
     if not args.plan:
-        raise ParameterError("--plan", "（未指定）", "方案编号之一：" + "、".join(PLAN_IDS))
+        raise ParameterError("--plan", "（未指定）", "方案编号之一：" + load_registry().plan_choices())
     period = _period(args.period)
     store = _store(args)
     notice = _day(args.notice_date, "--notice-date") if args.notice_date else None

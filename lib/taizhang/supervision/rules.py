@@ -140,12 +140,17 @@ def _check_set(where: str, rs: RuleSet, plan_ids) -> list[Problem]:
     return p
 
 
-def load_rules(plan_id: str, path: Path | None = None) -> Rules:
+def load_rules(plan_id: str, path: Path | None = None, plan_ids: tuple[str, ...] | None = None) -> Rules:
     """The effective supervision rules of ``plan_id`` from ``path`` (default ``targets/supervision.yaml``).
 
-    Raises :class:`SupervisionRulesError` with every problem found in the file.
+    ``plan_ids`` are the plans a ``plans:`` entry may name (default: the registry's). Raises
+    :class:`SupervisionRulesError` with every problem found in the file.
     """
-    from ..project import PLAN_IDS
+    if plan_ids is None:
+        from ..targets import load_registry
+
+        plan_ids = load_registry().plan_ids
+    known = tuple(plan_ids)
 
     path = Path(path) if path else targets_dir() / RULES_FILE
     where = path.name
@@ -160,16 +165,16 @@ def load_rules(plan_id: str, path: Path | None = None) -> Rules:
     except ValidationError as exc:
         problems = _problems_of(where, exc)
         raise SupervisionRulesError(f"督办规则文件 {where} 有 {len(problems)} 处问题", problems) from None
-    problems += _check_set(f"{where} / defaults", doc.defaults, PLAN_IDS)
+    problems += _check_set(f"{where} / defaults", doc.defaults, known)
     for key in ("open_statuses", "close_statuses", "notice_day", "working_days", "escalation", "requirements"):
         if getattr(doc.defaults, key) is None:
             problems.append(Problem(f"{where} / defaults / {key}", "默认规则必须写明此项"))
     if doc.defaults.requirements is not None and "default" not in doc.defaults.requirements:
         problems.append(Problem(f"{where} / defaults / requirements", "须有 default（其他状态的整改要求）"))
     for pid, rs in doc.plans.items():
-        if pid not in PLAN_IDS:
-            problems.append(Problem(f"{where} / plans / {pid}", f"未知的方案编号；允许：{'、'.join(PLAN_IDS)}"))
-        problems += _check_set(f"{where} / plans / {pid}", rs, PLAN_IDS)
+        if pid not in known:
+            problems.append(Problem(f"{where} / plans / {pid}", f"未知的方案编号；允许：{'、'.join(known)}"))
+        problems += _check_set(f"{where} / plans / {pid}", rs, known)
     if problems:
         raise SupervisionRulesError(f"督办规则文件 {where} 有 {len(problems)} 处问题", problems)
     d, o = doc.defaults, doc.plans.get(plan_id, RuleSet())

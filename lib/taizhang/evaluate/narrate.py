@@ -1,0 +1,185 @@
+"""Narration: the one-line Chinese reason of every ledger row, apart from judging.
+
+The reasons read the judged row (status, value, deadline, trend …) and never change it. They are built status
+by status, one function per kind of target; each piece (a formatted number, a date) is formatted once per
+distinct value and only for the rows that cite it (:mod:`taizhang.kernel.formatting`: a value that misses
+its threshold is never printed as reaching it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..kernel import statuses
+from ..kernel.formatting import format_values
+
+S = {c: i for i, c in enumerate(statuses.ORDER)}
+NOT_APPLICABLE = "该目标不适用于本级单位"
+
+
+def _int_text(a: np.ndarray) -> np.ndarray:
+    """Whole numbers as text, each distinct number formatted once."""
+    uniq, inv = np.unique(np.asarray(a, dtype=np.int64), return_inverse=True)
+    return np.array([str(v) for v in uniq], dtype=object)[inv]
+
+
+class _Cite:
+    """The row arrays a reason cites, and the pieces of text made from them for a set of rows ``r``."""
+
+    def __init__(self, f: dict, code, appl, kind, days, age, missed, dl_text, days_dl, cur_value,
+                 last_met_period, trend_window: int, settings, thr_cmp) -> None:
+        self.f, self.code, self.days, self.age, self.missed = f, code, days, age, missed
+        self.dl_text, self.days_dl, self.cur_value = dl_text, days_dl, cur_value
+        self.last_met_period, self.trend_window, self.settings, self.thr_cmp = (
+            last_met_period, trend_window, settings, thr_cmp)
+        self.out = np.full(len(appl), NOT_APPLICABLE, dtype=object)
+        self.quant, self.recur, self.mile = appl & (kind == 0), appl & (kind == 1), appl & (kind == 2)
+
+    def num(self, col, r):
+        """A numeric column formatted with the target's unit."""
+        return format_values(col[r], self.f["target_unit"][r])
+
+    def value(self, r):
+        """The judged value: a miss is never printed as reaching the threshold."""
+        return format_values(self.f["value"][r], self.f["target_unit"][r], threshold=self.thr_cmp[r],
+                             op=self.f["op"][r])
+
+    def label(self, r):
+        return self.f["threshold_label"][r]
+
+    def vper(self, r):
+        raw = self.f["value_period"][r]
+        return np.where(pd.isna(raw), "—", raw)
+
+    def day_text(self, r):
+        d = self.days[r]
+        return _int_text(np.where(np.isnan(d), 0, np.abs(d)))
+
+    def miss_text(self, r):
+        ms = self.missed[r]
+        return np.where(ms > 0, np.char.add(np.char.add("；本年已有 ", _int_text(ms).astype(str)), " 个月未达要求")
+                        .astype(object), "")
+
+    def per_text(self, r):
+        raw = self.f["value_period"][r]
+        return np.array(["本期" if p is None or p != p else f"本期（{p}）" for p in raw], dtype=object)
+
+    def put(self, mask, build):
+        """Rows of ``mask`` get the texts ``build(rows)`` yields."""
+        r = np.flatnonzero(mask)
+        if len(r):
+            self.out[r] = np.array(list(build(r)), dtype=object)
+
+    def const(self, mask, text):
+        self.out[mask] = text
+
+    def status(self, kind_mask, code):
+        return kind_mask & (self.code == S[code])
+
+
+def reasons(f: dict, code: np.ndarray, appl: np.ndarray, kind: np.ndarray, days: np.ndarray, age: np.ndarray,
+            missed: np.ndarray, dl_text: np.ndarray, days_dl: np.ndarray, cur_value: np.ndarray,
+            last_met_period: np.ndarray, trend_window: int, settings, thr_cmp: np.ndarray) -> np.ndarray:
+    """The reason column of a ledger (``f``: its columns as row arrays; ``code``: status positions)."""
+    c = _Cite(f, code, appl, kind, days, age, missed, dl_text, days_dl, cur_value, last_met_period, trend_window,
+              settings, thr_cmp)
+    if appl.any():
+        _quantitative(c)
+        _recurring(c)
+        _milestones(c)
+    return c.out
+
+
+def _quantitative(c: _Cite) -> None:
+    q, f = c.quant, c.f
+    c.const(c.status(q, "no_data"), "截至本月未收到该单位的相关数据")
+    c.put(c.status(q, "stale"), lambda r: (
+        f"最新值 {v}（{p}），已 {a} 个月未更新，无法判断当前进展（目标 {lb}）"
+        for v, p, a, lb in zip(c.value(r), c.vper(r), _int_text(c.age[r]), c.label(r))))
+    c.put(c.status(q, "met"), lambda r: (
+        f"最新值 {v}（{p}），达到目标 {lb}" for v, p, lb in zip(c.value(r), c.vper(r), c.label(r))))
+    c.put(c.status(q, "regressed"), lambda r: (
+        f"曾于 {m} 达标，最新值 {v}（{p}）回落至目标 {lb} 以下"
+        for m, v, p, lb in zip(c.last_met_period[r], c.value(r), c.vper(r), c.label(r))))
+    c.put(c.status(q, "overdue"), lambda r: (
+        f"最新值 {v}（{p}），未达目标 {lb}；期限 {dl} 已过 {d} 天"
+        for v, p, lb, dl, d in zip(c.value(r), c.vper(r), c.label(r), c.dl_text[r], c.day_text(r))))
+    c.put(c.status(q, "no_deadline"), lambda r: (
+        f"最新值 {v}（{p}），未达目标 {lb}；原文未规定期限" + (f"，按近期趋势预计 {pm} 达标" if pm else "")
+        for v, p, lb, pm in zip(c.value(r), c.vper(r), c.label(r), f["projected_met"][r])))
+    c.put(c.status(q, "due_soon"), lambda r: (
+        f"最新值 {v}（{p}），未达目标 {lb}；距期限 {dl} 仅剩 {d} 天"
+        for v, p, lb, dl, d in zip(c.value(r), c.vper(r), c.label(r), c.dl_text[r], c.day_text(r))))
+
+    def trend(pv, pm, ratio, req):
+        if pv is not None:
+            where = f"预计 {pm} 达标" if pm else "按此趋势期限内难以达标"
+            return f"按近{c.trend_window}个月趋势，期限时预计 {pv}，{where}"
+        if ratio == ratio:
+            return f"按进度应达 {req}，实际完成进度比 {ratio:.2f}"
+        return "数据不足以推算趋势"
+
+    def on_or_behind(r):
+        pv = f["projected_value"][r]
+        pv_text = np.where(np.isnan(pv), None, c.num(f["projected_value"], r))
+        return (f"最新值 {v}（{p}），目标 {lb}，期限 {dl}；{trend(x, pm, ra, rq)}"
+                for v, p, lb, dl, x, pm, ra, rq in zip(c.value(r), c.vper(r), c.label(r), c.dl_text[r], pv_text,
+                                                      f["projected_met"][r], f["progress_ratio"][r],
+                                                      c.num(f["required_value"], r)))
+
+    c.put(c.status(q, "on_track") | c.status(q, "behind"), on_or_behind)
+
+
+def _recurring(c: _Cite) -> None:
+    q, f = c.recur, c.f
+    c.put(c.status(q, "stale"), lambda r: (f"已 {a} 个月未报送该项数据，无法判断本期完成情况"
+                                          for a in _int_text(c.age[r])))
+    c.const(c.status(q, "no_data"), "本期未收到该单位的相关数据")
+    c.put(c.status(q, "met"), lambda r: (
+        f"{pe}已完成 {v}，达到要求 {lb}{m}" for pe, v, lb, m in zip(c.per_text(r), c.value(r), c.label(r),
+                                                                 c.miss_text(r))))
+
+    def this_period(r):  # the current period's count, cited after a missed previous period
+        cv = c.num(c.cur_value, r)
+        return np.where(np.isnan(c.cur_value[r]), "；本期尚未收到数据",
+                        np.char.add("；本期已完成 ", cv.astype(str)).astype(object))
+
+    c.put(c.status(q, "overdue"), lambda r: (
+        f"上期（{p}）已结束，完成 {v}，未达要求 {lb}；期限 {dl} 已过 {d} 天{n}{m}"
+        for p, v, lb, dl, d, n, m in zip(c.vper(r), c.value(r), c.label(r), c.dl_text[r], c.day_text(r),
+                                         this_period(r), c.miss_text(r))))
+    c.put(c.status(q, "no_deadline"), lambda r: (
+        f"{pe}完成 {v}，未达要求 {lb}" for pe, v, lb in zip(c.per_text(r), c.value(r), c.label(r))))
+    c.put(c.status(q, "due_soon"), lambda r: (
+        f"{pe}完成 {v}，未达要求 {lb}；距本期结束仅剩 {d} 天{m}"
+        for pe, v, lb, d, m in zip(c.per_text(r), c.value(r), c.label(r), c.day_text(r), c.miss_text(r))))
+    on = S["on_track"]
+    c.put(c.status(q, "on_track") | c.status(q, "behind"), lambda r: (
+        f"{pe}完成 {v}，按时间进度应完成 {rq}（要求 {lb}），{'进度正常' if k == on else '进度落后'}{m}"
+        for pe, v, rq, lb, k, m in zip(c.per_text(r), c.value(r), c.num(f["required_value"], r), c.label(r),
+                                       c.code[r], c.miss_text(r))))
+
+
+def _milestones(c: _Cite) -> None:
+    q, done = c.mile, c.f["done_date"]
+
+    def done_text(r):
+        days_ = done[r].astype("datetime64[D]")
+        uniq, inv = np.unique(days_, return_inverse=True)
+        return uniq.astype(str).astype(object)[inv]
+
+    def late_days(r):
+        return _int_text(done[r].astype("datetime64[D]").astype(np.int64) + 719163 - np.nan_to_num(c.days_dl[r]))
+
+    soon_days = c.settings.due_soon_days
+    c.put(c.status(q, "done"), lambda r: (f"已于 {d} 完成" for d in done_text(r)))
+    c.put(c.status(q, "done_late"), lambda r: (
+        f"于 {d} 完成，晚于期限 {dl}（{n} 天）" for d, dl, n in zip(done_text(r), c.dl_text[r], late_days(r))))
+    c.put(c.status(q, "task_overdue"), lambda r: (
+        f"期限 {dl} 已过 {d} 天，尚未报告完成" for dl, d in zip(c.dl_text[r], c.day_text(r))))
+    c.const(c.status(q, "no_deadline"), "原文未规定期限，尚未报告完成")
+    c.const(c.status(q, "no_data"), "截至本月未收到该单位的任何报表")
+    c.put(c.status(q, "task_pending"), lambda r: (
+        f"距期限 {dl} 还有 {d} 天{'（临期）' if dd <= soon_days else ''}，尚未报告完成"
+        for dl, d, dd in zip(c.dl_text[r], c.day_text(r), c.days[r])))

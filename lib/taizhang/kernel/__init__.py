@@ -1,0 +1,18 @@
+"""The domain kernel: months, statuses and value formatting — one owner for each, used by every module.
+
+* :mod:`.months` — :class:`~.months.Month` (a YYYY-MM month: parsing with one Chinese error wording, its
+  end date, arithmetic) and vectorised month ordinals for arrays of labels.
+* :mod:`.statuses` — the one status table: code, Chinese label, rank (order of merit, worst first), colour,
+  ink, symbol and the met / overdue groupings. Tiles, heat map, Excel, task lists, change list and CLI read it.
+* :mod:`.formatting` — the one value formatter (units, decimals, percentage points); a value that misses its
+  threshold is never printed as reaching it.
+
+The kernel imports nothing of ours (a test checks this), so any module may import it.
+"""
+
+from .formatting import format_change, format_gap, format_number, format_value, format_values
+from .months import Month, MonthError, month_end, ordinals
+from .statuses import STATUSES, Status, status
+
+__all__ = ["Month", "MonthError", "STATUSES", "Status", "format_change", "format_gap", "format_number",
+           "format_value", "format_values", "month_end", "ordinals", "status"]

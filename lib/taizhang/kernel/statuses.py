@@ -1,0 +1,81 @@
+"""The one status table: every status a ledger row can have, and everything shown with it.
+
+Each :class:`Status` has a stable English ``code``, its Chinese ``label``, its ``rank`` in the order of merit
+(0 = worst; the display order of every count, legend, heat map, Excel sheet and task list, and the scale of
+"improved / worsened" month over month), its ``colour`` (background) and ``ink`` (text colour), and a
+``symbol`` that keeps a greyscale print readable. :data:`MET` and :data:`OVERDUE` are the groupings that
+month-over-month comparisons and summaries use. Nothing else in the package defines statuses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Status:
+    """A status: code, Chinese label, rank (lower is worse), colours and symbol."""
+
+    code: str
+    label: str
+    rank: int
+    colour: str
+    ink: str
+    symbol: str
+
+    @property
+    def is_met(self) -> bool:
+        return self.code in MET
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.code in OVERDUE
+
+
+#: every status, worst first (``rank`` is the position in this tuple)
+STATUSES: tuple[Status, ...] = tuple(Status(code, label, rank, colour, ink, symbol) for rank, (
+    code, label, colour, ink, symbol) in enumerate((
+        ("overdue", "逾期未达标", "#c0392b", "#ffffff", "✕"),
+        ("task_overdue", "逾期未完成", "#c0392b", "#ffffff", "✕"),
+        ("regressed", "达标后回落", "#8e44ad", "#ffffff", "↘"),
+        ("due_soon", "临期预警", "#f39c12", "#3d3d3d", "！"),
+        ("behind", "进度滞后", "#e67e22", "#ffffff", "▼"),
+        ("no_data", "无数据", "#7f8c8d", "#ffffff", "？"),
+        ("stale", "数据过期", "#95a5a6", "#3d3d3d", "⌛"),
+        ("no_deadline", "期限未明确", "#d6cfe6", "#3d3d3d", "～"),
+        ("task_pending", "未到期", "#f6d55c", "#3d3d3d", "…"),
+        ("on_track", "按期推进", "#a9dfbf", "#1e4d2b", "▲"),
+        ("done_late", "逾期完成", "#a9d8b8", "#1e4d2b", "✓"),
+        ("met", "已达标", "#1e8449", "#ffffff", "✓"),
+        ("done", "已完成", "#1e8449", "#ffffff", "✓"),
+        ("not_applicable", "不适用", "#ffffff", "#999999", "—"),
+    )))
+
+BY_CODE: dict[str, Status] = {s.code: s for s in STATUSES}
+#: status codes in display order (worst first)
+ORDER: tuple[str, ...] = tuple(s.code for s in STATUSES)
+LABELS: dict[str, str] = {s.code: s.label for s in STATUSES}
+RANK: dict[str, int] = {s.code: s.rank for s in STATUSES}
+#: statuses that count as achieved (a target met, a task done — also late)
+MET: frozenset[str] = frozenset({"met", "done", "done_late"})
+#: statuses past their deadline and not achieved
+OVERDUE: frozenset[str] = frozenset({"overdue", "task_overdue"})
+
+
+def status(code: str) -> Status:
+    """The :class:`Status` of ``code``; an unknown code raises ``KeyError`` naming the known ones."""
+    try:
+        return BY_CODE[code]
+    except KeyError:
+        raise KeyError(f"未知的状态代码 {code!r}，已知的状态为 {'、'.join(ORDER)}") from None
+
+
+def label(code: str) -> str:
+    """The Chinese label of ``code``."""
+    return status(code).label
+
+
+def in_order(codes) -> list[str]:
+    """The distinct known codes among ``codes``, in display order (worst first)."""
+    present = set(codes)
+    return [c for c in ORDER if c in present]
