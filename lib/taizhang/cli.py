@@ -5,6 +5,7 @@
     taizhang sample                        write the deterministic sample returns
     taizhang evaluate                      print the ledger of one plan at one month
     taizhang run                           render reports (papermill + nbconvert)
+    taizhang supervise                     督办事项: open, follow, close (see taizhang.supervision.cli)
 
 Exit codes: 0 success; 1 a check failed or input was rejected; 2 usage error (unknown option, bad parameter).
 Every message is Chinese; taizhang errors never show a traceback.
@@ -123,6 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     tp.add_argument("--period", required=True, help="统计月份 YYYY-MM")
     tp.add_argument("--unit", help="只生成该单位（编号、名称或别名；默认全部单位各一份）")
     tp.add_argument("--out", type=Path, help="输出文件夹（默认 inputs/templates/<方案>/<月份>）")
+    tp.add_argument("--store", type=Path, help="数据库文件（如 inputs/taizhang.sqlite）：模板预填各单位未销号的督办事项"
+                    "（整改情况表）和已报完成的任务；不指定则生成空白模板")  # issue 14
 
     ing = sub.add_parser("ingest", help="校验报表并导入数据库（文件或文件夹）")
     ing.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="报表文件或文件夹（.xlsx/.xlsm/.csv）")
@@ -166,6 +169,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--assume", action="append", default=[], metavar="目标编号=YYYY-MM-DD",
                    help="为期限未明确的目标假定期限（可重复）；报告中标注为假定期限")
     r.add_argument("--no-progress", action="store_true", help="不显示进度条")
+
+    # ---- supervise (督办 → 整改 → 销号, issue 14): parser and handlers live in taizhang.supervision.cli
+    from .supervision.cli import add_parser as _add_supervise
+
+    _add_supervise(sub, _plan_arg)
     return parser
 
 
@@ -264,7 +272,9 @@ def _cmd_template(args) -> int:
 
     period = _period(args.period)
     out = args.out or inputs_dir() / "templates" / args.plan / period
-    paths = write_templates(load_registry(), args.plan, period, out, unit=args.unit)
+    if args.store is not None and not args.store.is_file():  # issue 14: prefill 督办事项 and completed tasks
+        raise ParameterError("--store", str(args.store), "已存在的数据库文件")
+    paths = write_templates(load_registry(), args.plan, period, out, unit=args.unit, store=args.store)
     for p in paths:
         print(p)
     print(f"已生成 {len(paths)} 份报表模板 → {out}", file=sys.stderr)
@@ -315,6 +325,9 @@ def _cmd_ingest(args) -> int:
         names = "、".join(one_line(p.name) for p in skipped[:5]) + (" 等" if len(skipped) > 5 else "")
         print(f"另有 {len(skipped)} 个文件不是报表（不是 .xlsx、.xlsm、.csv 或其他表格格式），未处理：{names}",
               file=sys.stderr)
+    from .supervision.notices import print_outstanding  # issue 14: 催报 — who is still outstanding or late
+
+    print_outstanding(store, registry, results)
     repeated = f"（其中 {counts['repeated']} 份与此前退回的文件相同，未修改）" if counts["repeated"] else ""
     print(f"共 {len(results)} 份：接收 {counts['accepted']}，退回 {counts['rejected']}{repeated}，"
           f"未改动 {counts['unchanged']}（数据库 {store}）", file=sys.stderr)
@@ -480,6 +493,12 @@ def _cmd_run(args) -> int:
     return 0
 
 
+def _cmd_supervise(args) -> int:  # issue 14: the supervise verb, see taizhang.supervision.cli
+    from .supervision.cli import run
+
+    return run(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``taizhang`` command; returns the exit code."""
     parser = build_parser()
@@ -488,7 +507,8 @@ def main(argv: list[str] | None = None) -> int:
         from .render import skip_unused_schema_checkers
 
         skip_unused_schema_checkers()
-    handlers = {"targets": _cmd_targets, "sample": _cmd_sample, "template": _cmd_template, "ingest": _cmd_ingest, "evaluate": _cmd_evaluate, "run": _cmd_run}
+    handlers = {"targets": _cmd_targets, "sample": _cmd_sample, "template": _cmd_template, "ingest": _cmd_ingest, "evaluate": _cmd_evaluate, "run": _cmd_run,
+                "supervise": _cmd_supervise}
     try:
         _check_plan(args)
         return handlers[args.verb](args)

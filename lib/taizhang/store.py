@@ -124,6 +124,9 @@ def connect(store: Path, create: bool = True) -> sqlite3.Connection:
         con.executescript(_SCHEMA)  # idempotent (IF NOT EXISTS); each statement waits for other writers
         _migrate(con)
         con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        from .supervision.schema import ensure_schema  # issue 14: 督办 tables (an older store: backup, then upgrade)
+
+        ensure_schema(con, store)
     return con
 
 
@@ -193,10 +196,15 @@ def judge_file(path: Path, registry: Registry, plan_id: str | None = None, today
     """Read and validate one file: the accepted return, or the :class:`Rejection` record, never an
     exception (an unforeseen failure is a rejection too). A rejected file is identified by the unit and
     month its name gives (``<单位>_<YYYY-MM>``, unit by name or alias), else by what could be read of it."""
-    path = Path(path)
+    return _judge(Path(path), registry, plan_id, today)[0]
+
+
+def _judge(path: Path, registry: Registry, plan_id: str | None, today: date | None):
+    """:func:`judge_file`, plus the grid that was read (None when the file could not be opened)."""
+    grid = None
     try:
         grid = open_grid(path)
-        return read_return(path, registry, plan_id, today=today, grid=grid)
+        return read_return(path, registry, plan_id, today=today, grid=grid), grid
     except ReturnRejected as exc:
         err = exc
     except Exception as exc:  # noqa: BLE001 - one file can never stop the batch
@@ -206,7 +214,7 @@ def judge_file(path: Path, registry: Registry, plan_id: str | None = None, today
     plan = rec.plan or guess_plan
     unit = guess_unit if guess_unit is not None and guess_plan == plan else rec.unit
     err.identify(plan=plan, unit=unit, period=guess_period or rec.period)
-    return err.record
+    return err.record, grid
 
 
 def _identity(judged) -> tuple:
@@ -228,7 +236,11 @@ def ingest_file(con: sqlite3.Connection, path: Path, registry: Registry, plan_id
     problem (one row each), and a 退回修改清单 workbook is written to ``feedback_dir`` when given.
     """
     path = Path(path)
-    judged = judge_file(path, registry, plan_id, today)
+    judged, grid = _judge(path, registry, plan_id, today)
+    # issue 14: the 整改情况 sheet, checked against the open 督办事项; its problems join the file's problems
+    from .supervision.answers import check as sv_check, record as sv_record
+
+    judged, sv_answers = sv_check(con, grid, path.name, judged, plan_id, today=today)
     sha = judged.sha256
     plan = judged.plan
     accepted = isinstance(judged, MonthlyReturn)
@@ -275,6 +287,7 @@ def ingest_file(con: sqlite3.Connection, path: Path, registry: Registry, plan_id
             con.executemany("INSERT INTO observations VALUES (?,?,?)", [(sid, f, v) for f, v in ret.values.items()])
             con.executemany("INSERT INTO tasks VALUES (?,?,?,?)",
                             [(sid, tid, d.isoformat() if d else None, ev) for tid, d, ev in ret.tasks])
+            sv_record(con, sid, ret, sv_answers, received)  # issue 14: answers to 督办事项, with history
             con.execute("COMMIT")
             return IngestResult(path, "accepted", sha, plan, ret.unit, ret.period, revision,
                                 rows=len(ret.values) + len(ret.tasks))

@@ -56,8 +56,13 @@ def _guide_lines(registry: Registry, plan_id: str, unit: Unit, period: str) -> l
     ]
 
 
-def write_template(registry: Registry, plan_id: str, period: str, unit: Unit, path: Path) -> Path:
-    """Write the blank return workbook of ``unit`` for ``period`` to ``path`` (reproducible bytes)."""
+def write_template(registry: Registry, plan_id: str, period: str, unit: Unit, path: Path, sv_items=None,
+                   completed: dict | None = None) -> Path:
+    """Write the blank return workbook of ``unit`` for ``period`` to ``path`` (reproducible bytes).
+
+    ``sv_items`` (issue 14: the unit's open 督办事项, a frame) adds the 整改情况 sheet; ``completed`` maps task
+    ids the unit already reported complete to ``(完成日期, 佐证材料)``: those rows are prefilled and locked.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -135,6 +140,11 @@ def write_template(registry: Registry, plan_id: str, period: str, unit: Unit, pa
     for r, t in enumerate(tasks, start=2):
         tws.append([t.id, t.section, t.title, t.deadline_text or "期限未明确", None, None, None])
         tws.cell(row=r, column=3).alignment = Alignment(wrap_text=True, vertical="top")
+        if completed and t.id in completed:  # issue 14: reported complete before: shown, locked
+            from .supervision.answers import fill_completed_task
+
+            fill_completed_task(tws, r, *completed[t.id])
+            continue
         for c in (5, 6, 7):
             tws.cell(row=r, column=c).protection = unlocked
             tws.cell(row=r, column=c).fill = input_fill
@@ -152,19 +162,33 @@ def write_template(registry: Registry, plan_id: str, period: str, unit: Unit, pa
         tws.column_dimensions[col].width = width
     tws.freeze_panes = "A2"
     tws.protection.sheet = True
+    if sv_items is not None:  # issue 14: the unit's open 督办事项 and its answer columns
+        from .supervision.answers import add_answer_sheet
+
+        add_answer_sheet(wb, sv_items)
     wb.active = 1
     _save(wb, Path(path))
     return Path(path)
 
 
-def write_templates(registry: Registry, plan_id: str, period: str, out_dir: Path, unit: str | None = None) -> list[Path]:
-    """Write one template per unit of ``plan_id`` (or only ``unit``: id, name or alias) into ``out_dir``."""
+def write_templates(registry: Registry, plan_id: str, period: str, out_dir: Path, unit: str | None = None,
+                    store: Path | None = None) -> list[Path]:
+    """Write one template per unit of ``plan_id`` (or only ``unit``: id, name or alias) into ``out_dir``.
+
+    With ``store`` (issue 14), each template carries the unit's open 督办事项 (整改情况 sheet) and its tasks
+    already reported complete (prefilled, locked)."""
     units = registry.unit_list(plan_id)
     if unit is not None:
         found = registry.find_unit(plan_id, unit)
         if found is None:
             raise ParameterError("--unit", unit, "本方案的单位：" + "、".join(u.name for u in units))
         units = (found,)
+    if store is not None:  # issue 14
+        from .supervision.answers import completed_tasks, open_items_for_template
+
+        return [write_template(registry, plan_id, period, u, Path(out_dir) / f"{u.name}_{period}.xlsx",
+                               sv_items=open_items_for_template(store, plan_id, u.id),
+                               completed=completed_tasks(store, plan_id, u.id, period)) for u in units]
     return [write_template(registry, plan_id, period, u, Path(out_dir) / f"{u.name}_{period}.xlsx") for u in units]
 
 

@@ -28,13 +28,14 @@ from .codes import category as problem_category
 from .model import MonthlyReturn, Rejection, ReturnRejected, ReturnSet
 from .reader import (MAX_COLS, MAX_COMPRESSION_RATIO, MAX_FILE_BYTES, MAX_PART_BYTES, MAX_ROWS,
                      MAX_UNCOMPRESSED_BYTES, MAX_ZIP_MEMBERS, METRICS_SHEET, OTHER_FORMATS, RETURN_SUFFIXES,
-                     TASKS_SHEET, Grid, open_grid, read_bytes)
+                     TASKS_SHEET, ANSWERS_SHEET, Grid, open_grid, read_bytes)
 from .validate import (FILE_RE, FILED_CELL, HEADER_ROW, LABELS, METRIC_COLUMNS, NAME_RE, PERIOD_CELL, PLAN_CELL,
                        TASK_COLUMNS, TASK_STATES, UNIT_CELL, detect_plan, find_return_files, guess_from_name,
                        load_returns, plan_label, read_return, returnset_from, scan_paths, unexpected, unit_label)
 from .writer import write_return, xlsx_bytes
 
 __all__ = [
+    "ANSWERS_SHEET",
     "DUE_DAY", "FILED_CELL", "FILE_RE", "HEADER_ROW", "LABELS", "MAX_COLS", "MAX_COMPRESSION_RATIO", "MAX_FILE_BYTES",
     "MAX_PART_BYTES", "MAX_ROWS", "MAX_UNCOMPRESSED_BYTES", "MAX_ZIP_MEMBERS", "METRICS_SHEET", "METRIC_COLUMNS",
     "NAME_RE", "OTHER_FORMATS", "PERIOD_CELL", "PERIOD_RE", "PLAN_CELL", "PROBLEM_MESSAGES", "RETURN_SUFFIXES",

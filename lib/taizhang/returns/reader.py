@@ -42,7 +42,8 @@ from .model import ReturnRejected
 
 METRICS_SHEET = "指标"
 TASKS_SHEET = "任务完成情况"
-READ_SHEETS = (METRICS_SHEET, TASKS_SHEET)
+ANSWERS_SHEET = "整改情况"  # the unit's answers to its 督办事项 (issue 14, taizhang.supervision.answers)
+READ_SHEETS = (METRICS_SHEET, TASKS_SHEET, ANSWERS_SHEET)
 RETURN_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 #: spreadsheet formats we cannot read: named in the rejection ("请另存为 .xlsx"), never skipped silently
 OTHER_FORMATS = {".xls": "旧版 Excel 97-2003 工作簿", ".et": "WPS 表格", ".ett": "WPS 表格模板",
@@ -71,7 +72,7 @@ _NS_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id
 class Grid:
     """The cell values of a return file, sheet by sheet, plus what the value reader cannot see."""
 
-    sheets: dict[str, list[list]]  # the sheets read (指标, 任务完成情况), by name
+    sheets: dict[str, list[list]]  # the sheets read (指标, 任务完成情况, 整改情况), by name
     formulas_without_value: dict[str, frozenset[str]]  # sheet → cell refs
     error_cells: dict[str, dict[str, str]]  # sheet → cell ref → error text (#DIV/0! …)
     csv: bool = False
