@@ -121,12 +121,14 @@ def connect(store: Path, create: bool = True) -> sqlite3.Connection:
     con.execute("PRAGMA synchronous = NORMAL")
     con.execute("PRAGMA foreign_keys = ON")
     if create or _has_legacy_problems(con):
+        from .supervision.schema import backup_before_upgrade, ensure_schema  # issue 14: 督办 tables
+
+        # an older store is copied once, before any upgrade (problems as rows, supervision tables) touches it
+        copied = backup_before_upgrade(con, store, legacy=_has_legacy_problems(con))
         con.executescript(_SCHEMA)  # idempotent (IF NOT EXISTS); each statement waits for other writers
         _migrate(con)
         con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        from .supervision.schema import ensure_schema  # issue 14: 督办 tables (an older store: backup, then upgrade)
-
-        ensure_schema(con, store)
+        ensure_schema(con, store, backed_up=copied is not None)
     return con
 
 

@@ -130,7 +130,18 @@ def backup(con: sqlite3.Connection, store: Path) -> Path:
     return dest
 
 
-def ensure_schema(con: sqlite3.Connection, store: Path | None = None) -> Path | None:
+def backup_before_upgrade(con: sqlite3.Connection, store: Path, legacy: bool = False) -> Path | None:
+    """Copy a store that holds data before any upgrade touches it: when the supervision tables are missing or
+    older, or ``legacy`` (the caller's own schema needs an upgrade). Returns the copy, or None."""
+    has_meta = con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+    if not has_meta or not _has_data(con):
+        return None
+    if not legacy and _version(con) == SUPERVISION_SCHEMA:
+        return None
+    return backup(con, Path(store))
+
+
+def ensure_schema(con: sqlite3.Connection, store: Path | None = None, backed_up: bool = False) -> Path | None:
     """Create the supervision tables if needed; returns the backup written before an upgrade (else None).
 
     ``con`` is an autocommit connection to a store that already has the ``meta`` table. Safe to call from
@@ -145,7 +156,7 @@ def ensure_schema(con: sqlite3.Connection, store: Path | None = None) -> Path | 
     if version is not None and version > SUPERVISION_SCHEMA:
         raise SupervisionError(f"数据库 {store} 的督办数据格式为第 {version} 版，比本程序支持的第 "
                                f"{SUPERVISION_SCHEMA} 版新；请升级 taizhang")
-    copy = backup(con, Path(store)) if store is not None and _has_data(con) else None
+    copy = backup(con, Path(store)) if store is not None and not backed_up and _has_data(con) else None
     con.execute("BEGIN IMMEDIATE")
     try:
         if _version(con) != SUPERVISION_SCHEMA:  # another process may have upgraded while we waited
