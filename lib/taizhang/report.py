@@ -508,8 +508,8 @@ class MonthlyReport:
         return write_ledger_xlsx(self.ledger, Path(path), self._meta())
 
     def _meta(self) -> dict:
-        meta = {**({"数据性质": SAMPLE_MARK} if self.month.n_sample else {}),
-                "方案": self.plan.document, "统计月份": self.period, "数据": self.data_label,
+        meta = {"方案": self.plan.document, "统计月份": self.period,
+                **({"数据性质": SAMPLE_MARK} if self.month.n_sample else {}), "数据": self.data_label,
                 "报送情况": self.coverage_text(),
                 "目标登记册版本": self.registry.version, "程序版本": code_version(),
                 "生成时间": _now().strftime("%Y-%m-%d %H:%M:%S")}
