@@ -134,3 +134,10 @@ def test_sample_render_carries_the_mark_on_every_pdf_page_and_in_names(tmp_path)
 
     ws = openpyxl.load_workbook(res.xlsx).worksheets[0]
     assert any(SAMPLE_MARK in str(c.value) for row in ws.iter_rows() for c in row if c.value)
+
+
+def test_make_lab_does_not_autosave_outputs_into_the_committed_notebooks(root):
+    import json
+
+    overrides = json.loads((root / "jupyter-config" / "labconfig" / "default_setting_overrides.json").read_text())
+    assert overrides["@jupyterlab/docmanager-extension:plugin"]["autosave"] is False
