@@ -36,7 +36,7 @@ from pathlib import Path
 from .errors import ParameterError, RenderError
 from .project import notebooks_dir, project_root, reports_dir
 from .report import check_period, check_plan
-from .reports.specs import SPECS
+from .reports.specs import SPECS, output_marks
 
 REMOVE_TAGS = ("parameters", "injected-parameters", "setup", "export")
 FORMATS = ("html", "pdf", "xlsx")
@@ -85,6 +85,9 @@ class Job:
     store: str = ""
     scenario: str = ""
     assume: str = ""
+    sample: str = ""  # "是": read the sample returns (the notebook's ``sample`` parameter)
+    force: str = ""
+    marked: bool = False  # the data are sample returns: file name and title carry the mark
 
     @property
     def spec(self):
@@ -99,7 +102,8 @@ class Job:
         return self._parts()
 
     def _fields(self) -> dict:
-        fields = {"plan": self.plan, "period": self.period, "metric": self.metric}
+        fields = {"plan": self.plan, "period": self.period, "metric": self.metric,
+                  **output_marks(self.marked or bool(self.sample))}
         if "{unit_label}" in "".join(self.spec.folder) + self.spec.stem:
             fields["unit_label"] = self.unit_label()
         return fields
@@ -125,7 +129,8 @@ class Job:
         from .targets import load_registry
 
         reg = load_registry()
-        fields = {"plan": self.plan, "period": self.period, "metric": self.metric}
+        fields = {"plan": self.plan, "period": self.period, "metric": self.metric,
+                  **output_marks(self.marked or bool(self.sample))}
         if self.metric:
             fields["metric_name"] = reg.metrics[self.metric].name
         if self.plan:
@@ -138,7 +143,7 @@ class Job:
     def parameters(self, excel: Path | None) -> dict:
         values = {"plan": self.plan, "period": self.period, "unit": self.unit, "metric": self.metric,
                   "inputs": self.inputs, "store": self.store, "excel": str(excel) if excel else "",
-                  "scenario": self.scenario, "assume": self.assume}
+                  "scenario": self.scenario, "assume": self.assume, "sample": self.sample, "force": self.force}
         return {p.name: values[p.name] for p in self.spec.parameters}
 
 

@@ -34,7 +34,7 @@ from .reports.blocks import (Blocks, Cell, Column, Footer, Header, Heading, Lege
 from .reports.specs import SPECS
 from .kernel.months import Month, MonthError
 from .returns import ReturnSet
-from .source import DataSource, default_inputs
+from .source import SAMPLE_MARK, DataSource, coverage, default_inputs, month_beyond_data
 from .targets import KIND_LABELS, LEVEL_LABELS, Plan, Registry, load_registry
 
 if TYPE_CHECKING:
@@ -44,6 +44,11 @@ if TYPE_CHECKING:
 NOTEBOOK_PARAMETERS = {name: spec.parameter_help for name, spec in SPECS.items()}
 #: the Chinese title of each report (file names, index page; from the report specs)
 REPORT_TITLES = {name: spec.title for name, spec in SPECS.items()}
+
+#: former names of the month parameter: a notebook given one of them is told "是否应为 period？"
+_OLD_PERIOD_NAMES = {"as_of", "asof", "month", "date", "statistics_month"}
+_YES = {"是", "1", "true", "yes", "y", "on"}
+_NO = {"", "否", "0", "false", "no", "n", "off"}
 
 _IPYTHON_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
 
@@ -99,7 +104,8 @@ def reject_unknown_parameters(namespace: dict, allowed: dict[str, str]) -> None:
         if name.startswith("_") or name in _IPYTHON_NAMES or isinstance(value, types.ModuleType) or callable(value):
             continue
         if name not in allowed:
-            raise ParameterError(name, value, "已知参数 " + "、".join(f"{k}（{v}）" for k, v in allowed.items()))
+            hint = "是否应为 period？" if name in _OLD_PERIOD_NAMES and "period" in allowed else ""
+            raise ParameterError(name, value, hint + "已知参数 " + "、".join(f"{k}（{v}）" for k, v in allowed.items()))
 
 
 def _check_path(name: str, value: str) -> str:
@@ -114,6 +120,18 @@ def _check_xlsx(name: str, value: str) -> str:
     return value
 
 
+def check_flag(name: str, value) -> str:
+    """A yes/no parameter as ``"是"`` or ``""`` (True/False, 是/否, 1/0, yes/no …); else a ParameterError."""
+    if isinstance(value, bool):
+        return "是" if value else ""
+    text_ = str(value).strip().lower()
+    if text_ in _YES:
+        return "是"
+    if text_ in _NO:
+        return ""
+    raise ParameterError(name, value, "是 或 否（留空即否）")
+
+
 def check_parameters(namespace: dict, notebook: str) -> dict:
     """Check a notebook's parameters; fail with a Chinese message naming the parameter, value and what is allowed.
 
@@ -126,9 +144,12 @@ def check_parameters(namespace: dict, notebook: str) -> dict:
     spec = SPECS[notebook]
     reject_unknown_parameters(namespace, spec.parameter_help)
     params = {p.name: namespace.get(p.name, "") for p in spec.parameters}
+    flags = {p.name for p in spec.parameters if p.check == "flag"}
     for k, v in params.items():
         if v is None:
             params[k] = ""
+        elif k in flags:
+            params[k] = check_flag(k, v)
         elif not isinstance(v, str):
             raise ParameterError(k, v, "文字（字符串）")
     registry = None
@@ -152,14 +173,32 @@ def check_parameters(namespace: dict, notebook: str) -> dict:
 
 
 # ------------------------------------------------------------------------------------------- data
+def data_source(plan: str, inputs=None, store=None, sample=False) -> DataSource:
+    """The report's data source. The report notebooks run bare (nbval, JupyterLab) read the sample returns
+    when no data is named — every page then carries the sample mark; ``taizhang run``/``evaluate`` name the
+    store ``ingest`` writes by default (:mod:`taizhang.cli`)."""
+    return DataSource.of(plan, inputs, store, sample=bool(sample), default="sample")
+
+
 def load_data(registry: Registry, plan: str, inputs: str | Path | None = None,
-              store: str | Path | None = None) -> tuple[ReturnSet, str]:
+              store: str | Path | None = None, sample=False) -> tuple[ReturnSet, str]:
     """The returns of ``plan`` from a store file or a folder, and a Chinese label of where they came from.
 
     Read through :class:`taizhang.source.DataSource`, cached per process by the files' content.
     """
-    source = DataSource.of(plan, inputs, store)
+    source = data_source(plan, inputs, store, sample)
     return source.load(registry, plan), source.label
+
+
+def sample_notices(n_sample: int, n_files: int) -> Blocks:
+    """The sample mark of a report whose data are (partly) sample returns: a first-page notice and a running
+    mark that the print repeats at the top of every PDF page (empty when no sample file fed the report)."""
+    if not n_sample:
+        return Blocks(())
+    share = "全部" if n_sample >= n_files else f"{n_files} 份中的 {n_sample} 份"
+    return Blocks.of(Notice(SAMPLE_MARK, "running", css="tz-sample-running"),
+                     Notice(f"本报告所用报表{share}是程序生成的样例数据，不是各单位的真实报送，不得作为通报或考核依据。"
+                            "真实数据请用 taizhang ingest 导入后再生成报告。", "notice", SAMPLE_MARK, "tz-sample"))
 
 
 def latest_period(returns: ReturnSet, parameter: str = "period") -> str:
@@ -323,17 +362,25 @@ class EvaluatedMonth:
     previous: pd.DataFrame | None
     data_label: str
     whatif: "WhatIf"
+    coverage: pd.DataFrame = None  # per unit: reported / late / missing / rejected (taizhang.source.coverage)
+    forced: str = ""  # why the month is beyond the data, when the run was forced
+    n_sample: int = 0  # accepted files that are sample returns
     _metric_parts: list | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def build(cls, plan: str, period: str = "", inputs=None, store=None, scenario: str = "",
-              assume: str = "") -> "EvaluatedMonth":
+              assume: str = "", sample: str = "", force: str = "") -> "EvaluatedMonth":
         plan = check_plan(plan)
         base = load_registry()
         whatif = WhatIf.build(base, plan, scenario, assume)
         registry = whatif.registry
-        returns, label = load_data(base, plan, inputs, store)
+        source = data_source(plan, inputs, store, sample)
+        returns, label = source.load(base, plan), source.label
         period = check_period(period) if period else (whatif.as_of or latest_period(returns))
+        beyond = month_beyond_data(returns, period)
+        if beyond and not force:
+            raise ParameterError("period", period, f"有数据的月份——{beyond}；如确需生成，请加 --force"
+                                 "（笔记本参数 force = \"是\"），首页将标注")
         # copies consolidate the ledger's ~40 one-column blocks into a few, which halves the cost of each of
         # the hundreds of filters and sorts the report sections make (a plan's ledger is small to copy)
         ledger = evaluate(registry, plan, returns, period, **whatif.kwargs).copy()
@@ -342,9 +389,11 @@ class EvaluatedMonth:
         previous = (evaluate(registry, plan, returns, prev, **whatif.kwargs).copy()
                     if any(p <= prev for p in seen) else None)
         values = metric_values(registry, plan, returns.observations)
-        folder = None if store else Path(inputs) if inputs else default_inputs(plan)
+        folder = None if source.kind == "store" else source.path
         return cls(registry=registry, plan=registry.plan(plan), period=period, inputs=folder, returns=returns,
-                   ledger=ledger, values=values, previous=previous, data_label=label, whatif=whatif)
+                   ledger=ledger, values=values, previous=previous, data_label=label, whatif=whatif,
+                   coverage=coverage(base, plan, returns, period, source), forced=beyond,
+                   n_sample=source.sample_files(returns))
 
     def metric_parts(self) -> list[tuple[str, "TrendChart", pd.DataFrame]]:
         """``(metric, chart, ranking)`` of every charted metric, computed on first use and then kept, so the
@@ -371,20 +420,22 @@ class EvaluatedMonth:
 _MONTHS: dict[tuple, EvaluatedMonth] = {}
 
 
-def _month_cached(plan: str, period: str, inputs, store, scenario: str = "", assume: str = "") -> EvaluatedMonth:
+def _month_cached(plan: str, period: str, inputs, store, scenario: str = "", assume: str = "", sample: str = "",
+                  force: str = "") -> EvaluatedMonth:
     """The plan's evaluated month, shared by the unit ledgers a kernel renders one after another.
 
     Keyed by the parameters and the identity of the returns object :func:`load_data` returns (which is
     itself keyed by the files' content), so changed data is never served stale.
     """
     registry = load_registry()
-    returns, _ = load_data(registry, check_plan(plan), inputs, store)
-    key = (plan, period, str(inputs or ""), str(store or ""), id(returns), registry.version, scenario, assume)
+    returns, _ = load_data(registry, check_plan(plan), inputs, store, sample)
+    key = (plan, period, str(inputs or ""), str(store or ""), id(returns), registry.version, scenario, assume,
+           sample, force)
     hit = _MONTHS.get(key)
     if hit is None or hit.returns is not returns:
         if len(_MONTHS) > 4:
             _MONTHS.clear()
-        hit = _MONTHS[key] = EvaluatedMonth.build(plan, period, inputs, store, scenario, assume)
+        hit = _MONTHS[key] = EvaluatedMonth.build(plan, period, inputs, store, scenario, assume, sample, force)
     return hit
 
 
@@ -404,7 +455,7 @@ class MonthlyReport:
     @classmethod
     def build(cls, plan: str, period: str = "", inputs: str | Path | None = None, parameters: dict | None = None,
               store: str | Path | None = None, excel: str = "", scenario: str = "", assume: str = "",
-              unit: str = "", **_ignored) -> "MonthlyReport":
+              unit: str = "", sample: str = "", force: str = "", **_ignored) -> "MonthlyReport":
         """Check the parameters, read the returns, evaluate every unit × target at ``period`` and the month before.
 
         ``period`` empty means the latest month with data (or the scenario's as-of month). ``unit`` (id, name
@@ -415,11 +466,11 @@ class MonthlyReport:
         labelled 假定期限 in the report.
         """
         if unit:
-            month = _month_cached(plan, period, inputs, store, scenario, assume)
+            month = _month_cached(plan, period, inputs, store, scenario, assume, sample, force)
             uid = check_unit(month.registry, plan, unit)
             name = month.registry.find_unit(plan, uid).name
         else:
-            month = EvaluatedMonth.build(plan, period, inputs, store, scenario, assume)
+            month = EvaluatedMonth.build(plan, period, inputs, store, scenario, assume, sample, force)
             uid, name = None, ""
         params = parameters or {"plan": plan, **({"unit": uid} if uid else {}), "period": month.period,
                                 "inputs": str(inputs or ""), "store": str(store or ""), "scenario": scenario,
@@ -457,7 +508,9 @@ class MonthlyReport:
         return write_ledger_xlsx(self.ledger, Path(path), self._meta())
 
     def _meta(self) -> dict:
-        meta = {"方案": self.plan.document, "统计月份": self.period, "数据": self.data_label,
+        meta = {"方案": self.plan.document, "统计月份": self.period,
+                **({"数据性质": SAMPLE_MARK} if self.month.n_sample else {}), "数据": self.data_label,
+                "报送情况": self.coverage_text(),
                 "目标登记册版本": self.registry.version, "程序版本": code_version(),
                 "生成时间": _now().strftime("%Y-%m-%d %H:%M:%S")}
         return {**meta, "单位": self.unit_name} if self.unit else meta
@@ -470,7 +523,43 @@ class MonthlyReport:
                           (Text(f"目标进展台账 · 截至 {self.period} 月末 · 发文单位：{p.issuer}（{p.issued}）"),))
         else:
             head = Header("政务服务目标台账 · 单位台账", self.unit_name, (Text(f"{p.document} · 截至 {self.period} 月末"),))
-        return Blocks.of(head, before_plan_notice(p, self.period), self.whatif.notice())
+        m = self.month
+        return Blocks.of(head, sample_notices(m.n_sample, len(m.returns.files)), self.forced_notice(),
+                         self.coverage_notice(), before_plan_notice(p, self.period), self.whatif.notice())
+
+    def coverage_text(self) -> str:
+        """The month's coverage in one line: how many units reported, who did not, who was late or rejected."""
+        cov = self.month.coverage
+        if self.unit is not None:
+            row = cov[cov["unit"] == self.unit].iloc[0]
+            carried = f"，以下数值沿用 {row.data_period} 的数据" if row.status in ("missing", "rejected") and row.data_period else ""
+            return f"{self.period} 本单位报表：{row.status_label}{carried}。"
+        n = len(cov)
+        got = int(cov["status"].isin(("reported", "late")).sum())
+        parts = [f"{self.period} 应报 {n} 个单位，已报送 {got} 个"]
+        names = lambda s: "、".join(cov.loc[cov["status"] == s, "unit_name"])  # noqa: E731
+        if (cov["status"] == "missing").any():
+            parts.append(f"未报送：{names('missing')}")
+        if (cov["status"] == "rejected").any():
+            parts.append(f"被退回未重报：{names('rejected')}")
+        if (cov["status"] == "late").any():
+            parts.append(f"逾期报送：{names('late')}")
+        text_ = "；".join(parts) + "。"
+        if got < n:
+            text_ += "未报送单位的各项沿用其最近一次报送的数值（标注数据月份），不代表本月情况。"
+        return text_
+
+    def coverage_notice(self) -> Notice:
+        cov = self.month.coverage
+        complete = bool(cov["status"].eq("reported").all()) if self.unit is None else \
+            cov.loc[cov["unit"] == self.unit, "status"].eq("reported").all()
+        return Notice(self.coverage_text(), "notice", "本月报送情况" + ("" if complete else "（不完整）"), "tz-coverage")
+
+    def forced_notice(self) -> Notice | None:
+        if not self.month.forced:
+            return None
+        return Notice(f"{self.month.forced}。本报告按要求强制生成，各项状态均沿用此前的数据推算，不反映 {self.period} 的实际情况。",
+                      "notice", "强制生成：统计月份没有数据", "tz-forced")
 
     def summary(self) -> Tiles:
         from .ledger import summary_tiles
@@ -550,8 +639,14 @@ class MonthlyReport:
         from .ledger import ledger_spec
 
         parts = []
+        cov = self.month.coverage.set_index("unit")
         for unit in self.registry.unit_list(self.plan.plan):
-            parts += [Heading(unit.name), ledger_spec(self.ledger, unit.id)]
+            c = cov.loc[unit.id]
+            title = unit.name
+            if c.status in ("missing", "rejected"):
+                title += f"（{self.period} {'未报送' if c.status == 'missing' else '被退回未重报'}" + \
+                    (f"，数值为 {c.data_period} 的数据）" if c.data_period else "，无数据）")
+            parts += [Heading(title), ledger_spec(self.ledger, unit.id)]
         return Blocks(tuple(parts))
 
     def ledger_table(self) -> TableSpec:
@@ -603,26 +698,30 @@ class QualityReport:
     data_label: str
     parameters: dict
     store_frame: pd.DataFrame | None = None
+    n_sample: int = 0
 
     @classmethod
     def build(cls, plan: str, period: str = "", inputs: str | Path | None = None, store: str | Path | None = None,
-              parameters: dict | None = None, **_ignored) -> "QualityReport":
+              parameters: dict | None = None, sample: str = "", **_ignored) -> "QualityReport":
         plan = check_plan(plan)
         registry = load_registry()
-        returns, label = load_data(registry, plan, inputs, store)
+        source = data_source(plan, inputs, store, sample)
+        returns, label = source.load(registry, plan), source.label
         period = check_period(period) if period else latest_period(returns)
         frame = None
-        if store:
+        if source.kind == "store":
             from .store import quality_frame
 
-            frame = quality_frame(Path(store), registry, plan, period)
+            frame = quality_frame(source.path, registry, plan, period)
         return cls(registry=registry, plan=registry.plan(plan), period=period, returns=returns, data_label=label,
                    parameters=parameters or {"plan": plan, "period": period, "inputs": str(inputs or ""),
-                                             "store": str(store or "")}, store_frame=frame)
+                                             "store": str(store or "")}, store_frame=frame,
+                   n_sample=source.sample_files(returns))
 
-    def header(self) -> Header:
-        return Header("政务服务目标台账 · 数据质量", self.plan.document,
-                      (Text("报表报送与校验情况 · 截至 "), Text(self.period, "b")))
+    def header(self) -> Blocks:
+        return Blocks.of(Header("政务服务目标台账 · 数据质量", self.plan.document,
+                                (Text("报表报送与校验情况 · 截至 "), Text(self.period, "b"))),
+                         sample_notices(self.n_sample, len(self.returns.files)))
 
     def submission_frame(self, months: int = 12) -> pd.DataFrame:
         """Units × the last ``months`` months: ``received`` / ``rejected`` / ``missing`` per cell."""

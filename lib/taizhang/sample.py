@@ -212,7 +212,7 @@ def filed_date(plan_id: str, unit_id: str, period: str) -> date:
 EPS_RATE = 1e-6
 STAMP = ".registry-version"
 #: bump when the generator changes, so ``ensure_sample`` rewrites old samples
-GENERATOR_VERSION = "3"
+GENERATOR_VERSION = "4"
 
 
 def ensure_sample(registry: Registry, plan_id: str, out_dir: Path) -> bool:
@@ -228,6 +228,12 @@ def ensure_sample(registry: Registry, plan_id: str, out_dir: Path) -> bool:
     if out_dir.exists():
         for old in out_dir.glob("*.xlsx"):
             old.unlink()
-    generate_plan_sample(registry, plan_id, out_dir)
+    written = generate_plan_sample(registry, plan_id, out_dir)
+    # the sample stamp: every file's SHA-256, so a store they were ingested into knows them as sample returns
+    from .project import sha256_file
+    from .source import SAMPLE_DIGESTS
+
+    (out_dir / SAMPLE_DIGESTS).write_text("".join(f"{sha256_file(f)}  {f.name}\n" for f in sorted(written)),
+                                          encoding="utf-8")
     stamp.write_text(version + "\n", encoding="utf-8")
     return True
