@@ -126,3 +126,34 @@ def test_pdf_data_note_has_count_and_digest_not_the_file_list(tmp_path, inputs):
     text = subprocess.run([pdftotext, str(r.pdf), "-"], capture_output=True, text=True).stdout.replace("\n", "")
     assert f"{r.provenance['n_files']} 份" in text and r.provenance["digest"][:32] in text
     assert r.provenance["files"][0]["sha256"] not in text
+
+
+def test_quality_report_tells_the_filing_history(tmp_path, registry):
+    """Rejected then accepted: 退回 1 次，已重报 and its own mark; late: its own mark, not ✓; 本月 counts the month."""
+    from tests.test_ingest import _write
+    from datetime import date
+
+    from taizhang.report import QualityReport
+    from taizhang.store import ingest
+
+    store = tmp_path / "s.sqlite"
+    _write(registry, tmp_path / "a", unit="临河区", filed=date(2024, 7, 5))
+    _write(registry, tmp_path / "a", unit="五原县", filed=date(2024, 7, 25))
+    _write(registry, tmp_path / "a", unit="磴口县", window_staff=-1.0)
+    _write(registry, tmp_path / "a", unit="临河区", period="2024-05", filed=date(2024, 6, 5))
+    ingest([tmp_path / "a"], store=store, registry=registry, feedback_dir=tmp_path / "fb")
+    _write(registry, tmp_path / "b", unit="磴口县", filed=date(2024, 7, 8))
+    ingest([tmp_path / "b"], store=store, registry=registry, feedback_dir=tmp_path / "fb")
+    q = QualityReport.build(PLAN, "2024-06", store=str(store))
+    ids = {u.name: u.id for u in registry.unit_list(PLAN)}
+    assert q.filing(ids["磴口县"], "2024-06") == ("resubmitted", 1)
+    assert q.filing(ids["五原县"], "2024-06") == ("late", 0)
+    assert q.filing(ids["临河区"], "2024-06") == ("received", 0)
+    m = q.submission_frame()
+    assert m.loc["五原县", "2024-06"] == "late" and m.loc["临河区", "2024-05"] == "received"
+    from taizhang.reports.html import render
+
+    text = render(q.summary())
+    assert "磴口县：退回 1 次，已重报" in text
+    tiles = q.summary().parts[0].tiles
+    assert [t.number for t in tiles] == ["3/" + str(len(ids)), "1", "3"]  # 2024-06 only: 临河 05 not counted
