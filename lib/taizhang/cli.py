@@ -486,7 +486,13 @@ def _cmd_run(args) -> int:
             else:
                 jobs.append(Job(notebook, **common))
     results = run_jobs(jobs, formats=formats, out=args.out, progress=not args.no_progress)
+    same = [r for r in results if r.skipped]
+    if same:
+        print(f"{len(same)} 份报告的数据、目标登记册、程序和参数均未变化，未重新生成（沿用第 "
+              f"{'、'.join(sorted({str(r.version) for r in same}))} 版）。", file=sys.stderr)
     for res in results:
+        if res.skipped:
+            continue
         for path in (res.html, res.pdf, res.xlsx):
             if path is not None:
                 print(path)

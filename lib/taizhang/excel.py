@@ -203,13 +203,16 @@ def write_table(book: Book, ws, spec, first_row: int = 0, freeze: tuple[int, int
     return r
 
 
-def write_ledger_xlsx(ledger: pd.DataFrame, path: Path, meta: dict[str, str]) -> Path:
+def write_ledger_xlsx(ledger: pd.DataFrame, path: Path, meta: dict[str, str], files: pd.DataFrame | None = None
+                      ) -> Path:
     """The Excel ledger: an overview sheet (report facts + status counts per unit) and one sheet per unit.
 
     Each unit sheet is the unit's :func:`taizhang.ledger.ledger_spec` (all kinds) — the same table spec the
     HTML ledger renders — with status cells in the report's status colours and symbols, a frozen header, an
     autofilter and set column widths; values and gaps are numbers, deadlines dates; every text from a return
-    or the registry is written as text (no formula injection). Written atomically.
+    or the registry is written as text (no formula injection). ``files`` (the data files that fed the month,
+    :func:`taizhang.provenance.fed_files`) becomes the last sheet, 报表文件, with the list's digest above it.
+    Written atomically.
     """
     from .ledger import ledger_spec, unit_counts_spec
 
@@ -231,4 +234,18 @@ def write_ledger_xlsx(ledger: pd.DataFrame, path: Path, meta: dict[str, str]) ->
     for unit, name in dict.fromkeys(zip(applicable["unit"], applicable["unit_name"])):
         ws = book.wb.add_worksheet(_sheet_name(str(name), used))
         write_table(book, ws, ledger_spec(ledger, unit, kinds=kinds))
+    if files is not None:
+        from .provenance import files_digest
+
+        ws = book.wb.add_worksheet(_sheet_name("报表文件", used))
+        ws.write_string(0, 0, f"本月判断所依据的报表文件 {len(files)} 份；清单摘要（SHA-256）：{files_digest(files)}", bold)
+        headers = {"file": "文件", "unit": "单位", "period": "月份", "sha256": "SHA-256", "revision": "版本",
+                   "received": "接收时间"}
+        cols = [c for c in headers if c in files.columns]
+        for c, key in enumerate(cols):
+            ws.write_string(2, c, headers[key], bold)
+            for r, v in enumerate(files[key], start=3):
+                write_cell(book, ws, r, c, None if pd.isna(v) else (str(v) if key != "revision" else int(v)))
+        ws.set_column(0, 0, 40)
+        ws.set_column(cols.index("sha256"), cols.index("sha256"), 66)
     return book.close()

@@ -242,18 +242,36 @@ def parameter_items(registry: Registry, parameters: dict) -> list[tuple[str, str
 
 
 def footer_block(registry: Registry, plan: Plan | None, parameters: dict, returns: ReturnSet | None,
-                 data_label: str = "") -> Footer:
-    """The 数据来源与版本 block: parameters, data source, registry and code versions, time, data files."""
-    from .ledger import sources_spec
+                 data_label: str = "", period: str = "", excel: bool = False) -> Footer:
+    """The 数据来源与版本 block: parameters, data source, registry and code versions, time, and the count and
+    one digest of the data files that fed ``period`` (the per-file list is in the Excel workbook and the
+    manifest, not on paper)."""
+    from .provenance import fed_files, files_digest
 
-    files = None
+    n, digest = 0, ""
     if returns is not None:
-        units = registry.unit_list(plan.plan) if plan is not None else []
-        files = sources_spec(returns.files, units)
+        fed = fed_files(returns.files, period)
+        n, digest = len(fed), files_digest(fed)
     return Footer(parameters=tuple(parameter_items(registry, parameters)), data_label=data_label,
                   registry_version=registry.version, source=plan.source if plan is not None else "",
-                  code_version=code_version(), generated=_now().strftime("%Y-%m-%d %H:%M:%S %Z"), files=files,
-                  n_files=len(returns.files) if returns is not None else 0)
+                  code_version=code_version(), generated=_now().strftime("%Y-%m-%d %H:%M:%S %Z"), files=None,
+                  n_files=n, digest=digest, has_data=returns is not None, excel=excel)
+
+
+def assume_digest(assume: str) -> str:
+    """A short digest naming one set of assumed deadlines (order and spacing do not matter): its folder and file name."""
+    import hashlib
+
+    items = sorted(x.strip().replace(" ", "") for x in re.split(r"[;；\n]+", assume or "") if x.strip())
+    return hashlib.sha256(";".join(items).encode()).hexdigest()[:8]
+
+
+def what_if_label(scenario: str = "", assume: str = "") -> str:
+    """The Chinese label of a what-if run (情景推演 · 情景 X · 假定期限 ab12cd34), "" for a real run."""
+    if not scenario and not assume:
+        return ""
+    parts = ["情景推演"] + ([f"情景 {scenario}"] if scenario else []) + ([f"假定期限 {assume_digest(assume)}"] if assume else [])
+    return " · ".join(parts)
 
 
 def before_plan(plan: Plan, period: str) -> bool:
@@ -505,7 +523,9 @@ class MonthlyReport:
         """Write the Excel ledger (overview sheet + one sheet per unit) to ``path``."""
         from .excel import write_ledger_xlsx
 
-        return write_ledger_xlsx(self.ledger, Path(path), self._meta())
+        from .provenance import fed_files
+
+        return write_ledger_xlsx(self.ledger, Path(path), self._meta(), files=fed_files(self.returns.files, self.period))
 
     def _meta(self) -> dict:
         meta = {"方案": self.plan.document, "统计月份": self.period,
@@ -513,6 +533,9 @@ class MonthlyReport:
                 "报送情况": self.coverage_text(),
                 "目标登记册版本": self.registry.version, "程序版本": code_version(),
                 "生成时间": _now().strftime("%Y-%m-%d %H:%M:%S")}
+        if self.parameters.get("scenario") or self.parameters.get("assume"):
+            meta = {"情景推演": what_if_label(self.parameters.get("scenario", ""), self.parameters.get("assume", "")),
+                    **meta}
         return {**meta, "单位": self.unit_name} if self.unit else meta
 
     # ----------------------------------------------------------------------------------------------- sections
@@ -680,11 +703,14 @@ class MonthlyReport:
             files = returns.files
             returns = ReturnSet(observations=returns.observations.iloc[:0], tasks=returns.tasks.iloc[:0],
                                 files=files[files["unit"] == self.unit], rejected=[])
-        return footer_block(self.registry, self.plan, params, returns, self.data_label)
+        return footer_block(self.registry, self.plan, params, returns, self.data_label, self.period,
+                            excel=bool(self.parameters.get("excel")))
 
 
 # ------------------------------------------------------------------------------------------- data quality
-_SUBMISSION = {"received": ("✓", "q-ok", "已收到"), "rejected": ("！", "q-bad", "被退回"), "missing": ("✕", "q-miss", "未收到")}
+_SUBMISSION = {"received": ("✓", "q-ok", "按时收到并通过校验"), "late": ("迟", "q-late", "逾期报送"),
+               "resubmitted": ("重", "q-resub", "退回后已重报"), "rejected": ("！", "q-bad", "被退回，未重报"),
+               "missing": ("✕", "q-miss", "未收到")}
 
 
 @dataclass
@@ -699,6 +725,7 @@ class QualityReport:
     parameters: dict
     store_frame: pd.DataFrame | None = None
     n_sample: int = 0
+    history: pd.DataFrame | None = None
 
     @classmethod
     def build(cls, plan: str, period: str = "", inputs: str | Path | None = None, store: str | Path | None = None,
@@ -708,14 +735,15 @@ class QualityReport:
         source = data_source(plan, inputs, store, sample)
         returns, label = source.load(registry, plan), source.label
         period = check_period(period) if period else latest_period(returns)
-        frame = None
+        frame = history = None
         if source.kind == "store":
-            from .store import quality_frame
+            from .store import quality_frame, submissions_frame
 
             frame = quality_frame(source.path, registry, plan, period)
+            history = submissions_frame(source.path, plan)
         return cls(registry=registry, plan=registry.plan(plan), period=period, returns=returns, data_label=label,
                    parameters=parameters or {"plan": plan, "period": period, "inputs": str(inputs or ""),
-                                             "store": str(store or "")}, store_frame=frame,
+                                             "store": str(store or "")}, store_frame=frame, history=history,
                    n_sample=source.sample_files(returns))
 
     def header(self) -> Blocks:
@@ -723,25 +751,59 @@ class QualityReport:
                                 (Text("报表报送与校验情况 · 截至 "), Text(self.period, "b"))),
                          sample_notices(self.n_sample, len(self.returns.files)))
 
+    def filing(self, unit: str, period: str) -> tuple[str, int]:
+        """How ``unit`` filed ``period``: (received / late / resubmitted / rejected / missing, times rejected).
+
+        From the store's submission log when there is one (a rejection stays on record after the corrected
+        file is accepted; late means the first accepted file's 填报日期, or its receipt, is after the due
+        date), else from the folder's accepted and rejected files."""
+        if self.history is not None:
+            mine = self.history[(self.history["unit"] == unit) & (self.history["period"] == period)]
+            rejected = int((mine["outcome"] == "rejected").sum())
+            accepted = mine[mine["outcome"] == "accepted"]
+            if accepted.empty:
+                return ("rejected" if rejected else "missing"), rejected
+            from .returns import due_date
+
+            first = accepted.iloc[0]
+            when = str(first["filed"] or "")[:10] or str(first["received"] or "")[:10]
+            if when and date.fromisoformat(when) > due_date(period):
+                return "late", rejected
+            return ("resubmitted" if rejected else "received"), rejected
+        got = ((self.returns.files["unit"] == unit) & (self.returns.files["period"] == period)).any()
+        rejected = sum(1 for r in self.returns.rejected
+                       if getattr(r, "unit", None) == unit and getattr(r, "period", None) == period)
+        if got:
+            return ("resubmitted" if rejected else "received"), rejected
+        return ("rejected" if rejected else "missing"), rejected
+
     def submission_frame(self, months: int = 12) -> pd.DataFrame:
-        """Units × the last ``months`` months: ``received`` / ``rejected`` / ``missing`` per cell."""
+        """Units × the last ``months`` months: received / late / resubmitted / rejected / missing per cell."""
         units = self.registry.unit_list(self.plan.plan)
         end = Month.parse(self.period)
         cols = [str(end - k) for k in range(months - 1, -1, -1)]
-        got = set(zip(self.returns.files["unit"], self.returns.files["period"]))
-        bad = {(getattr(r, "unit", None), getattr(r, "period", None)) for r in self.returns.rejected}
-        data = {c: ["received" if (u.id, c) in got else "rejected" if (u.id, c) in bad else "missing" for u in units]
-                for c in cols}
+        data = {c: [self.filing(u.id, c)[0] for u in units] for c in cols}
         return pd.DataFrame(data, index=[u.name for u in units])
 
     def summary(self) -> Blocks:
-        f = self.submission_frame(1)
-        col = f.columns[-1]
-        got = int((f[col] == "received").sum())
-        miss = [u for u, v in f[col].items() if v != "received"]
-        tiles = Tiles((Tile(f"{got}/{len(f)}", f"{col} 已报送单位"), Tile(str(len(self.returns.rejected)), "被退回的报表文件"),
-                       Tile(str(len(self.returns.files)), "通过校验的报表文件")))
-        return Blocks.of(tiles, Notice(f"{col} 尚未收到（或被退回）：{'、'.join(miss)}", "plain") if miss else None)
+        units = self.registry.unit_list(self.plan.plan)
+        col = self.period
+        filed = {u.name: self.filing(u.id, col) for u in units}
+        got = sum(1 for s, _ in filed.values() if s in ("received", "late", "resubmitted"))
+        miss = [u for u, (s, _) in filed.items() if s in ("missing", "rejected")]
+        month_files = self.returns.files[self.returns.files["period"] == col]
+        if self.history is not None:
+            month_rejected = int(((self.history["period"] == col) & (self.history["outcome"] == "rejected")).sum())
+        else:
+            month_rejected = sum(1 for r in self.returns.rejected if getattr(r, "period", None) == col)
+        tiles = Tiles((Tile(f"{got}/{len(units)}", f"{col} 已报送单位"), Tile(str(month_rejected), "本月被退回的报表文件"),
+                       Tile(str(len(month_files)), "本月通过校验的报表文件")))
+        history = [f"{u}：退回 {n} 次，{'已重报' if s in ('resubmitted', 'late', 'received') else '尚未重报'}"
+                   + ("（逾期报送）" if s == "late" else "") for u, (s, n) in filed.items() if n]
+        late = [u for u, (s, _) in filed.items() if s == "late"]
+        return Blocks.of(tiles, Notice(f"{col} 尚未收到（或被退回）：{'、'.join(miss)}", "plain") if miss else None,
+                         Notice(f"{col} 逾期报送：{'、'.join(late)}", "plain") if late else None,
+                         Notice("本月退回记录：" + "；".join(history), "plain") if history else None)
 
     def matrix(self) -> Blocks:
         f = self.submission_frame()
@@ -770,7 +832,7 @@ class QualityReport:
 
     def footer(self) -> Footer:
         params = {**self.parameters, "period": self.parameters.get("period") or f"{self.period}（数据中最新的月份）"}
-        return footer_block(self.registry, self.plan, params, self.returns, self.data_label)
+        return footer_block(self.registry, self.plan, params, self.returns, self.data_label, self.period)
 
 
 # ------------------------------------------------------------------------------------------- catalogue

@@ -176,7 +176,7 @@ QUALITY = ReportSpec(
     sections=(
         Section("header"),
         Section("summary", "一、本月报送情况"),
-        Section("matrix", "二、近 12 个月报送情况", "✓ 已收到并通过校验；！ 被退回；✕ 未收到。"),
+        Section("matrix", "二、近 12 个月报送情况", "✓ 按时收到并通过校验；迟 逾期报送；重 退回后已重报；！ 被退回、未重报；✕ 未收到。"),
         Section("rejected", "三、被退回的报表及原因", "每份被退回的报表列出全部问题（文件、工作表、单元格，应为什么、实际是什么）。"),
         Section("store_checks", "四、数据库校验记录"),
         Section("footer", volatile=True),
