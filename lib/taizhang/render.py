@@ -39,7 +39,7 @@ from .report import check_period, check_plan
 from .reports.specs import SPECS
 
 REMOVE_TAGS = ("parameters", "injected-parameters", "setup", "export")
-FORMATS = ("html", "pdf", "xlsx")
+FORMATS = ("html", "pdf", "xlsx", "docx")
 #: ``taizhang run --report`` key → notebook name (from the report specs)
 REPORTS = {s.cli: s.name for s in SPECS.values()}
 MANIFEST = "report.json"
@@ -135,9 +135,10 @@ class Job:
             fields["unit_name"] = unit.name if unit else self.unit
         return self.spec.index_title.format(**fields)
 
-    def parameters(self, excel: Path | None) -> dict:
+    def parameters(self, excel: Path | None, docx: Path | None = None) -> dict:
         values = {"plan": self.plan, "period": self.period, "unit": self.unit, "metric": self.metric,
                   "inputs": self.inputs, "store": self.store, "excel": str(excel) if excel else "",
+                  "docx": str(docx) if docx else "",
                   "scenario": self.scenario, "assume": self.assume}
         return {p.name: values[p.name] for p in self.spec.parameters}
 
@@ -502,7 +503,8 @@ def _prepare(job: Job, formats, out: Path | None) -> tuple[Path, Path, Path | No
     folder = safe_output_dir(base, *job.parts())
     folder.mkdir(parents=True, exist_ok=True)
     xlsx = folder / f"{job.stem()}.xlsx" if "xlsx" in formats and job.spec.excel else None
-    return base, folder, xlsx, job.parameters(xlsx)
+    docx = folder / f"{job.stem()}.docx" if "docx" in formats and "docx" in job.spec.formats else None
+    return base, folder, xlsx, job.parameters(xlsx, docx)
 
 
 def _finish(job: Job, nb_path: Path, xlsx: Path | None, browser, formats, base: Path, folder: Path,
@@ -602,7 +604,7 @@ def run_jobs(jobs: list[Job], formats=FORMATS, out: Path | None = None, progress
     formats = tuple(formats)
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
-        raise ParameterError("--formats", ",".join(formats), "html、pdf、xlsx 中的一个或多个，用逗号分隔")
+        raise ParameterError("--formats", ",".join(formats), "、".join(FORMATS) + " 中的一个或多个，用逗号分隔")
     if kernels is None:
         kernels = 2 if (os.cpu_count() or 1) >= 2 and len(jobs) >= 4 else 1
     out = Path(out).resolve() if out else None  # the kernel threads must not depend on the working directory

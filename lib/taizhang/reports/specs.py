@@ -119,6 +119,7 @@ SCENARIO = Parameter("scenario", "情景名称（targets/scenarios/<名称>.yaml
 ASSUME = Parameter("assume", "假定期限（目标编号=YYYY-MM-DD，多个用分号分隔；报告中标注为假定期限）", "",
                    "假定期限：每项依次写目标编号、一个半角等号、日期 YYYY-MM-DD（例如 bayannur.4-3.work-ledger 后接等号再接 "
                    "2024-12-31），多项之间用分号分隔；只用于原文未规定期限的目标")
+DOCX = Parameter("docx", "Word 通报输出路径（留空则不写）", "", "若填写（以 .docx 结尾的路径），同时写出 Word 通报", "docx")
 METRIC = Parameter("metric", "指标（编号或中文名，例如 one_window_rate 或 一窗受理率）", "one_window_rate",
                    "指标编号或中文名（例如 one_window_rate 或 一窗受理率）", "metric")
 
@@ -132,9 +133,10 @@ def _overview(note: str = "") -> tuple[Section, ...]:
 MONTHLY = ReportSpec(
     name="monthly_ledger", cli="monthly", cli_help="月度台账（默认）", title="目标进展台账", file_title="台账",
     builder="MonthlyReport",
-    parameters=(PLAN, PERIOD, INPUTS, STORE, EXCEL, SCENARIO, ASSUME),
+    parameters=(PLAN, PERIOD, INPUTS, STORE, EXCEL, DOCX, SCENARIO, ASSUME),
     sections=(
         Section("header"),
+        Section("brief", "本月简报", level=3),
         *_overview("各单位各项目标的状态统计（单位 × 目标，不含不适用项）。"),
         Section("heatmap", "各单位量化指标状态一览", "每格为一个单位的一项目标，颜色与符号表示状态（黑白打印时看符号）。", level=3),
         Section("metrics", "二、主要指标走势与排名", "每个指标一张图：各单位逐月数值，红色虚线为目标值，灰色点线为完成期限，"
@@ -145,14 +147,14 @@ MONTHLY = ReportSpec(
         Section("data_notes", "五、数据说明"),
         Section("footer", volatile=True),
     ),
-    formats=("html", "pdf", "xlsx"), folder=("{plan}", "{period}"), stem="{plan}_{period}_台账",
+    formats=("html", "pdf", "xlsx", "docx"), folder=("{plan}", "{period}"), stem="{plan}_{period}_台账",
     index_title="{document} · {period} 目标进展台账",
 )
 
 #: the monthly spec in unit scope: same builder and parameters plus ``unit``, the unit's sections
 DISTRICT = dataclasses.replace(
     MONTHLY, name="district_report", cli="district", cli_help="单位台账", title="单位台账", file_title="单位台账",
-    scope="unit", parameters=MONTHLY.with_parameter(UNIT, after="plan"),
+    scope="unit", parameters=tuple(p for p in MONTHLY.with_parameter(UNIT, after="plan") if p is not DOCX),
     sections=(
         Section("header"),
         *_overview(),
@@ -162,8 +164,16 @@ DISTRICT = dataclasses.replace(
         Section("tasks", "四、节点任务（全部）"),
         Section("footer", volatile=True),
     ),
-    folder=("{plan}", "{period}", "units", "{unit_label}"), stem="{unit_label}_{period}_单位台账",
+    formats=("html", "pdf", "xlsx"), folder=("{plan}", "{period}", "units", "{unit_label}"), stem="{unit_label}_{period}_单位台账",
     index_title="{unit_name} · {period} 单位台账（{document}）",
+)
+
+#: the one-page brief: the monthly ledger's first page on its own (same builder, the brief's sections)
+BRIEF = dataclasses.replace(
+    MONTHLY, name="monthly_brief", cli="brief", cli_help="一页简报", title="一页简报", file_title="简报",
+    parameters=(PLAN, PERIOD, INPUTS, STORE, DOCX, SCENARIO, ASSUME),
+    sections=(Section("brief_header"), Section("brief"), Section("footer_line", volatile=True)),
+    formats=("html", "pdf", "docx"), stem="{plan}_{period}_简报", index_title="{document} · {period} 一页简报",
 )
 
 QUALITY = ReportSpec(
@@ -211,7 +221,7 @@ COMPARISON = ReportSpec(
 )
 
 #: every report, by name (the notebook's file name), in the order of the CLI's choices
-SPECS: dict[str, ReportSpec] = {s.name: s for s in (MONTHLY, DISTRICT, QUALITY, CATALOGUE, COMPARISON)}
+SPECS: dict[str, ReportSpec] = {s.name: s for s in (MONTHLY, BRIEF, DISTRICT, QUALITY, CATALOGUE, COMPARISON)}
 #: the CLI key (``--report monthly``) of every report
 BY_CLI: dict[str, ReportSpec] = {s.cli: s for s in SPECS.values()}
 
