@@ -125,13 +125,23 @@ def problem_frame(ledger: pd.DataFrame, limit: int = TOP_PROBLEMS) -> pd.DataFra
     return f.sort_values(["days_to_deadline", "unit"], kind="stable").head(limit)
 
 
+def short_lead(lead: str, keep: int = 2) -> str:
+    """The first ``keep`` lead units of ``lead`` (``、``/``，`` separated) and "等" when there are more."""
+    import re
+
+    parts = [x for x in re.split(r"[、，,；;]", lead or "") if x.strip()]
+    if not parts:
+        return "—"
+    return "、".join(parts[:keep]) + ("等" if len(parts) > keep else "")
+
+
 def _problems_spec(ledger: pd.DataFrame) -> TableSpec:
     f = problem_frame(ledger)
     n = int(ledger["status"].isin(OVERDUE).sum())
     cols = (Column("unit", "单位", "tz-c-unit"), Column("title", "指标或任务", "tz-c-text"),
             Column("days", "逾期天数", "tz-c-num"), Column("lead", "牵头单位", "tz-c-sec"))
     rows = tuple((text(r.unit_name), text(r.title), text(f"{-int(r.days_to_deadline)}", raw=-int(r.days_to_deadline)),
-                  text(r.lead or "—")) for r in f.itertuples(index=False))
+                  text(short_lead(r.lead), raw=r.lead or None)) for r in f.itertuples(index=False))
     more = f"共 {n} 项逾期，此处列出逾期最久的 {len(f)} 项，其余见月度台账。" if n > len(f) else ""
     return TableSpec(cols, rows, css="tz-list tz-brief-problems", empty="本月没有逾期未达标的指标或逾期未完成的任务。",
                      note=more)

@@ -350,7 +350,7 @@ def font_base_text(plan: str | None) -> str:
     reg = load_registry()
     parts = [m.name + m.unit for m in reg.metrics.values()]
     here = Path(__file__).parent
-    sources = [here / name for name in ("report.py", "ledger.py", "charts.py", "targets.py", "scenario.py")]
+    sources = [here / name for name in ("report.py", "ledger.py", "brief.py", "charts.py", "targets.py", "scenario.py")]
     sources += sorted((here / "evaluate").glob("*.py")) + sorted((here / "kernel").glob("*.py"))
     sources += [here / "reports" / "specs.py", *sorted((here / "templates").glob("*.j2"))]
     for path in sources:
