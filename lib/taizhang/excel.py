@@ -87,6 +87,9 @@ def write_frame_sheet(book: Book, ws, frame: pd.DataFrame, headers: dict[str, st
                       cell_formats: dict[str, list] | None = None) -> None:
     """Write ``frame`` to a worksheet: bold frozen header, autofilter, column widths, numbers as numbers.
 
+    For workbooks outside the reports (a frame with per-cell XlsxWriter formats); the reports' tables go
+    through :func:`write_table` from their :class:`~taizhang.reports.blocks.TableSpec`.
+
     ``formats`` maps a column to the format of all its cells, ``cell_formats`` a column to one format per row.
     """
     headers, widths, formats, cell_formats = headers or {}, widths or {}, formats or {}, cell_formats or {}
@@ -111,11 +114,28 @@ def write_frame_sheet(book: Book, ws, frame: pd.DataFrame, headers: dict[str, st
         ws.set_column(c, c, width)
 
 
+def frame_spec(frame: pd.DataFrame, headers: dict[str, str] | None = None, widths: dict[str, int] | None = None):
+    """A :class:`~taizhang.reports.blocks.TableSpec` of a plain frame: one column per frame column (Chinese
+    ``headers``), each cell its raw value, widths given or fitted to the first 200 values."""
+    from .reports.blocks import Cell, Column, TableSpec, Text
+
+    headers, widths = headers or {}, widths or {}
+    cols = []
+    for name in frame.columns:
+        width = widths.get(name)
+        if width is None:
+            sample = [len(str(headers.get(name, name)))] + [len(str(v)) for v in frame[name].head(200)]
+            width = min(max(sample) + 2, 60)
+        cols.append(Column(str(name), str(headers.get(name, name)), html=False, width=width))
+    rows = tuple(tuple(Cell((Text(str(v)),), v) for v in row) for row in frame.to_numpy(dtype=object).tolist())
+    return TableSpec(tuple(cols), rows)
+
+
 def write_targets_xlsx(frame: pd.DataFrame, path: Path) -> Path:
     """Write the target catalogue export (``taizhang targets export --format xlsx``)."""
     book = Book(path)
     ws = book.wb.add_worksheet("目标清单")
-    write_frame_sheet(book, ws, frame, TARGET_HEADERS, widths={"quote": 60, "document": 30})
+    write_table(book, ws, frame_spec(frame, TARGET_HEADERS, widths={"quote": 60, "document": 30}))
     return book.close()
 
 
