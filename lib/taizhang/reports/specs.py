@@ -154,7 +154,7 @@ MONTHLY = ReportSpec(
 #: the monthly spec in unit scope: same builder and parameters plus ``unit``, the unit's sections
 DISTRICT = dataclasses.replace(
     MONTHLY, name="district_report", cli="district", cli_help="单位台账", title="单位台账", file_title="单位台账",
-    scope="unit", parameters=tuple(p for p in MONTHLY.with_parameter(UNIT, after="plan") if p is not DOCX),
+    scope="unit", parameters=MONTHLY.with_parameter(UNIT, after="plan"),
     sections=(
         Section("header"),
         *_overview(),
