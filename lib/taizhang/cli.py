@@ -168,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--report", choices=tuple(BY_CLI), default="monthly", help=cli_help())
     r.add_argument("--unit", action="append", default=[], help="单位台账的单位（编号或名称，可重复；默认该方案全部单位）")
     r.add_argument("--metric", default="one_window_rate", help="跨方案对比的指标（编号或中文名，默认 one_window_rate）")
-    r.add_argument("--formats", default="html,pdf,xlsx", help="输出格式，逗号分隔：html,pdf,xlsx（默认全部）")
+    r.add_argument("--formats", default="html,pdf,xlsx", help="输出格式，逗号分隔：html,pdf,xlsx,docx（默认 html,pdf,xlsx；docx 为 Word 通报）")
     rsrc = r.add_mutually_exclusive_group()
     rsrc.add_argument("--store", type=Path, help=_STORE_HELP)
     rsrc.add_argument("--inputs", type=Path, help="报表文件夹（不经数据库，直接读取报表文件）")

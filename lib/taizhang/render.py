@@ -42,7 +42,7 @@ from .report import check_period, check_plan
 from .reports.specs import SPECS, output_marks
 
 REMOVE_TAGS = ("parameters", "injected-parameters", "setup", "export")
-FORMATS = ("html", "pdf", "xlsx")
+FORMATS = ("html", "pdf", "xlsx", "docx")
 #: ``taizhang run --report`` key → notebook name (from the report specs)
 REPORTS = {s.cli: s.name for s in SPECS.values()}
 #: each report's manifest is ``<stem>.report.json`` in its folder; earlier versions go to ``versions/``
@@ -168,9 +168,10 @@ class Job:
             title += f"（{what_if_label(self.scenario, self.assume)}）"
         return title
 
-    def parameters(self, excel: Path | None) -> dict:
+    def parameters(self, excel: Path | None, docx: Path | None = None) -> dict:
         values = {"plan": self.plan, "period": self.period, "unit": self.unit, "metric": self.metric,
                   "inputs": self.inputs, "store": self.store, "excel": str(excel) if excel else "",
+                  "docx": str(docx) if docx else "",
                   "scenario": self.scenario, "assume": self.assume, "sample": self.sample, "force": self.force}
         return {p.name: values[p.name] for p in self.spec.parameters}
 
@@ -387,7 +388,7 @@ def font_base_text(plan: str | None) -> str:
     reg = load_registry()
     parts = [m.name + m.unit for m in reg.metrics.values()]
     here = Path(__file__).parent
-    sources = [here / name for name in ("report.py", "ledger.py", "charts.py", "targets.py", "scenario.py")]
+    sources = [here / name for name in ("report.py", "ledger.py", "brief.py", "charts.py", "targets.py", "scenario.py")]
     sources += sorted((here / "evaluate").glob("*.py")) + sorted((here / "kernel").glob("*.py"))
     sources += [here / "reports" / "specs.py", *sorted((here / "templates").glob("*.j2"))]
     for path in sources:
@@ -546,7 +547,8 @@ def _prepare(job: Job, formats, out: Path | None) -> tuple[Path, Path, Path | No
     folder = safe_output_dir(base, *job.parts())
     folder.mkdir(parents=True, exist_ok=True)
     xlsx = folder / f"{job.stem()}.xlsx" if "xlsx" in formats and job.spec.excel else None
-    return base, folder, xlsx, job.parameters(xlsx)
+    docx = folder / f"{job.stem()}.docx" if "docx" in formats and "docx" in job.spec.formats else None
+    return base, folder, xlsx, job.parameters(xlsx, docx)
 
 
 def _finish(job: Job, nb_path: Path, xlsx: Path | None, browser, formats, base: Path, folder: Path,
@@ -784,7 +786,7 @@ def run_jobs(jobs: list[Job], formats=FORMATS, out: Path | None = None, progress
     formats = tuple(formats)
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
-        raise ParameterError("--formats", ",".join(formats), "html、pdf、xlsx 中的一个或多个，用逗号分隔")
+        raise ParameterError("--formats", ",".join(formats), "、".join(FORMATS) + " 中的一个或多个，用逗号分隔")
     out = Path(out).resolve() if out else None  # the kernel threads must not depend on the working directory
     skipped = {i: r for i, job in enumerate(jobs) if (r := unchanged(job, formats, out)) is not None}
     todo = [job for i, job in enumerate(jobs) if i not in skipped]

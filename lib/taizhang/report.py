@@ -169,6 +169,8 @@ def check_parameters(namespace: dict, notebook: str) -> dict:
             _check_path(p.name, value)
         elif p.check == "xlsx":
             _check_xlsx(p.name, value)
+        elif p.check == "docx" and value and not value.lower().endswith(".docx"):
+            raise ParameterError(p.name, value, "以 .docx 结尾的文件路径，或留空")
     return params
 
 
@@ -496,6 +498,8 @@ class MonthlyReport:
         report = cls(month=month, parameters=params, unit=uid, unit_name=name)
         if excel:
             report.write_excel(excel)
+        if _ignored.get("docx"):
+            report.write_docx(_ignored["docx"])
         return report
 
     # the evaluated month's parts
@@ -518,6 +522,48 @@ class MonthlyReport:
     def previous(self) -> pd.DataFrame | None:
         prev = self.month.previous
         return prev if prev is None or self.unit is None else prev[prev["unit"] == self.unit]
+
+    def page1_notices(self) -> Blocks:
+        """The notices page 1 of every monthly output shows (the ledger's and the brief's header): the sample
+        mark, a forced run, the month's coverage, the month-before-the-plan notice and the what-if notice."""
+        m = self.month
+        return Blocks.of(sample_notices(m.n_sample, len(m.returns.files)), self.forced_notice(),
+                         self.coverage_notice(), before_plan_notice(self.plan, self.period), self.whatif.notice())
+
+    @cached_property
+    def scores(self) -> pd.DataFrame | None:
+        """The units' scores under the plan's scoring rule (the first ``targets/scoring`` file of the plan),
+        None when none is configured."""
+        from .scoring import available_scorings, load_scoring, score_units
+
+        names = available_scorings(self.plan.plan)
+        if not names:
+            return None
+        totals, _ = score_units(self.registry, self.plan.plan, self.returns, self.period,
+                                load_scoring(names[0], self.registry, self.plan.plan))
+        return totals if self.unit is None else totals[totals["unit"] == self.unit]
+
+    @cached_property
+    def brief_parts(self):
+        """The one-page brief (:class:`taizhang.brief.Brief`) of the ledger already evaluated."""
+        from .brief import build_brief
+
+        return build_brief(self.ledger, self.previous, _previous(self.period), self.scores)
+
+    def brief(self) -> Blocks:
+        """The one-page brief: headlines, per-unit table, top problems, changes (page 1 of the ledger)."""
+        return self.brief_parts.blocks()
+
+    def brief_header(self) -> Blocks:
+        p = self.plan
+        return Blocks.of(Header("政务服务目标台账 · 一页简报", p.document, (Text(f"截至 {self.period} 月末"),)),
+                         self.page1_notices())
+
+    def write_docx(self, path: str | Path) -> Path:
+        """Write the Word 通报 (:func:`taizhang.reports.docx.write_notice`) to ``path``."""
+        from .reports.docx import write_notice
+
+        return write_notice(self, Path(path))
 
     def write_excel(self, path: str | Path) -> Path:
         """Write the Excel ledger (overview sheet + one sheet per unit) to ``path``."""
@@ -546,9 +592,7 @@ class MonthlyReport:
                           (Text(f"目标进展台账 · 截至 {self.period} 月末 · 发文单位：{p.issuer}（{p.issued}）"),))
         else:
             head = Header("政务服务目标台账 · 单位台账", self.unit_name, (Text(f"{p.document} · 截至 {self.period} 月末"),))
-        m = self.month
-        return Blocks.of(head, sample_notices(m.n_sample, len(m.returns.files)), self.forced_notice(),
-                         self.coverage_notice(), before_plan_notice(p, self.period), self.whatif.notice())
+        return Blocks.of(head, self.page1_notices())
 
     def coverage_text(self) -> str:
         """The month's coverage in one line: how many units reported, who did not, who was late or rejected."""
@@ -695,6 +739,11 @@ class MonthlyReport:
 
         return Blocks.of(Notice(f"读取{self.data_label}：接收 {len(self.returns.files)} 份，退回 {len(self.returns.rejected)} 份。"),
                          rejected_block(self.returns.rejected))
+
+    def footer_line(self) -> Notice:
+        """The brief's one-line source and version note (the full table of data files is in the ledger)."""
+        return Notice(f"数据：{self.data_label}（{len(self.returns.files)} 份报表） · 目标登记册版本 {self.registry.version} · "
+                      f"程序版本 {code_version()} · 生成于 {_now():%Y-%m-%d %H:%M}", css="tz-brief-source")
 
     def footer(self) -> Footer:
         params = {**self.parameters, "period": self.parameters.get("period") or f"{self.period}（数据中最新的月份）"}

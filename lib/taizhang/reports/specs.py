@@ -123,6 +123,7 @@ SAMPLE = Parameter("sample", "使用样例数据（填 是；报告每页标注�
                    "填 是 则使用样例数据（每页标注“样例数据，非真实报送”）；留空读 inputs/taizhang.sqlite 等真实数据", "flag")
 FORCE = Parameter("force", "强制生成晚于数据或晚于当月的月份（填 是；首页标注）", "",
                   "填 是 则统计月份晚于最新数据或晚于当月时仍生成报告（首页标注）；留空则拒绝", "flag")
+DOCX = Parameter("docx", "Word 通报输出路径（留空则不写）", "", "若填写（以 .docx 结尾的路径），同时写出 Word 通报", "docx")
 METRIC = Parameter("metric", "指标（编号或中文名，例如 one_window_rate 或 一窗受理率）", "one_window_rate",
                    "指标编号或中文名（例如 one_window_rate 或 一窗受理率）", "metric")
 
@@ -136,9 +137,10 @@ def _overview(note: str = "") -> tuple[Section, ...]:
 MONTHLY = ReportSpec(
     name="monthly_ledger", cli="monthly", cli_help="月度台账（默认）", title="目标进展台账", file_title="台账",
     builder="MonthlyReport",
-    parameters=(PLAN, PERIOD, INPUTS, STORE, SAMPLE, FORCE, EXCEL, SCENARIO, ASSUME),
+    parameters=(PLAN, PERIOD, INPUTS, STORE, SAMPLE, FORCE, EXCEL, DOCX, SCENARIO, ASSUME),
     sections=(
         Section("header"),
+        Section("brief", "本月简报", level=3),
         *_overview("各单位各项目标的状态统计（单位 × 目标，不含不适用项）。"),
         Section("heatmap", "各单位量化指标状态一览", "每格为一个单位的一项目标，颜色与符号表示状态（黑白打印时看符号）。", level=3),
         Section("metrics", "二、主要指标走势与排名", "每个指标一张图：各单位逐月数值，红色虚线为目标值，灰色点线为完成期限，"
@@ -149,7 +151,7 @@ MONTHLY = ReportSpec(
         Section("data_notes", "五、数据说明"),
         Section("footer", volatile=True),
     ),
-    formats=("html", "pdf", "xlsx"), folder=("{plan}", "{period}"), stem="{plan}_{period}_台账{mark}",
+    formats=("html", "pdf", "xlsx", "docx"), folder=("{plan}", "{period}"), stem="{plan}_{period}_台账{mark}",
     index_title="{document} · {period} 目标进展台账{title_mark}",
 )
 
@@ -166,8 +168,16 @@ DISTRICT = dataclasses.replace(
         Section("tasks", "四、节点任务（全部）"),
         Section("footer", volatile=True),
     ),
-    folder=("{plan}", "{period}", "units", "{unit_label}"), stem="{unit_label}_{period}_单位台账{mark}",
+    formats=("html", "pdf", "xlsx"), folder=("{plan}", "{period}", "units", "{unit_label}"), stem="{unit_label}_{period}_单位台账{mark}",
     index_title="{unit_name} · {period} 单位台账（{document}）{title_mark}",
+)
+
+#: the one-page brief: the monthly ledger's first page on its own (same builder, the brief's sections)
+BRIEF = dataclasses.replace(
+    MONTHLY, name="monthly_brief", cli="brief", cli_help="一页简报", title="一页简报", file_title="简报",
+    parameters=(PLAN, PERIOD, INPUTS, STORE, SAMPLE, FORCE, DOCX, SCENARIO, ASSUME),
+    sections=(Section("brief_header"), Section("brief"), Section("footer_line", volatile=True)),
+    formats=("html", "pdf", "docx"), stem="{plan}_{period}_简报{mark}", index_title="{document} · {period} 一页简报{title_mark}",
 )
 
 QUALITY = ReportSpec(
@@ -215,7 +225,7 @@ COMPARISON = ReportSpec(
 )
 
 #: every report, by name (the notebook's file name), in the order of the CLI's choices
-SPECS: dict[str, ReportSpec] = {s.name: s for s in (MONTHLY, DISTRICT, QUALITY, CATALOGUE, COMPARISON)}
+SPECS: dict[str, ReportSpec] = {s.name: s for s in (MONTHLY, BRIEF, DISTRICT, QUALITY, CATALOGUE, COMPARISON)}
 #: the CLI key (``--report monthly``) of every report
 BY_CLI: dict[str, ReportSpec] = {s.cli: s for s in SPECS.values()}
 

@@ -1,0 +1,171 @@
+"""The one-page brief (一页简报): headline sentences, a per-unit table, the top problems and what changed.
+
+Built from a ledger the report has already evaluated (no second evaluation): :func:`build_brief` returns a
+:class:`Brief` of blocks (:mod:`taizhang.reports.blocks`) that the HTML renderer shows as the brief report
+and as page 1 of the monthly ledger, and that the Word writer (:mod:`taizhang.reports.docx`) renders into
+the 通报. The colour groups (red / amber / green) come from the one status table
+(:mod:`taizhang.kernel.statuses`): red = past the deadline and not achieved, or fallen back after being met;
+green = achieved; amber = every other applicable status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .kernel.statuses import MET, OVERDUE
+from .ledger import changes_table, unit_order
+from .reports.blocks import Blocks, Column, Counts, Heading, Notice, TableSpec, text
+
+#: status codes of the red group (everything past its deadline and not achieved, and setbacks)
+RED: frozenset[str] = OVERDUE | {"regressed"}
+#: status codes of the green group (achieved)
+GREEN: frozenset[str] = MET
+#: the most problems the brief lists
+TOP_PROBLEMS = 10
+
+
+def colour_group(code: str) -> str | None:
+    """``red``, ``amber`` or ``green`` for a status code; None for 不适用."""
+    if code == "not_applicable":
+        return None
+    return "red" if code in RED else "green" if code in GREEN else "amber"
+
+
+@dataclass(frozen=True)
+class Brief:
+    """The brief's parts: headline sentences, the unit table, the top problems, the changes, the notices."""
+
+    headlines: tuple[str, ...]
+    units: TableSpec
+    problems: TableSpec
+    changes: Counts | Notice
+    notices: Blocks
+    ranked: bool
+
+    def blocks(self) -> Blocks:
+        """The brief as shown: notices (coverage, version, what-if), headlines, tables, changes."""
+        return Blocks.of(self.notices, Notice("", "notice", "本月要点", "tz-brief-head", self.headlines),
+                         Heading("各单位情况", css=""), self.units, Heading("主要问题（逾期最久的前 10 项）", css=""),
+                         self.problems, Heading("与上月相比", css=""), self.changes)
+
+
+def _unit_counts(ledger: pd.DataFrame) -> pd.DataFrame:
+    """Per unit: red / amber / green counts and overdue tasks (registry order)."""
+    f = ledger[ledger["status"] != "not_applicable"]
+    groups = f["status"].map(colour_group)
+    out = pd.crosstab(f["unit"], groups).reindex(columns=["red", "amber", "green"], fill_value=0)
+    out["tasks_overdue"] = (f["status"] == "task_overdue").groupby(f["unit"]).sum()
+    out["metrics_overdue"] = (f["status"] == "overdue").groupby(f["unit"]).sum()
+    order = unit_order(ledger)
+    names = ledger.drop_duplicates("unit").set_index("unit")["unit_name"]
+    out = out.reindex(sorted(order, key=order.get), fill_value=0)
+    out["unit_name"] = names.reindex(out.index)
+    return out.astype({c: int for c in ("red", "amber", "green", "tasks_overdue", "metrics_overdue")})
+
+
+def _signed(n: int) -> str:
+    return "持平" if n == 0 else f"+{n}" if n > 0 else f"−{-n}"
+
+
+def _headlines(ledger: pd.DataFrame, counts: pd.DataFrame, before: pd.DataFrame | None,
+               scores: pd.DataFrame | None) -> tuple[str, ...]:
+    n = len(counts)
+    behind = int((counts["red"] > 0).sum())
+    first = f"{n} 个单位中 {behind} 个有逾期未达标指标或逾期未完成任务"
+    if before is not None:
+        d = behind - int((before["red"] > 0).sum())
+        first += "，与上月持平" if d == 0 else f"，较上月{'增加' if d > 0 else '减少'} {abs(d)} 个"
+    q_over = int(counts["metrics_overdue"].sum())
+    t_over = int(counts["tasks_overdue"].sum())
+    out = [first + f"；共 {q_over} 项指标逾期未达标、{t_over} 项任务逾期未完成。"]
+    q = ledger[(ledger["status"] == "overdue")]
+    if not q.empty:
+        worst = q.groupby("metric_name", sort=False)["unit"].nunique().sort_values(ascending=False, kind="stable")
+        name = worst.index[0]
+        label = q.loc[q["metric_name"] == name, "threshold_label"].iloc[0]
+        out.append(f"{name} {int(worst.iloc[0])} 个单位逾期未达到目标（{label}）。")
+    if scores is not None and not scores.empty:
+        top, low = scores.iloc[0], scores.iloc[-1]
+        which = "示例评分方案" if scores.attrs.get("example") else "评分方案"
+        out.append(f"按{which}，{top['unit_name']} 得分最高（{top['score']:g} 分），{low['unit_name']} 最低（{low['score']:g} 分）。")
+    return tuple(out)
+
+
+def _units_spec(counts: pd.DataFrame, before: pd.DataFrame | None, scores: pd.DataFrame | None) -> TableSpec:
+    cols = [Column("unit", "单位", "tz-c-unit", row_header=True), Column("red", "红（逾期/回落）", "tz-c-num"),
+            Column("amber", "黄（未到期/滞后）", "tz-c-num"), Column("green", "绿（已达标/完成）", "tz-c-num"),
+            Column("tasks", "逾期任务", "tz-c-num")]
+    if scores is not None:
+        cols += [Column("score", "得分", "tz-c-num"), Column("rank", "名次", "tz-c-num")]
+    cols.append(Column("change", "红色较上月", "tz-c-num"))
+    by_unit = scores.set_index("unit") if scores is not None else None
+    rows = []
+    for uid, r in counts.iterrows():
+        row = [text(r["unit_name"]), text(int(r["red"]), raw=int(r["red"])), text(int(r["amber"]), raw=int(r["amber"])),
+               text(int(r["green"]), raw=int(r["green"])), text(int(r["tasks_overdue"]), raw=int(r["tasks_overdue"]))]
+        if by_unit is not None:
+            s = by_unit.loc[uid] if uid in by_unit.index else None
+            row += [text(None if s is None else f"{s['score']:g}", raw=None if s is None else float(s["score"])),
+                    text(None if s is None else int(s["rank"]), raw=None if s is None else int(s["rank"]))]
+        if before is None or uid not in before.index:
+            row.append(text("—"))
+        else:
+            d = int(r["red"] - before.loc[uid, "red"])
+            row.append(text(_signed(d), "down" if d > 0 else "up" if d < 0 else "", raw=d))
+        rows.append(tuple(row))
+    return TableSpec(tuple(cols), tuple(rows), css="tz-list tz-brief-units",
+                     note="红、黄、绿为各单位的项指标与项任务数（不含不适用项）；逾期任务为逾期未完成的节点任务。")
+
+
+def problem_frame(ledger: pd.DataFrame, limit: int = TOP_PROBLEMS) -> pd.DataFrame:
+    """The ``limit`` problems overdue longest (metrics not met and tasks not done), most overdue first."""
+    f = ledger[ledger["status"].isin(OVERDUE)]
+    return f.sort_values(["days_to_deadline", "unit"], kind="stable").head(limit)
+
+
+def short_lead(lead: str, keep: int = 2) -> str:
+    """The first ``keep`` lead units of ``lead`` (``、``/``，`` separated) and "等" when there are more."""
+    import re
+
+    parts = [x for x in re.split(r"[、，,；;]", lead or "") if x.strip()]
+    if not parts:
+        return "—"
+    return "、".join(parts[:keep]) + ("等" if len(parts) > keep else "")
+
+
+def _problems_spec(ledger: pd.DataFrame) -> TableSpec:
+    f = problem_frame(ledger)
+    n = int(ledger["status"].isin(OVERDUE).sum())
+    cols = (Column("unit", "单位", "tz-c-unit"), Column("title", "指标或任务", "tz-c-text"),
+            Column("days", "逾期天数", "tz-c-num"), Column("lead", "牵头单位", "tz-c-sec"))
+    rows = tuple((text(r.unit_name), text(r.title), text(f"{-int(r.days_to_deadline)}", raw=-int(r.days_to_deadline)),
+                  text(short_lead(r.lead), raw=r.lead or None)) for r in f.itertuples(index=False))
+    more = f"共 {n} 项逾期，此处列出逾期最久的 {len(f)} 项，其余见月度台账。" if n > len(f) else ""
+    return TableSpec(cols, rows, css="tz-list tz-brief-problems", empty="本月没有逾期未达标的指标或逾期未完成的任务。",
+                     note=more)
+
+
+def _changes(ledger: pd.DataFrame, previous: pd.DataFrame | None, previous_period: str) -> Counts | Notice:
+    if previous is None:
+        return Notice(f"没有 {previous_period} 的数据，无法与上月比较。")
+    frame = changes_table(ledger, previous)
+    if frame.empty:
+        return Notice(f"与 {previous_period} 相比，各项状态没有变化。")
+    newly = int(((frame["direction"] == "worse") & frame["after"].isin(RED)).sum())
+    return Counts(f"与 {previous_period} 相比：",
+                  (("▲ 好转", int((frame["direction"] == "better").sum()), "up"),
+                   ("▼ 变差", int((frame["direction"] == "worse").sum()), "down"), ("其中新增逾期或回落", newly, "")))
+
+
+def build_brief(ledger: pd.DataFrame, previous: pd.DataFrame | None, previous_period: str,
+                scores: pd.DataFrame | None = None, notices: Blocks | None = None) -> Brief:
+    """The brief of an evaluated month: ``ledger`` and ``previous`` (the month before, None without data),
+    ``scores`` the totals of :func:`taizhang.scoring.score_units` when a scoring rule is configured,
+    ``notices`` the page-1 notices (coverage, versions, what-if) shown first."""
+    counts = _unit_counts(ledger)
+    before = _unit_counts(previous) if previous is not None and not previous.empty else None
+    return Brief(headlines=_headlines(ledger, counts, before, scores), units=_units_spec(counts, before, scores),
+                 problems=_problems_spec(ledger), changes=_changes(ledger, previous, previous_period),
+                 notices=notices or Blocks(()), ranked=scores is not None)

@@ -1,0 +1,177 @@
+"""The Word writer: the monthly 通报 as an editable A4 document laid out as an official notice (GB/T 9704).
+
+:func:`write_notice` renders the blocks the HTML brief shows (:class:`taizhang.brief.Brief`: its headline
+sentences and :class:`~taizhang.reports.blocks.TableSpec` tables) with python-docx — no number is computed
+here. Layout: 发文单位 and 文号 placeholders the office fills in, the title in 方正小标宋简体, body in 仿宋_GB2312,
+first-level headings in 黑体, second-level in 楷体_GB2312, each with an eastAsia fallback font so that a machine
+without them still shows a CJK font, page numbers (a PAGE field) in the footer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+from .blocks import Counts, Notice, TableSpec
+
+#: fonts named as Chinese offices expect, and the fallback a machine without them shows
+TITLE_FONT, BODY_FONT, H1_FONT, H2_FONT = "方正小标宋简体", "仿宋_GB2312", "黑体", "楷体_GB2312"
+FALLBACK = {TITLE_FONT: "SimSun", BODY_FONT: "FangSong", H1_FONT: "SimHei", H2_FONT: "KaiTi"}
+#: placeholders the office fills in
+ISSUER_PLACEHOLDER = "〔发文单位〕"
+NUMBER_PLACEHOLDER = "〔文号：××〔20××〕×号〕"
+
+
+def _font(run, name: str, size: float, bold: bool = False) -> None:
+    """Set a run's font: ``name`` for eastAsia text, with the fallback as the Latin/complex-script font."""
+    run.font.name = FALLBACK.get(name, name)
+    run.font.size = Pt(size)
+    run.font.bold = bold
+    rpr = run._element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    fonts.set(qn("w:eastAsia"), name)
+    fonts.set(qn("w:hint"), "eastAsia")
+
+
+def _paragraph(doc, text: str, font: str = BODY_FONT, size: float = 16, *, bold=False, align=None, indent=True,
+               style: str | None = None):
+    p = doc.add_paragraph(style=style)
+    if align is not None:
+        p.alignment = align
+    if indent:
+        p.paragraph_format.first_line_indent = Pt(size * 2)
+    p.paragraph_format.line_spacing = Pt(28)
+    p.paragraph_format.space_after = Pt(0)
+    _font(p.add_run(text), font, size, bold)
+    return p
+
+
+def _heading(doc, text: str, level: int):
+    """A heading paragraph (Word's Heading style, so the navigation pane lists it) in the GB/T 9704 fonts."""
+    p = doc.add_heading(level=level)
+    p.paragraph_format.first_line_indent = Pt(32)
+    p.paragraph_format.space_before = Pt(6)
+    p.paragraph_format.space_after = Pt(0)
+    run = p.add_run(text)
+    _font(run, H1_FONT if level == 1 else H2_FONT, 16)
+    run.font.color.rgb = RGBColor(0, 0, 0)
+    return p
+
+
+def _page_field(paragraph) -> None:
+    """Append a PAGE field (the page number) to ``paragraph``."""
+    run = paragraph.add_run()
+    for kind, textual in (("begin", None), (None, "PAGE"), ("separate", None), (None, "1"), ("end", None)):
+        if kind:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        elif textual == "PAGE":
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = " PAGE "
+        else:
+            el = OxmlElement("w:t")
+            el.text = textual
+        run._element.append(el)
+    _font(run, BODY_FONT, 14)
+
+
+def table(doc, spec: TableSpec):
+    """A Word table of a :class:`TableSpec`: its Excel columns, header row repeated on every page."""
+    idx = spec.xlsx_columns()
+    t = doc.add_table(rows=1, cols=len(idx))
+    t.style = "Table Grid"
+    for j, i in enumerate(idx):
+        cell = t.rows[0].cells[j]
+        cell.text = ""
+        _font(cell.paragraphs[0].add_run(spec.columns[i].label), H1_FONT, 10.5)
+    trpr = t.rows[0]._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    trpr.append(header)
+    for row in spec.rows:
+        cells = t.add_row().cells
+        for j, i in enumerate(idx):
+            cells[j].text = ""
+            _font(cells[j].paragraphs[0].add_run(row[i].text), BODY_FONT, 10.5)
+    if not spec.rows and spec.empty:
+        _paragraph(doc, spec.empty, size=14)
+    if spec.note:
+        _paragraph(doc, spec.note, size=12, indent=False)
+    return t
+
+
+def write_notice(report, path: Path) -> Path:
+    """Write the 通报 of a monthly report (:class:`taizhang.report.MonthlyReport`) to ``path`` and return it.
+
+    Sections: 总体情况 (the brief's headlines), 存在的主要问题 (units with problems and the top-problems
+    table), 各单位情况 (the unit table — with score and rank when a scoring rule is configured), 下一步工作,
+    then the date line. Written to a temporary file and moved into place (no partial file).
+    """
+    brief = report.brief_parts
+    doc = Document()
+    sec = doc.sections[0]
+    sec.orientation = WD_ORIENT.PORTRAIT
+    sec.page_width, sec.page_height = Cm(21), Cm(29.7)
+    sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin = Cm(3.7), Cm(3.5), Cm(2.8), Cm(2.6)
+    foot = sec.footer.paragraphs[0]
+    foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _font(foot.add_run("— "), BODY_FONT, 14)
+    _page_field(foot)
+    _font(foot.add_run(" —"), BODY_FONT, 14)
+
+    issuer = _paragraph(doc, ISSUER_PLACEHOLDER, TITLE_FONT, 26, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    issuer.runs[0].font.color.rgb = RGBColor(0xC0, 0, 0)
+    _paragraph(doc, NUMBER_PLACEHOLDER, BODY_FONT, 16, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    _paragraph(doc, "", indent=False)
+    title = doc.add_paragraph(style="Title")
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    trun = title.add_run(f"关于{report.plan.short_name}政务服务目标任务落实情况的通报（{report.period}）")
+    _font(trun, TITLE_FONT, 22)
+    trun.font.color.rgb = RGBColor(0, 0, 0)
+    _paragraph(doc, "各有关单位：", indent=False)
+    _paragraph(doc, f"现将截至 {report.period} 月末《{report.plan.document}》各项目标与任务的落实情况通报如下。")
+
+    _heading(doc, "一、总体情况", 1)
+    for sentence in brief.headlines:
+        _paragraph(doc, sentence)
+    if isinstance(brief.changes, Counts):
+        _paragraph(doc, brief.changes.lead + "，".join(f"{label} {n} 项" for label, n, _ in brief.changes.items) + "。")
+    elif isinstance(brief.changes, Notice):
+        _paragraph(doc, brief.changes.text)
+
+    _heading(doc, "二、存在的主要问题", 1)
+    red = [r[0].text for r in brief.units.rows if int(r[1].value) > 0]
+    _paragraph(doc, ("有逾期或回落的单位：" + "、".join(red) + "。") if red else "本月各单位均无逾期或回落的项指标、项任务。")
+    _heading(doc, "（一）逾期最久的问题", 2)
+    table(doc, brief.problems)
+
+    _heading(doc, "三、各单位情况" + ("与排名" if brief.ranked else ""), 1)
+    if brief.ranked:
+        _paragraph(doc, "按评分方案计算得分与名次（名次 1 为最好）。")
+    table(doc, brief.units)
+
+    _heading(doc, "四、下一步工作", 1)
+    for line in ("请存在逾期问题的单位对照问题清单逐项整改，于下月报表报送前将整改情况及佐证材料报送督查办公室。",
+                 "对临期的目标与任务，请牵头单位倒排工期、压实责任，确保按期完成。",
+                 "督查办公室将持续跟踪，对整改不力的单位予以督办。"):
+        _paragraph(doc, line)
+    _paragraph(doc, "", indent=False)
+    _paragraph(doc, ISSUER_PLACEHOLDER, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+    _paragraph(doc, "〔成文日期〕", align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    doc.save(tmp)
+    tmp.replace(path)
+    return path

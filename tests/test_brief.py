@@ -1,0 +1,105 @@
+"""The one-page brief and the Word 通报: numbers equal the ledger, the brief fits one A4 page, the docx reads back."""
+
+from __future__ import annotations
+
+import subprocess
+
+import docx
+import pytest
+from docx.oxml.ns import qn
+
+from taizhang.brief import RED, TOP_PROBLEMS, build_brief, colour_group
+from taizhang.kernel.statuses import MET, ORDER, OVERDUE
+from taizhang.render import Job, run_jobs
+from taizhang.report import MonthlyReport
+from taizhang.reports.docx import BODY_FONT, ISSUER_PLACEHOLDER, NUMBER_PLACEHOLDER, TITLE_FONT
+from taizhang.reports.specs import BY_CLI, SPECS
+
+PLANS = ("bayannur", "baotou", "urad-middle", "yinchuan", "artux")
+
+
+@pytest.fixture(scope="module")
+def report():
+    return MonthlyReport.build("bayannur", "2024-06")
+
+
+def test_colour_groups_cover_every_status_from_the_one_table():
+    groups = {c: colour_group(c) for c in ORDER}
+    assert groups["not_applicable"] is None
+    assert {c for c, g in groups.items() if g == "red"} == set(RED) and OVERDUE <= RED
+    assert {c for c, g in groups.items() if g == "green"} == set(MET)
+
+
+def test_unit_table_counts_equal_the_ledger(report):
+    brief = report.brief_parts
+    led = report.ledger[report.ledger["status"] != "not_applicable"]
+    names = [r[0].text for r in brief.units.rows]
+    assert names == [u.name for u in report.registry.unit_list("bayannur")]
+    for row in brief.units.rows:
+        mine = led[led["unit_name"] == row[0].text]
+        assert row[1].value == int(mine["status"].isin(RED).sum())
+        assert row[3].value == int(mine["status"].isin(MET).sum())
+        assert row[1].value + row[2].value + row[3].value == len(mine)
+        assert row[4].value == int((mine["status"] == "task_overdue").sum())
+
+
+def test_headline_and_problems_follow_the_ledger(report):
+    brief = report.brief_parts
+    led = report.ledger
+    behind = led[led["status"].isin(RED)]["unit"].nunique()
+    assert brief.headlines[0].startswith(f"{led['unit'].nunique()} 个单位中 {behind} 个")
+    assert f"{int((led['status'] == 'task_overdue').sum())} 项任务逾期未完成" in brief.headlines[0]
+    assert "单位 × 目标" not in "".join(brief.headlines)
+    days = [r[2].value for r in brief.problems.rows]
+    assert 0 < len(days) <= TOP_PROBLEMS and days == sorted(days, reverse=True)
+    worst = -int(led[led["status"].isin(OVERDUE)]["days_to_deadline"].min())
+    assert days[0] == worst
+
+
+def test_no_previous_month_says_so(report):
+    brief = build_brief(report.ledger, None, "2024-05")
+    assert "无法与上月比较" in brief.changes.text
+    assert all(r[-1].text == "—" for r in brief.units.rows)
+
+
+def test_brief_is_a_spec_and_page_one_of_the_ledger():
+    assert BY_CLI["brief"].name == "monthly_brief" and "docx" in BY_CLI["brief"].formats
+    assert [s.call for s in SPECS["monthly_ledger"].sections][:2] == ["header", "brief"]
+
+
+def test_docx_reads_back_with_the_ledger_numbers(report, tmp_path):
+    path = report.write_docx(tmp_path / "通报.docx")
+    doc = docx.Document(str(path))
+    texts = [p.text for p in doc.paragraphs]
+    assert texts[0] == ISSUER_PLACEHOLDER and texts[1] == NUMBER_PLACEHOLDER
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert headings[0] == "一、总体情况" and "四、下一步工作" in headings
+    assert "三、各单位情况与排名" in headings  # bayannur has a scoring file
+    for sentence in report.brief_parts.headlines:
+        assert sentence in texts
+    problems, units = doc.tables
+    assert [c.text for c in problems.rows[0].cells] == ["单位", "指标或任务", "逾期天数", "牵头单位"]
+    assert [[c.text for c in r.cells] for r in problems.rows[1:]] == [
+        [c.text for c in row] for row in report.brief_parts.problems.rows]
+    assert [r.cells[1].text for r in units.rows[1:]] == [str(r[1].value) for r in report.brief_parts.units.rows]
+    title = next(p for p in doc.paragraphs if p.style.name == "Title")
+    assert title.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == TITLE_FONT
+    body = doc.paragraphs[4].runs[0]._element.rPr.rFonts
+    assert body.get(qn("w:eastAsia")) == BODY_FONT and body.get(qn("w:ascii")) == "FangSong"
+    footer = doc.sections[0].footer._element.xml
+    assert "PAGE" in footer and "fldChar" in footer
+    assert round(doc.sections[0].page_width.cm, 1) == 21.0 and round(doc.sections[0].page_height.cm, 1) == 29.7
+
+
+def _pages(pdf) -> int:
+    out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return int(next(l for l in out.splitlines() if l.startswith("Pages:")).split()[1])
+
+
+@pytest.mark.parametrize("period", ["2023-06", "2025-12"])
+def test_brief_fits_one_a4_page_for_every_plan(period, tmp_path):
+    jobs = [Job("monthly_brief", plan=p, period=period) for p in PLANS]
+    results = run_jobs(jobs, formats=("pdf", "docx"), out=tmp_path, progress=False)
+    for r in results:
+        assert _pages(r.pdf) == 1, (r.job.plan, period)
+        assert r.pdf.with_suffix(".docx").exists()
