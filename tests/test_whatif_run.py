@@ -22,7 +22,11 @@ def test_scenario_report_lists_every_override(tmp_path):
     res = _run("--plan", "bayannur", "--period", "2024-06", "--formats", "html", "--out", str(tmp_path),
                "--scenario", "bayannur-one-window-85", "--assume", "bayannur.4-3.work-ledger=2024-12-31")
     assert res.returncode == 0, res.stderr
-    page = tmp_path / "bayannur" / "2024-06" / "scenario-bayannur-one-window-85" / "bayannur_2024-06_台账_样例数据.html"
+    from taizhang.report import assume_digest
+
+    d = assume_digest("bayannur.4-3.work-ledger=2024-12-31")
+    page = (tmp_path / "bayannur" / "2024-06" / f"scenario-bayannur-one-window-85-assume-{d}"
+            / f"bayannur_2024-06_台账_样例数据_情景推演_bayannur-one-window-85_假定期限{d}.html")
     assert str(page) in res.stdout
     html = unescape(page.read_text(encoding="utf-8"))
     first = html[: html.index("一、总体情况")]

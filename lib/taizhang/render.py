@@ -637,7 +637,9 @@ def _source(job: Job):
         return None
     from .source import DataSource
 
-    return DataSource.of(job.plan, job.inputs or None, job.store or None)
+    # as the notebook reads it: a job that names no data reads the sample (its report carries the mark);
+    # ``taizhang run`` always names the store or --sample
+    return DataSource.of(job.plan, job.inputs or None, job.store or None, sample=bool(job.sample), default="sample")
 
 
 def ingredients(job: Job, formats) -> dict:
