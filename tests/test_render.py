@@ -177,8 +177,8 @@ def test_run_rejects_unknown_formats(tmp_path):
     from taizhang.errors import ParameterError
 
     with pytest.raises(ParameterError) as err:
-        run_jobs([Job("monthly_ledger", plan=PLAN, period=PERIOD)], formats=("docx",), out=tmp_path)
-    assert "docx" in err.value.message and "html" in err.value.allowed
+        run_jobs([Job("monthly_ledger", plan=PLAN, period=PERIOD)], formats=("odt",), out=tmp_path)
+    assert "odt" in err.value.message and "html" in err.value.allowed and "docx" in err.value.allowed
 
 
 def test_district_reports_printed_together_split_into_their_own_pdfs(tmp_path, registry):
