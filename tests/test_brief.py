@@ -20,7 +20,7 @@ PLANS = ("bayannur", "baotou", "urad-middle", "yinchuan", "artux")
 
 @pytest.fixture(scope="module")
 def report():
-    return MonthlyReport.build("bayannur", "2024-06")
+    return MonthlyReport.build("bayannur", "2024-06", sample="是")
 
 
 def test_colour_groups_cover_every_status_from_the_one_table():
@@ -98,7 +98,7 @@ def _pages(pdf) -> int:
 
 @pytest.mark.parametrize("period", ["2023-06", "2025-12"])
 def test_brief_fits_one_a4_page_for_every_plan(period, tmp_path):
-    jobs = [Job("monthly_brief", plan=p, period=period) for p in PLANS]
+    jobs = [Job("monthly_brief", plan=p, period=period, sample="是") for p in PLANS]
     results = run_jobs(jobs, formats=("pdf", "docx"), out=tmp_path, progress=False)
     for r in results:
         assert _pages(r.pdf) == 1, (r.job.plan, period)

@@ -26,7 +26,7 @@ def main() -> int:
     for plan in args.plans or list(reg.plans):
         returns, _ = load_data(reg, plan)
         months = args.months.split(",") if args.months else sorted(set(returns.observations["period"]))
-        jobs += [Job("monthly_brief", plan=plan, period=m) for m in months]
+        jobs += [Job("monthly_brief", plan=plan, period=m, sample="是") for m in months]
     bad = 0
     with tempfile.TemporaryDirectory() as out:
         for r in run_jobs(jobs, formats=("pdf",), out=Path(out), progress=False):
