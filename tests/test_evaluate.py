@@ -505,3 +505,20 @@ def test_an_as_of_month_before_the_plan_date_has_no_baseline():
     r = row(evaluate(reg, PLAN, returns(rate_obs("a", months("2024-01", [60, 65, 70]))), "2024-03"))
     assert r["baseline_period"] is None and np.isnan(r["baseline"])
     assert r["status"] == "on_track"
+
+
+def test_the_change_list_never_counts_a_move_to_no_data_as_improved():
+    # issue 12 point 3: 逾期未达标 → 无数据 is 数据缺失, not 好转 (无数据 ranks above 逾期 in the status table)
+    reg = registry(target("t", deadlines=("2024-03-31",)))
+    rs = returns(rate_obs("a", {"2024-04": 50}) + rate_obs("b", {"2024-04": 50, "2024-05": 60}))
+    before, now = evaluate(reg, PLAN, rs, "2024-04"), evaluate(reg, PLAN, rs, "2024-05")
+    stale_free = now.copy()
+    stale_free.loc[stale_free["unit"] == "a", "status"] = "no_data"  # a's value dropped out (as a late month)
+    ch = month_over_month(stale_free, before).set_index("unit")
+    assert (ch.loc["a", "status_before"], ch.loc["a", "change"], ch.loc["a", "change_label"]) == (
+        "overdue", "data_missing", "数据缺失")
+    assert ch.loc["b", "change"] == "unchanged"
+    back = month_over_month(before, stale_free).set_index("unit")
+    assert back.loc["a", "change"] == "newly_overdue"
+    restored = month_over_month(now.assign(status="behind"), now.assign(status="no_data")).set_index("unit")
+    assert (restored["change"] == "data_restored").all()
