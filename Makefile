@@ -24,10 +24,12 @@ setup: $(STAMP)
 system-deps:
 	bash tools/system_deps.sh
 
-# deterministic sample returns of all five plans, validated and loaded into the store (unchanged files are skipped)
+# deterministic sample returns of all five plans, validated and loaded into the store (unchanged files are skipped),
+# then the 督办 loop over every sample month (answers, auto-closes, one manual close; months done are skipped)
 sample: setup
 	$(BIN)/taizhang sample --all-plans
 	$(BIN)/taizhang ingest inputs/sample --store $(STORE) --quiet
+	$(BIN)/taizhang supervise sample --all-plans --store $(STORE)
 
 report: setup system-deps sample
 	$(BIN)/taizhang run --plan $(PLAN) --store $(STORE) $(if $(PERIOD),--period $(PERIOD),)

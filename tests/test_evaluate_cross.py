@@ -30,7 +30,7 @@ MONTHS = {"bayannur": "2023-06", "baotou": "2024-03", "urad-middle": "2025-03", 
 
 
 def _cli_ranking(capsys, plan, month) -> pd.DataFrame:
-    assert main(["evaluate", "--plan", plan, "--as-of", month, "--view", "ranking"]) == 0
+    assert main(["evaluate", "--sample", "--plan", plan, "--as-of", month, "--view", "ranking"]) == 0
     return pd.read_csv(io.StringIO(capsys.readouterr().out), dtype={"unit": str})
 
 

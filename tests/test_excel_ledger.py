@@ -22,7 +22,7 @@ def test_overview_and_one_sheet_per_unit(monthly, registry, tmp_path):
     path = monthly.write_excel(tmp_path / "台账.xlsx")
     wb = load_workbook(path)
     units = [u.name for u in registry.unit_list("bayannur")]
-    assert wb.sheetnames == ["总览"] + units
+    assert wb.sheetnames == ["总览"] + units + ["报表文件"]  # the files that fed the month (provenance)
     ov = wb["总览"]
     assert ov["A1"].value == "方案" and ov["B2"].value == "2024-06"
     # the overview counts add up to the applicable ledger rows

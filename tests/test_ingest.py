@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import zipfile
 from datetime import date
 
 from openpyxl import load_workbook
@@ -15,13 +16,15 @@ from openpyxl import load_workbook
 from taizhang.cli import main
 from taizhang.project import project_root, sha256_file
 from taizhang.returns import write_return
-from taizhang.store import ingest, load_returnset, quality_frame, submissions_frame
+from taizhang.store import (connect, ingest, load_returnset, problem_counts, problems_frame, quality_frame,
+                            submissions_frame)
 
 FIX = project_root() / "tests" / "fixtures" / "returns"
 
 
 def _values(registry, **over):
-    v = {f: 100.0 for f in registry.return_fields("bayannur")}
+    v = {f: 100.0 if (registry.fields[f].max or 200) >= 100 else registry.fields[f].max // 2
+         for f in registry.return_fields("bayannur")}
     v.update(required_items=800.0, entered_items=790.0, one_window_items=700.0, total_items=900.0)
     v.update(over)
     return v
@@ -176,7 +179,7 @@ def test_unreadable_rejected_file_appears_in_the_quality_view_by_its_name(tmp_pa
 def test_bad_examples_all_appear_in_the_quality_view(tmp_path, registry):
     store = tmp_path / "s.sqlite"
     results = ingest([project_root() / "inputs" / "bad_examples"], store=store, registry=registry)
-    assert len(results) == 4 and all(r.outcome == "rejected" for r in results)
+    assert len(results) == 6 and all(r.outcome == "rejected" for r in results)
     q = quality_frame(store, registry, "bayannur", "2024-06")
     assert sorted(q.loc[q["status"] == "rejected", "file"]) == sorted(r.file.name for r in results)
 
@@ -197,3 +200,185 @@ def test_feedback_workbooks_go_next_to_the_store_by_default(tmp_path, registry):
     (res,) = ingest([FIX / "bad" / "negative_count" / "临河区_2024-06.xlsx"], store=store, registry=registry)
     assert res.feedback == tmp_path / "elsewhere" / "退回修改清单" / "临河区_2024-06_退回修改清单.xlsx"
     assert res.feedback.is_file()
+
+
+# --------------------------------------------------------------------------------------------------
+# issue 16: whatever a clerk or an attacker sends, one logged outcome per file
+
+
+def test_fifo_symlink_and_other_formats_each_get_one_logged_rejection(tmp_path, registry):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    good = _write(registry, folder, unit="临河区")
+    os.mkfifo(folder / "五原县_2024-06.xlsx")  # reading it would block forever
+    (folder / "磴口县_2024-06.xlsx").symlink_to("/dev/zero")  # reading it would never end
+    (folder / "乌拉特前旗_2024-06.xlsx").symlink_to(good)  # even a link to a good return is refused
+    shutil.copy(FIX / "bad" / "wps_et" / "临河区_2024-06.et", folder / "杭锦后旗_2024-06.et")
+    shutil.copy(FIX / "bad" / "opendocument_ods" / "临河区_2024-06.ods", folder / "乌拉特后旗_2024-06.ods")
+    (folder / "说明.txt").write_text("不是报表", encoding="utf-8")
+    store = tmp_path / "s.sqlite"
+    results = {r.file.name: r for r in ingest([folder], store=store, registry=registry, today=date(2026, 1, 15))}
+    assert sorted(results) == sorted(["临河区_2024-06.xlsx", "五原县_2024-06.xlsx", "磴口县_2024-06.xlsx",
+                                      "乌拉特前旗_2024-06.xlsx", "杭锦后旗_2024-06.et", "乌拉特后旗_2024-06.ods"])
+    assert results["临河区_2024-06.xlsx"].outcome == "accepted"
+    said = {n: [str(p) for p in r.problems] for n, r in results.items() if r.outcome == "rejected"}
+    assert said["五原县_2024-06.xlsx"] == ["五原县_2024-06.xlsx：这不是普通文件（命名管道），不能接收"]
+    assert said["磴口县_2024-06.xlsx"] == ["磴口县_2024-06.xlsx：这是符号链接（快捷方式），不能接收；请报送报表文件本身"]
+    assert said["乌拉特前旗_2024-06.xlsx"] == ["乌拉特前旗_2024-06.xlsx：这是符号链接（快捷方式），不能接收；请报送报表文件本身"]
+    assert said["杭锦后旗_2024-06.et"] == ["杭锦后旗_2024-06.et：这是WPS 表格（.et）文件，不能接收；请另存为 .xlsx 后重新报送"]
+    q = quality_frame(store, registry, "bayannur", "2024-06").set_index("unit")
+    assert q.loc["hanggin-rear", "status"] == "rejected" and q.loc["wuyuan", "status"] == "rejected"
+
+
+def test_fifo_named_on_the_command_line_does_not_hang(tmp_path, capsys):
+    fifo = tmp_path / "临河区_2024-06.xlsx"
+    os.mkfifo(fifo)
+    assert main(["ingest", str(fifo), "--store", str(tmp_path / "s.sqlite")]) == 1
+    assert "这不是普通文件（命名管道），不能接收" in capsys.readouterr().out
+
+
+def test_renamed_copy_of_last_month_is_rejected_naming_the_return_it_copies(tmp_path, registry):
+    store = tmp_path / "s.sqlite"
+    may = _write(registry, tmp_path / "may", period="2024-05", filed=date(2024, 6, 5))
+    (first,) = ingest([may], store=store, registry=registry, today=date(2026, 1, 15))
+    assert first.outcome == "accepted"
+    june = tmp_path / "june" / "临河区_2024-06.xlsx"
+    june.parent.mkdir()
+    shutil.copy(may, june)
+    (res,) = ingest([june], store=store, registry=registry, today=date(2026, 1, 15))
+    assert (res.outcome, res.unit, res.period) == ("rejected", "linhe", "2024-06")
+    assert [str(p) for p in res.problems] == [
+        "临河区_2024-06.xlsx / 指标 / B3：统计月份 2024-05 与文件名中的月份 2024-06 不一致",
+        "临河区_2024-06.xlsx：与已接收的 临河区 2024-05 报表内容完全相同（文件 临河区_2024-05.xlsx），不是本单位本月的报表"]
+    q = quality_frame(store, registry, "bayannur", "2024-06").set_index("unit")
+    assert q.loc["linhe", "status"] == "rejected"  # not "未报送", not "未改动"
+
+
+def test_rejected_bytes_renamed_to_another_unit_are_judged_as_that_file(tmp_path, registry):
+    store = tmp_path / "s.sqlite"
+    folder = tmp_path / "in"
+    folder.mkdir()
+    src = FIX / "bad" / "negative_count" / "临河区_2024-06.xlsx"
+    shutil.copy(src, folder / "临河区_2024-06.xlsx")
+    shutil.copy(src, folder / "五原县_2024-06.xlsx")
+    results = {r.file.name: r for r in ingest([folder], store=store, registry=registry, today=date(2026, 1, 15))}
+    wuyuan = results["五原县_2024-06.xlsx"]
+    assert (wuyuan.outcome, wuyuan.unit) == ("rejected", "wuyuan")
+    assert "五原县_2024-06.xlsx / 指标 / B2：填报单位“临河区”与文件名中的单位“五原县”不一致" in [str(p) for p in wuyuan.problems]
+
+
+def test_identical_bad_copies_under_many_names_are_each_logged(tmp_path, registry):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    src = FIX / "bad" / "negative_count" / "临河区_2024-06.xlsx"
+    for k in range(20):
+        shutil.copy(src, folder / f"临河区_2024-06_{k:02d}.xlsx")
+    store = tmp_path / "s.sqlite"
+    results = ingest([folder], store=store, registry=registry, today=date(2026, 1, 15))
+    assert [r.outcome for r in results] == ["rejected"] * 20
+    assert len(submissions_frame(store)) == 20
+    again = ingest([folder], store=store, registry=registry, today=date(2026, 1, 15))
+    assert [r.outcome for r in again] == ["unchanged"] * 20 and len(submissions_frame(store)) == 20
+
+
+def test_formula_like_and_control_character_names_are_text_in_the_feedback(tmp_path, registry, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    evil = folder / "=cmd|' -C calc'!A0_2024-06.xlsx"
+    shutil.copy(FIX / "bad" / "negative_count" / "临河区_2024-06.xlsx", evil)
+    ansi = folder / "\x1b[31m临河区_2024-06.xlsx"
+    shutil.copy(FIX / "bad" / "ansi_escape" / "临河区_2024-06.xlsx", ansi)
+    store = tmp_path / "s.sqlite"
+    assert main(["ingest", str(folder), "--store", str(store)]) == 1
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\\x1b[31m" in out  # the operator's terminal sees escapes, not colours
+    fb = {p.name: p for p in (tmp_path / "退回修改清单").iterdir()}
+    ws = load_workbook(fb["=cmd_' -C calc'!A0_2024-06_退回修改清单.xlsx"]).active  # | is unsafe in Windows names
+    assert ws["B3"].value == "=cmd|' -C calc'!A0_2024-06.xlsx" and ws["B3"].data_type == "s"
+    texts = [c.value for row in load_workbook(fb["_[31m临河区_2024-06_退回修改清单.xlsx"]).active.iter_rows() for c in row]
+    assert "\\x1b[31m临河区_2024-06.xlsx" in texts
+    assert any(isinstance(t, str) and "实际为“\\x1b[31m12\\x1b[0m”" in t for t in texts)
+
+
+def test_long_names_and_same_names_from_two_folders_get_their_own_feedback(tmp_path, registry):
+    long_name = "临" * 80 + ".xlsx"  # 245 bytes: legal, but not with a suffix added
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    shutil.copy(FIX / "bad" / "negative_count" / "临河区_2024-06.xlsx", tmp_path / "a" / long_name)
+    shutil.copy(FIX / "bad" / "negative_count" / "临河区_2024-06.xlsx", tmp_path / "a" / "磴口县_2024-06.xlsx")
+    shutil.copy(FIX / "bad" / "fractional_count" / "临河区_2024-06.xlsx", tmp_path / "b" / "磴口县_2024-06.xlsx")
+    store = tmp_path / "s.sqlite"
+    results = ingest([tmp_path / "a", tmp_path / "b"], store=store, registry=registry, feedback_dir=tmp_path / "fb")
+    assert [r.outcome for r in results] == ["rejected"] * 3
+    paths = [r.feedback for r in results]
+    assert all(p is not None and p.is_file() for p in paths) and len(set(paths)) == 3
+    assert all(len(p.name.encode()) <= 200 for p in paths)
+    assert {p.name for p in paths} >= {"磴口县_2024-06_退回修改清单.xlsx"}
+
+
+def test_problems_are_rows_counted_by_code(tmp_path, registry):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for defect, unit in (("negative_count", "临河区"), ("fractional_count", "五原县"), ("implausible_staff", "磴口县")):
+        shutil.copy(FIX / "bad" / defect / "临河区_2024-06.xlsx", folder / f"{unit}_2024-06.xlsx")
+    store = tmp_path / "s.sqlite"
+    ingest([folder], store=store, registry=registry, today=date(2026, 1, 15))
+    rows = problems_frame(store, "bayannur", "2024-06")
+    assert set(rows["code"]) >= {"value.negative", "value.not_whole", "value.implausible", "unit.name_mismatch"}
+    neg = rows[rows["code"] == "value.negative"].iloc[0]
+    assert (neg["sheet"], neg["cell"], neg["field"]) == ("指标", "D6", "window_staff")
+    counts = problem_counts(store, "bayannur").set_index("code")
+    assert counts.loc["unit.name_mismatch", "problems"] == 2 and counts.loc["value.negative", "category"] == "数值"
+    assert int(counts["problems"].sum()) == len(rows)
+
+
+def test_schema_1_store_is_migrated_without_losing_a_problem(tmp_path, registry):
+    store = tmp_path / "old.sqlite"
+    con = sqlite3.connect(store)
+    con.executescript("""
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta VALUES ('schema_version', '1');
+        CREATE TABLE submissions (id INTEGER PRIMARY KEY, file TEXT NOT NULL, path TEXT NOT NULL,
+            sha256 TEXT NOT NULL, plan TEXT, unit TEXT, period TEXT, filed TEXT, received TEXT NOT NULL,
+            rows_accepted INTEGER NOT NULL DEFAULT 0, outcome TEXT NOT NULL, revision INTEGER,
+            is_current INTEGER NOT NULL DEFAULT 0, problems TEXT NOT NULL DEFAULT '[]',
+            registry_version TEXT NOT NULL DEFAULT '', feedback TEXT);
+    """)
+    con.execute("INSERT INTO submissions (file, path, sha256, plan, unit, period, received, outcome, problems) "
+                "VALUES ('磴口县_2024-06.xlsx', 'x', 'abc', 'bayannur', 'dengkou', '2024-06', '2024-07-01T00:00:00', "
+                "'rejected', ?)", ('[["磴口县_2024-06.xlsx / 指标 / D6", "综合窗口工作人员数不能为负数，实际为 -1"]]',))
+    con.commit()
+    con.close()
+    q = quality_frame(store, registry, "bayannur", "2024-06").set_index("unit")
+    assert q.loc["dengkou", "problems"] == "磴口县_2024-06.xlsx / 指标 / D6：综合窗口工作人员数不能为负数，实际为 -1"
+    (p,) = load_returnset(store, registry, "bayannur").rejected[0].problems
+    assert (p.code, p.location.sheet, p.location.cell) == ("legacy", "指标", "D6")
+    with connect(store) as con2:
+        assert "problems" not in [r[1] for r in con2.execute("PRAGMA table_info(submissions)")]
+
+
+def test_files_that_are_not_returns_are_named_not_silently_skipped(tmp_path, registry, capsys):
+    folder = tmp_path / "in"
+    _write(registry, folder)
+    (folder / "佐证材料.pdf").write_bytes(b"%PDF-1.4")
+    assert main(["ingest", str(folder), "--store", str(tmp_path / "s.sqlite")]) == 0
+    assert "另有 1 个文件不是报表（不是 .xlsx、.xlsm、.csv 或其他表格格式），未处理：佐证材料.pdf" in capsys.readouterr().err
+
+
+def test_template_texts_are_never_formulas(tmp_path, registry):
+    from taizhang.targets import Unit
+    from taizhang.template import write_template
+
+    unit = Unit(id="evil", name="=HYPERLINK(\"http://x\",\"点击\")", level="county")
+    path = write_template(registry, "bayannur", "2024-06", unit, tmp_path / "t.xlsx")
+    ws = load_workbook(path)["指标"]
+    assert ws["B2"].value == unit.name and ws["B2"].data_type == "s"
+    with zipfile.ZipFile(path) as z:
+        assert all(b"<f>" not in z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))
+
+
+def test_dangling_symlink_on_the_command_line_is_a_rejected_file(tmp_path, capsys):
+    link = tmp_path / "临河区_2024-06.xlsx"
+    link.symlink_to(tmp_path / "nowhere.xlsx")
+    assert main(["ingest", str(link), "--store", str(tmp_path / "s.sqlite")]) == 1
+    assert "这是符号链接（快捷方式），不能接收" in capsys.readouterr().out

@@ -164,8 +164,8 @@ def test_index_lists_every_report_newest_first(tmp_path):
     for i, (title, when) in enumerate([("旧报告", "2024-01-01T00:00:00+08:00"), ("新报告<b>", "2025-01-01T00:00:00+08:00")]):
         folder = tmp_path / f"r{i}"
         folder.mkdir()
-        (folder / "report.json").write_text(json.dumps({
-            "title": title, "report": "monthly_ledger", "generated": when,
+        (folder / f"x{i}.report.json").write_text(json.dumps({
+            "title": title, "report": "monthly_ledger", "generated": when, "plan": PLAN, "period": f"202{4+i}-01",
             "files": {"html": f"r{i}/临河 区#{i}.html", "pdf": None, "xlsx": None, "notebook": f"r{i}/a.ipynb"}}),
             encoding="utf-8")
     page = write_index(tmp_path).read_text(encoding="utf-8")

@@ -175,8 +175,9 @@ def test_footer_shows_chinese_parameters_and_unit_names(monthly, registry):
     assert "统计月份：2024-06" in params and registry.plan("bayannur").document in params
     for internal in ("inputs", "excel", "store", "'", "=", "reports/", "plan"):
         assert internal not in params, internal
-    files = html[html.index("报表文件清单"):]
-    assert ">临河区<" in files and ">linhe<" not in files and ">city<" not in files
+    files = html[html.index("本月判断所依据的报表文件"):]
+    assert "份；清单摘要（SHA-256）" in files and ".report.json" in files
+    assert ">linhe<" not in files and "<table" not in files  # no per-file list on paper
 
 
 def test_footer_parameter_items_leave_out_empty_and_internal_ones(registry):

@@ -116,7 +116,7 @@ def test_a_metric_the_plan_does_not_use_is_refused(tmp_path, reg):
 
 def test_a_plan_without_scoring_files_says_so_and_where_to_create_one(capsys):
     assert available_scorings("urad-middle") == [] and available_scorings("bayannur") == ["bayannur-example"]
-    assert main(["evaluate", "--plan", "urad-middle", "--as-of", "2024-06", "--view", "score"]) == 2
+    assert main(["evaluate", "--sample", "--plan", "urad-middle", "--as-of", "2024-06", "--view", "score"]) == 2
     err = capsys.readouterr().err
     assert "缺少参数 --scoring" in err and "暂无评分方案" in err and "targets/scoring/README.md" in err
     assert "bayannur-example" not in err and "None" not in err
@@ -139,10 +139,10 @@ def test_the_shipped_example_is_labelled_and_checks():
 
 
 def test_cli_score_view_is_off_unless_a_scoring_is_named(capsys):
-    assert main(["evaluate", "--plan", "bayannur", "--as-of", "2024-06", "--view", "score"]) == 2
+    assert main(["evaluate", "--sample", "--plan", "bayannur", "--as-of", "2024-06", "--view", "score"]) == 2
     err = capsys.readouterr().err
     assert "缺少参数 --scoring" in err and "bayannur-example" in err and "None" not in err
-    assert main(["evaluate", "--plan", "bayannur", "--as-of", "2024-06", "--view", "score",
+    assert main(["evaluate", "--sample", "--plan", "bayannur", "--as-of", "2024-06", "--view", "score",
                  "--scoring", "bayannur-example"]) == 0
     out = capsys.readouterr()
     assert "示例" in out.err

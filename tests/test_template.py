@@ -45,7 +45,8 @@ def test_round_trip_template_filled_ingested_same_numbers(tmp_path, registry):
     wb = load_workbook(path)
     ws = wb["指标"]
     codes = {ws.cell(row=r, column=1).value: r for r in range(6, ws.max_row + 1)}
-    typed = {code: float(900 + 7 * r) for code, r in codes.items()}
+    # inside each field's plausibility limit (targets/metrics.yaml: 24 小时 a day, 80 岁 …)
+    typed = {code: float(min(900 + 7 * r, registry.fields[code].max or 10**9)) for code, r in codes.items()}
     rates = [m for m in registry.metrics.values() if m.type == "rate" and m.numerator in typed]
     for _ in range(5):  # a district's numbers respect numerator <= denominator
         for m in rates:

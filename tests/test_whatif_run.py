@@ -14,7 +14,7 @@ from taizhang.report import MonthlyReport, WhatIf, parse_assume
 
 
 def _run(*args):
-    return subprocess.run([sys.executable, "-m", "taizhang", "run", "--no-progress", *args],
+    return subprocess.run([sys.executable, "-m", "taizhang", "run", "--no-progress", "--sample", *args],
                           capture_output=True, text=True, env=dict(os.environ))
 
 
@@ -22,7 +22,11 @@ def test_scenario_report_lists_every_override(tmp_path):
     res = _run("--plan", "bayannur", "--period", "2024-06", "--formats", "html", "--out", str(tmp_path),
                "--scenario", "bayannur-one-window-85", "--assume", "bayannur.4-3.work-ledger=2024-12-31")
     assert res.returncode == 0, res.stderr
-    page = tmp_path / "bayannur" / "2024-06" / "scenario-bayannur-one-window-85" / "bayannur_2024-06_台账.html"
+    from taizhang.report import assume_digest
+
+    d = assume_digest("bayannur.4-3.work-ledger=2024-12-31")
+    page = (tmp_path / "bayannur" / "2024-06" / f"scenario-bayannur-one-window-85-assume-{d}"
+            / f"bayannur_2024-06_台账_样例数据_情景推演_bayannur-one-window-85_假定期限{d}.html")
     assert str(page) in res.stdout
     html = unescape(page.read_text(encoding="utf-8"))
     first = html[: html.index("一、总体情况")]
@@ -30,7 +34,7 @@ def test_scenario_report_lists_every_override(tmp_path):
     assert "一窗分类受理率（三(二)1(3)）目标值：≥70% → ≥85%" in first
     assert "2023-12-31（2023年底前） → 2026-06-30" in first
     assert "假定期限" in first and "本报告假定为 2024-12-31" in first
-    assert not (tmp_path / "bayannur" / "2024-06" / "bayannur_2024-06_台账.html").exists()
+    assert not (tmp_path / "bayannur" / "2024-06" / "bayannur_2024-06_台账_样例数据.html").exists()
 
 
 def test_scenario_changes_the_judgement(registry):

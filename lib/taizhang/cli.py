@@ -5,6 +5,7 @@
     taizhang sample                        write the deterministic sample returns
     taizhang evaluate                      print the ledger of one plan at one month
     taizhang run                           render reports (papermill + nbconvert)
+    taizhang supervise                     督办事项: open, follow, close (see taizhang.supervision.cli)
 
 Exit codes: 0 success; 1 a check failed or input was rejected; 2 usage error (unknown option, bad parameter).
 Every message is Chinese; taizhang errors never show a traceback.
@@ -66,6 +67,9 @@ def _period(text: str) -> str:
     return check_period(text)
 
 
+_STORE_HELP = "数据库文件（默认 inputs/taizhang.sqlite，即 taizhang ingest 写入的数据库）"
+_SAMPLE_HELP = "使用程序生成的样例数据（报告每页和文件名标注“样例数据，非真实报送”）"
+_FORCE_HELP = "统计月份晚于最新数据或晚于当月时仍然生成（首页标注强制生成）"
 _PLAN_HELP = "方案编号（targets/plans/ 中的方案，taizhang targets list 可查）"
 
 
@@ -123,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     tp.add_argument("--period", required=True, help="统计月份 YYYY-MM")
     tp.add_argument("--unit", help="只生成该单位（编号、名称或别名；默认全部单位各一份）")
     tp.add_argument("--out", type=Path, help="输出文件夹（默认 inputs/templates/<方案>/<月份>）")
+    tp.add_argument("--store", type=Path, help="数据库文件（如 inputs/taizhang.sqlite）：模板预填各单位未销号的督办事项"
+                    "（整改情况表）和已报完成的任务；不指定则生成空白模板")  # issue 14
 
     ing = sub.add_parser("ingest", help="校验报表并导入数据库（文件或文件夹）")
     ing.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="报表文件或文件夹（.xlsx/.xlsm/.csv）")
@@ -133,10 +139,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("evaluate", help="评估某方案截至某月的目标状态，输出台账")
     _plan_arg(ev)
-    ev.add_argument("--as-of", required=True, type=str, help="统计月份 YYYY-MM")
+    evp = ev.add_mutually_exclusive_group(required=True)
+    evp.add_argument("--period", help="统计月份 YYYY-MM")
+    evp.add_argument("--as-of", help="统计月份 YYYY-MM（旧名，同 --period，将停用）")
     evsrc = ev.add_mutually_exclusive_group()
-    evsrc.add_argument("--store", type=Path, help="报表数据库文件（由 taizhang.store 写入）")
-    evsrc.add_argument("--inputs", type=Path, help="报表文件夹（默认样例数据）")
+    evsrc.add_argument("--store", type=Path, help=_STORE_HELP)
+    evsrc.add_argument("--inputs", type=Path, help="报表文件夹（不经数据库，直接读取报表文件）")
+    evsrc.add_argument("--sample", action="store_true", help=_SAMPLE_HELP)
+    ev.add_argument("--force", action="store_true", help=_FORCE_HELP)
     ev.add_argument("--format", choices=("csv",), default="csv", help="输出格式")
     ev.add_argument("--view", choices=("ledger", "changes", "ranking", "score", "score-items"), default="ledger",
                     help="输出内容：ledger 台账（默认）、changes 与上月相比的变化、ranking 各指标单位排名、"
@@ -160,13 +170,21 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--unit", action="append", default=[], help="单位台账的单位（编号或名称，可重复；默认该方案全部单位）")
     r.add_argument("--metric", default="one_window_rate", help="跨方案对比的指标（编号或中文名，默认 one_window_rate）")
     r.add_argument("--formats", default="html,pdf,xlsx", help="输出格式，逗号分隔：html,pdf,xlsx（默认全部）")
-    r.add_argument("--inputs", type=Path, help="报表文件夹（默认样例数据 inputs/sample/<方案>）")
-    r.add_argument("--store", type=Path, help="数据库文件（taizhang ingest 写入的数据库；填写后不读报表文件夹）")
+    rsrc = r.add_mutually_exclusive_group()
+    rsrc.add_argument("--store", type=Path, help=_STORE_HELP)
+    rsrc.add_argument("--inputs", type=Path, help="报表文件夹（不经数据库，直接读取报表文件）")
+    rsrc.add_argument("--sample", action="store_true", help=_SAMPLE_HELP)
+    r.add_argument("--force", action="store_true", help=_FORCE_HELP)
     r.add_argument("--out", type=Path, help="报告输出目录（默认 reports/）")
     r.add_argument("--scenario", default="", help="情景名称（targets/scenarios/<名称>.yaml）；报告首页注明情景并列出全部调整")
     r.add_argument("--assume", action="append", default=[], metavar="目标编号=YYYY-MM-DD",
                    help="为期限未明确的目标假定期限（可重复）；报告中标注为假定期限")
     r.add_argument("--no-progress", action="store_true", help="不显示进度条")
+
+    # ---- supervise (督办 → 整改 → 销号, issue 14): parser and handlers live in taizhang.supervision.cli
+    from .supervision.cli import add_parser as _add_supervise
+
+    _add_supervise(sub, _plan_arg)
     return parser
 
 
@@ -265,7 +283,9 @@ def _cmd_template(args) -> int:
 
     period = _period(args.period)
     out = args.out or inputs_dir() / "templates" / args.plan / period
-    paths = write_templates(load_registry(), args.plan, period, out, unit=args.unit)
+    if args.store is not None and not args.store.is_file():  # issue 14: prefill 督办事项 and completed tasks
+        raise ParameterError("--store", str(args.store), "已存在的数据库文件")
+    paths = write_templates(load_registry(), args.plan, period, out, unit=args.unit, store=args.store)
     for p in paths:
         print(p)
     print(f"已生成 {len(paths)} 份报表模板 → {out}", file=sys.stderr)
@@ -273,11 +293,12 @@ def _cmd_template(args) -> int:
 
 
 def _cmd_ingest(args) -> int:
-    from .returns import find_return_files
+    from .returns import find_return_files, scan_paths
+    from .safetext import one_line, visible
     from .store import default_store, ingest
 
     for p in args.paths:
-        if not p.exists():
+        if not p.exists() and not p.is_symlink():  # a dangling symlink is a file to refuse, not a usage error
             raise ParameterError("PATH", str(p), "存在的报表文件或文件夹")
     if not find_return_files(args.paths):
         raise ParameterError("PATH", " ".join(map(str, args.paths)), "含有 .xlsx/.xlsm/.csv 报表的文件或文件夹")
@@ -296,20 +317,28 @@ def _cmd_ingest(args) -> int:
         if args.quiet and res.ok:
             return
         if res.outcome == "accepted":
-            print(f"接收  {res.file.name}（{plan_label(registry, res.plan)} {unit_label(registry, res.plan, res.unit)} "
+            print(f"接收  {one_line(res.file.name)}（{plan_label(registry, res.plan)} {unit_label(registry, res.plan, res.unit)} "
                   f"{res.period}，第 {res.revision} 版，{res.rows} 项）")
         elif res.ok:
-            print(f"未改动 {res.file.name}（内容与已接收的文件相同）")
+            print(f"未改动 {one_line(res.file.name)}（内容与已接收的文件相同）")
         else:
-            print(f"退回  {res.title or res.file.name + '：无法接收'}")
-            for p in res.problems:
-                print(f"  - {p}")
+            print(f"退回  {one_line(res.title or res.file.name + '：无法接收')}")
+            for p in res.problems:  # messages are made safe where they are made; names and paths here too
+                print(f"  - {visible(str(p))}")
             if res.feedback:
-                print(f"  退回修改清单：{res.feedback}")
+                print(f"  退回修改清单：{one_line(str(res.feedback))}")
 
     results = ingest(args.paths, store=store, registry=registry, plan_id=args.plan, feedback_dir=args.feedback,
                      progress=show)
     bad = sum(1 for r in results if not r.ok)
+    skipped = scan_paths(args.paths)[1]
+    if skipped:
+        names = "、".join(one_line(p.name) for p in skipped[:5]) + (" 等" if len(skipped) > 5 else "")
+        print(f"另有 {len(skipped)} 个文件不是报表（不是 .xlsx、.xlsm、.csv 或其他表格格式），未处理：{names}",
+              file=sys.stderr)
+    from .supervision.notices import print_outstanding  # issue 14: 催报 — who is still outstanding or late
+
+    print_outstanding(store, registry, results)
     repeated = f"（其中 {counts['repeated']} 份与此前退回的文件相同，未修改）" if counts["repeated"] else ""
     print(f"共 {len(results)} 份：接收 {counts['accepted']}，退回 {counts['rejected']}{repeated}，"
           f"未改动 {counts['unchanged']}（数据库 {store}）", file=sys.stderr)
@@ -345,31 +374,27 @@ def _assumed_deadlines(items: list[str]) -> dict[str, str]:
 
 def _cmd_evaluate(args) -> int:
     from .evaluate import Settings, evaluate, month_over_month, previous_month, rank_units
-    from .report import default_inputs
-    from .returns import load_returns
     from .targets import load_registry
 
+    from .source import DataSource, month_beyond_data
+
+    name, given_period = ("--period", args.period) if args.period else ("--as-of", args.as_of)
+    if args.as_of:
+        print("注意：--as-of 是旧名，请改用 --period。", file=sys.stderr)
     try:
-        as_of = _period(args.as_of)
+        as_of = _period(given_period)
     except ParameterError as err:
-        raise ParameterError("--as-of", args.as_of, err.allowed) from None
+        raise ParameterError(name, given_period, err.allowed) from None
     registry = load_registry()
-    if args.store:
-        if not args.store.exists():
-            raise ParameterError("--store", str(args.store), "存在的报表数据库文件")
-        from .store import load_returnset  # written by the store module; imported only when used
-
-        returns = load_returnset(args.store, registry, args.plan)
-    else:
-        folder = args.inputs or default_inputs(args.plan)
-        if args.inputs and not folder.exists():
-            raise ParameterError("--inputs", str(folder), "存在的报表文件夹")
-        if not args.inputs:
-            from .sample import ensure_sample
-
-            if ensure_sample(registry, args.plan, folder):
-                print(f"已生成样例数据：{folder}", file=sys.stderr)
-        returns = load_returns([folder], registry, args.plan)
+    source = DataSource.of(args.plan, args.inputs, args.store, sample=args.sample)
+    returns = source.load(registry, args.plan)
+    beyond = month_beyond_data(returns, as_of)
+    if beyond and not args.force:
+        raise ParameterError(name, given_period, f"有数据的月份——{beyond}；如确需评估，请加 --force")
+    if beyond:
+        print(f"注意：{beyond}，按 --force 强制评估，各项沿用此前的数据。", file=sys.stderr)
+    if source.sample_files(returns):
+        print(f"注意：所用数据为样例数据（{source.label}），{'非真实报送'}。", file=sys.stderr)
     given = {"due_soon_days": args.due_soon_days, "due_soon_months": args.due_soon_months,
              "stale_months": args.stale_months}
     try:
@@ -406,7 +431,8 @@ def _cmd_evaluate(args) -> int:
 
 def _cmd_run(args) -> int:
     from .render import REPORTS, Job, run_jobs
-    from .report import check_metric, check_unit, default_inputs, latest_period, load_data
+    from .report import check_metric, check_unit, latest_period
+    from .source import DataSource, month_beyond_data
     from .targets import load_registry
 
     notebook = REPORTS[args.report]
@@ -421,12 +447,6 @@ def _cmd_run(args) -> int:
     if unknown or not formats:
         raise ParameterError("--formats", args.formats, "、".join(FORMATS) + " 中的一个或多个，用逗号分隔")
     registry = load_registry()
-    if args.inputs and args.store:
-        raise ParameterError("--store", str(args.store), "--inputs 与 --store 二选一")
-    if args.inputs and not args.inputs.exists():
-        raise ParameterError("--inputs", str(args.inputs), "存在的报表文件夹")
-    if args.store and not args.store.exists():
-        raise ParameterError("--store", str(args.store), "存在的数据库文件（先用 taizhang ingest 写入）")
     if spec.scope == "metric":
         jobs = [Job(notebook, metric=check_metric(registry, args.metric))]
     else:
@@ -442,17 +462,16 @@ def _cmd_run(args) -> int:
             if "period" not in takes:
                 jobs.append(Job(notebook, plan=plan))
                 continue
-            if args.store:
-                plan_period = period or latest_period(load_data(registry, plan, None, args.store)[0], "--period")
-            else:
-                folder = args.inputs or default_inputs(plan)
-                if not args.inputs:
-                    from .sample import ensure_sample
-
-                    if ensure_sample(registry, plan, folder):
-                        print(f"已生成样例数据：{folder}", file=sys.stderr)
-                plan_period = period or _latest_period(folder)
-            common = dict(plan=plan, period=plan_period, inputs=inputs, store=str(args.store or ""))
+            source = DataSource.of(plan, args.inputs, args.store, sample=args.sample)
+            returns = source.load(registry, plan)  # fails here (exit 2) when the store has no returns of the plan
+            plan_period = period or latest_period(returns, "--period")
+            beyond = month_beyond_data(returns, plan_period)
+            if beyond and not args.force:
+                raise ParameterError("--period", plan_period, f"有数据的月份——{beyond}；如确需生成，请加 --force（首页将标注）")
+            common = dict(plan=plan, period=plan_period, inputs=inputs,
+                          store=str(source.path) if source.kind == "store" else "",
+                          sample="是" if args.sample else "", force="是" if args.force else "",
+                          marked=source.sample_files(returns) > 0)
             if "scenario" in takes:
                 common.update(scenario=args.scenario, assume=";".join(args.assume))
                 if args.scenario or args.assume:  # fail before any kernel starts
@@ -469,11 +488,23 @@ def _cmd_run(args) -> int:
             else:
                 jobs.append(Job(notebook, **common))
     results = run_jobs(jobs, formats=formats, out=args.out, progress=not args.no_progress)
+    same = [r for r in results if r.skipped]
+    if same:
+        print(f"{len(same)} 份报告的数据、目标登记册、程序和参数均未变化，未重新生成（沿用第 "
+              f"{'、'.join(sorted({str(r.version) for r in same}))} 版）。", file=sys.stderr)
     for res in results:
+        if res.skipped:
+            continue
         for path in (res.html, res.pdf, res.xlsx):
             if path is not None:
                 print(path)
     return 0
+
+
+def _cmd_supervise(args) -> int:  # issue 14: the supervise verb, see taizhang.supervision.cli
+    from .supervision.cli import run
+
+    return run(args)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -484,7 +515,8 @@ def main(argv: list[str] | None = None) -> int:
         from .render import skip_unused_schema_checkers
 
         skip_unused_schema_checkers()
-    handlers = {"targets": _cmd_targets, "sample": _cmd_sample, "template": _cmd_template, "ingest": _cmd_ingest, "evaluate": _cmd_evaluate, "run": _cmd_run}
+    handlers = {"targets": _cmd_targets, "sample": _cmd_sample, "template": _cmd_template, "ingest": _cmd_ingest, "evaluate": _cmd_evaluate, "run": _cmd_run,
+                "supervise": _cmd_supervise}
     try:
         _check_plan(args)
         return handlers[args.verb](args)

@@ -29,11 +29,35 @@ class TaizhangError(Exception):
 
 
 @dataclass(frozen=True)
+class Location:
+    """Where a problem is: file, sheet, cell (``D6``) or row (``第7行``), and the field code when known.
+
+    ``str()`` gives the Chinese path shown to users: ``临河区_2024-06.xlsx / 指标 / D6``.
+    """
+
+    file: str = ""
+    sheet: str = ""
+    cell: str = ""
+    row: str = ""  # a whole row (第7行) when no single cell is meant
+    field: str = ""  # field code (window_staff) the cell holds, when known
+
+    def __str__(self) -> str:
+        return " / ".join(p for p in (self.file, self.sheet, self.cell or self.row) if p)
+
+
+@dataclass(frozen=True)
 class Problem:
-    """One problem found while checking a file: where it is and what is wrong (Chinese)."""
+    """One problem found while checking a file: where it is and what is wrong (Chinese).
+
+    Problems of returns also carry a stable ``code`` (``value.negative``, ``file.symlink`` …, catalogue in
+    :mod:`taizhang.returns.codes`) and a structured :class:`Location`; their ``where`` and ``message`` are
+    derived from those. Other checks (registry, scenarios) give ``where`` and ``message`` only.
+    """
 
     where: str
     message: str
+    code: str = ""
+    location: Location | None = None
 
     def __str__(self) -> str:
         return f"{self.where}：{self.message}" if self.where else self.message

@@ -87,6 +87,9 @@ def write_frame_sheet(book: Book, ws, frame: pd.DataFrame, headers: dict[str, st
                       cell_formats: dict[str, list] | None = None) -> None:
     """Write ``frame`` to a worksheet: bold frozen header, autofilter, column widths, numbers as numbers.
 
+    For workbooks outside the reports (a frame with per-cell XlsxWriter formats); the reports' tables go
+    through :func:`write_table` from their :class:`~taizhang.reports.blocks.TableSpec`.
+
     ``formats`` maps a column to the format of all its cells, ``cell_formats`` a column to one format per row.
     """
     headers, widths, formats, cell_formats = headers or {}, widths or {}, formats or {}, cell_formats or {}
@@ -111,11 +114,28 @@ def write_frame_sheet(book: Book, ws, frame: pd.DataFrame, headers: dict[str, st
         ws.set_column(c, c, width)
 
 
+def frame_spec(frame: pd.DataFrame, headers: dict[str, str] | None = None, widths: dict[str, int] | None = None):
+    """A :class:`~taizhang.reports.blocks.TableSpec` of a plain frame: one column per frame column (Chinese
+    ``headers``), each cell its raw value, widths given or fitted to the first 200 values."""
+    from .reports.blocks import Cell, Column, TableSpec, Text
+
+    headers, widths = headers or {}, widths or {}
+    cols = []
+    for name in frame.columns:
+        width = widths.get(name)
+        if width is None:
+            sample = [len(str(headers.get(name, name)))] + [len(str(v)) for v in frame[name].head(200)]
+            width = min(max(sample) + 2, 60)
+        cols.append(Column(str(name), str(headers.get(name, name)), html=False, width=width))
+    rows = tuple(tuple(Cell((Text(str(v)),), v) for v in row) for row in frame.to_numpy(dtype=object).tolist())
+    return TableSpec(tuple(cols), rows)
+
+
 def write_targets_xlsx(frame: pd.DataFrame, path: Path) -> Path:
     """Write the target catalogue export (``taizhang targets export --format xlsx``)."""
     book = Book(path)
     ws = book.wb.add_worksheet("目标清单")
-    write_frame_sheet(book, ws, frame, TARGET_HEADERS, widths={"quote": 60, "document": 30})
+    write_table(book, ws, frame_spec(frame, TARGET_HEADERS, widths={"quote": 60, "document": 30}))
     return book.close()
 
 
@@ -183,13 +203,16 @@ def write_table(book: Book, ws, spec, first_row: int = 0, freeze: tuple[int, int
     return r
 
 
-def write_ledger_xlsx(ledger: pd.DataFrame, path: Path, meta: dict[str, str]) -> Path:
+def write_ledger_xlsx(ledger: pd.DataFrame, path: Path, meta: dict[str, str], files: pd.DataFrame | None = None
+                      ) -> Path:
     """The Excel ledger: an overview sheet (report facts + status counts per unit) and one sheet per unit.
 
     Each unit sheet is the unit's :func:`taizhang.ledger.ledger_spec` (all kinds) — the same table spec the
     HTML ledger renders — with status cells in the report's status colours and symbols, a frozen header, an
     autofilter and set column widths; values and gaps are numbers, deadlines dates; every text from a return
-    or the registry is written as text (no formula injection). Written atomically.
+    or the registry is written as text (no formula injection). ``files`` (the data files that fed the month,
+    :func:`taizhang.provenance.fed_files`) becomes the last sheet, 报表文件, with the list's digest above it.
+    Written atomically.
     """
     from .ledger import ledger_spec, unit_counts_spec
 
@@ -211,4 +234,18 @@ def write_ledger_xlsx(ledger: pd.DataFrame, path: Path, meta: dict[str, str]) ->
     for unit, name in dict.fromkeys(zip(applicable["unit"], applicable["unit_name"])):
         ws = book.wb.add_worksheet(_sheet_name(str(name), used))
         write_table(book, ws, ledger_spec(ledger, unit, kinds=kinds))
+    if files is not None:
+        from .provenance import files_digest
+
+        ws = book.wb.add_worksheet(_sheet_name("报表文件", used))
+        ws.write_string(0, 0, f"本月判断所依据的报表文件 {len(files)} 份；清单摘要（SHA-256）：{files_digest(files)}", bold)
+        headers = {"file": "文件", "unit": "单位", "period": "月份", "sha256": "SHA-256", "revision": "版本",
+                   "received": "接收时间"}
+        cols = [c for c in headers if c in files.columns]
+        for c, key in enumerate(cols):
+            ws.write_string(2, c, headers[key], bold)
+            for r, v in enumerate(files[key], start=3):
+                write_cell(book, ws, r, c, None if pd.isna(v) else (str(v) if key != "revision" else int(v)))
+        ws.set_column(0, 0, 40)
+        ws.set_column(cols.index("sha256"), cols.index("sha256"), 66)
     return book.close()

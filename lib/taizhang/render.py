@@ -19,7 +19,10 @@ Layout of ``reports/`` (every path goes through :func:`safe_output_dir`)::
     <plan>/<period>/units/<单位名称>/     district_report.ipynb  <单位名称>_<period>_单位台账.html|.pdf|.xlsx
     <plan>/catalogue/                     target_catalogue.ipynb  <plan>_目标清单.html|.pdf|.xlsx
     comparison/<metric>/                  plan_comparison.ipynb  <metric>_跨方案对比.html|.pdf
-    index.html                            every report, newest first (from each folder's report.json)
+    index.html                            every report by plan and month, newest month first (from the
+                                          <stem>.report.json manifests; earlier versions in versions/)
+    scenario and --assume runs go to a subfolder scenario-<name> / assume-<digest> of the real folder, with
+    _情景推演… in the file names and （情景推演 …） in the titles
 """
 
 from __future__ import annotations
@@ -36,13 +39,15 @@ from pathlib import Path
 from .errors import ParameterError, RenderError
 from .project import notebooks_dir, project_root, reports_dir
 from .report import check_period, check_plan
-from .reports.specs import SPECS
+from .reports.specs import SPECS, output_marks
 
 REMOVE_TAGS = ("parameters", "injected-parameters", "setup", "export")
 FORMATS = ("html", "pdf", "xlsx")
 #: ``taizhang run --report`` key → notebook name (from the report specs)
 REPORTS = {s.cli: s.name for s in SPECS.values()}
-MANIFEST = "report.json"
+#: each report's manifest is ``<stem>.report.json`` in its folder; earlier versions go to ``versions/``
+MANIFEST_SUFFIX = ".report.json"
+VERSIONS = "versions"
 
 
 def safe_output_dir(base: Path, *parts: str) -> Path:
@@ -85,21 +90,37 @@ class Job:
     store: str = ""
     scenario: str = ""
     assume: str = ""
+    sample: str = ""  # "是": read the sample returns (the notebook's ``sample`` parameter)
+    force: str = ""
+    marked: bool = False  # the data are sample returns: file name and title carry the mark
 
     @property
     def spec(self):
         """The report's spec (:data:`taizhang.reports.specs.SPECS`)."""
         return SPECS[self.notebook]
 
+    def what_if_tag(self) -> str:
+        """The folder and file-name tag of a scenario or ``--assume`` run ("" for a real run): the scenario's
+        name and/or a short digest of the assumed deadlines, so each set of assumptions has its own folder."""
+        from .report import assume_digest
+
+        tags = ([f"scenario-{safe_name(self.scenario, 'scenario')}"] if self.scenario else []) + \
+            ([f"assume-{assume_digest(self.assume)}"] if self.assume else [])
+        return "-".join(tags)
+
     def parts(self) -> tuple[str, ...]:
         """The output folder below the reports folder (a scenario run gets its own folder, never the real one)."""
-        if self.scenario or self.assume:
-            tag = f"scenario-{self.scenario}" if self.scenario else "assumed"
-            return self._parts() + (tag,)
-        return self._parts()
+        tag = self.what_if_tag()
+        return self._parts() + ((tag,) if tag else ())
+
+    def key(self) -> dict:
+        """What identifies this report in the index: plan, month, report kind, unit, metric and scenario."""
+        return {"plan": self.plan, "period": self.period, "report": self.notebook, "unit": self.unit,
+                "metric": self.metric, "scenario": self.what_if_tag()}
 
     def _fields(self) -> dict:
-        fields = {"plan": self.plan, "period": self.period, "metric": self.metric}
+        fields = {"plan": self.plan, "period": self.period, "metric": self.metric,
+                  **output_marks(self.marked or bool(self.sample))}
         if "{unit_label}" in "".join(self.spec.folder) + self.spec.stem:
             fields["unit_label"] = self.unit_label()
         return fields
@@ -118,14 +139,21 @@ class Job:
     def stem(self) -> str:
         """The file name stem of the outputs (the spec's pattern): ids for plans and metrics, the unit's Chinese
         name (made safe) for a unit's ledger, since staff send those files out."""
-        return self.spec.stem.format(**self._fields())
+        stem = self.spec.stem.format(**self._fields())
+        if self.scenario or self.assume:
+            from .report import assume_digest
+
+            stem += "_情景推演" + (f"_{safe_name(self.scenario, 'scenario')}" if self.scenario else "") + \
+                (f"_假定期限{assume_digest(self.assume)}" if self.assume else "")
+        return stem
 
     def title(self) -> str:
         """The report's title (HTML title, PDF, index), from the spec's pattern."""
         from .targets import load_registry
 
         reg = load_registry()
-        fields = {"plan": self.plan, "period": self.period, "metric": self.metric}
+        fields = {"plan": self.plan, "period": self.period, "metric": self.metric,
+                  **output_marks(self.marked or bool(self.sample))}
         if self.metric:
             fields["metric_name"] = reg.metrics[self.metric].name
         if self.plan:
@@ -133,12 +161,17 @@ class Job:
         if self.unit:
             unit = reg.find_unit(self.plan, self.unit)
             fields["unit_name"] = unit.name if unit else self.unit
-        return self.spec.index_title.format(**fields)
+        title = self.spec.index_title.format(**fields)
+        if self.scenario or self.assume:
+            from .report import what_if_label
+
+            title += f"（{what_if_label(self.scenario, self.assume)}）"
+        return title
 
     def parameters(self, excel: Path | None) -> dict:
         values = {"plan": self.plan, "period": self.period, "unit": self.unit, "metric": self.metric,
                   "inputs": self.inputs, "store": self.store, "excel": str(excel) if excel else "",
-                  "scenario": self.scenario, "assume": self.assume}
+                  "scenario": self.scenario, "assume": self.assume, "sample": self.sample, "force": self.force}
         return {p.name: values[p.name] for p in self.spec.parameters}
 
 
@@ -153,6 +186,11 @@ class RenderedReport:
     title: str = ""
     job: Job | None = None
     seconds: dict = field(default_factory=dict)
+    skipped: bool = False
+    version: int = 1
+    provenance: dict = field(default_factory=dict)
+    checksum: str = ""
+    ingredients: dict = field(default_factory=dict)
 
 
 def skip_unused_schema_checkers() -> None:
@@ -448,12 +486,18 @@ def to_html(executed: Path, output: Path, title: str, font_plan: str | None = No
     return _to_html(executed, output, title, font_plan)[0]
 
 
-def _to_html(executed: Path, output: Path, title: str, font_plan: str | None = None) -> tuple[Path, str]:
-    """:func:`to_html`, also returning the page's body (for printing several reports as one document)."""
+def _to_html(executed: Path, output: Path, title: str, font_plan: str | None = None, banner: str = ""
+             ) -> tuple[Path, str]:
+    """:func:`to_html`, also returning the page's body (for printing several reports as one document).
+    ``banner`` (the version line, :func:`version_line`) is shown above the report."""
     import nbformat
+
+    from .reports.html import environment
 
     nb = nbformat.read(str(executed), as_version=4)
     body = notebook_body(nb)
+    if banner:
+        body = environment().get_template("version.html.j2").render(text=banner) + body
     from .fonts import embedded_font_css
 
     css = embedded_font_css(_shown_text(body) + title, font_base_text(font_plan)) + "\n" + _css()
@@ -512,9 +556,14 @@ def _finish(job: Job, nb_path: Path, xlsx: Path | None, browser, formats, base: 
 
     t1 = time.perf_counter()
     result = RenderedReport(notebook=nb_path, xlsx=xlsx, title=job.title(), job=job)
+    result.ingredients = ingredients(job, formats)
+    result.checksum = checksum(result.ingredients)
+    result.provenance = job_provenance(job)
+    result.version = _next_version(folder, job, result.provenance)
     body = ""
     if "html" in formats or "pdf" in formats:
-        result.html, body = _to_html(nb_path, folder / f"{job.stem()}.html", result.title, font_plan=job.plan or None)
+        result.html, body = _to_html(nb_path, folder / f"{job.stem()}.html", result.title, font_plan=job.plan or None,
+                                     banner=version_line(result.version, result.provenance))
     t2 = time.perf_counter()
     if "pdf" in formats and group is not None:  # printed later with its group (see run_jobs)
         group.append((result, folder / f"{job.stem()}.pdf", body, base, folder))
@@ -558,16 +607,149 @@ def render_job(job: Job, session: KernelSession | None, browser, formats=FORMATS
     return _finish(job, nb_path, xlsx, browser, formats, base, folder, seconds)
 
 
+def manifest_path(folder: Path, job: Job) -> Path:
+    """The manifest of ``job``'s report in ``folder``: ``<stem>.report.json`` (one per report, so the ledger
+    and the quality report of one month never overwrite each other's)."""
+    return folder / f"{job.stem()}{MANIFEST_SUFFIX}"
+
+
+def code_digest() -> str:
+    """A digest of the package's code, templates and notebooks (what a report's rendering depends on)."""
+    import hashlib
+
+    from .source import file_digest
+
+    here = Path(__file__).parent
+    paths = sorted(here.rglob("*.py")) + sorted((here / "templates").glob("*")) + sorted(notebooks_dir().glob("*.ipynb"))
+    h = hashlib.blake2b(digest_size=16)
+    for path in paths:
+        h.update(f"{path.relative_to(here.parent) if here.parent in path.parents else path.name}\0"
+                 f"{file_digest(path)}\0".encode())
+    return h.hexdigest()
+
+
+def _source(job: Job):
+    """The job's data source (None for reports without data: catalogue, comparison)."""
+    names = {p.name for p in job.spec.parameters}
+    if not job.plan or not names & {"inputs", "store"}:
+        return None
+    from .source import DataSource
+
+    # as the notebook reads it: a job that names no data reads the sample (its report carries the mark);
+    # ``taizhang run`` always names the store or --sample
+    return DataSource.of(job.plan, job.inputs or None, job.store or None, sample=bool(job.sample), default="sample")
+
+
+def ingredients(job: Job, formats) -> dict:
+    """Everything a report's content depends on (owid/etl style): its parameters and formats, the content
+    digest of its data source, the registry version and the code digest. Same ingredients, same report."""
+    from .targets import load_registry
+
+    src = _source(job)
+    params = {k: v for k, v in job.parameters(None).items() if k != "excel"}
+    for k in ("inputs", "store"):
+        if params.get(k):
+            params[k] = str(Path(params[k]).resolve())
+    return {"parameters": params, "formats": sorted(formats), "data": src.digest() if src else "",
+            "registry": load_registry().version, "code": code_digest()}
+
+
+def checksum(ingr: dict) -> str:
+    """The SHA-256 of the ingredients (:func:`ingredients`), as written in the manifest."""
+    import hashlib
+
+    return hashlib.sha256(json.dumps(ingr, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def job_provenance(job: Job) -> dict:
+    """The data behind ``job``'s month: the files that fed it (none of a later month), their count and one
+    digest, the date the latest arrived and how many units reported for the month ({} without data)."""
+    src = _source(job)
+    if src is None:
+        return {}
+    from .provenance import data_as_of, fed_files, file_records, files_digest
+    from .targets import load_registry
+
+    reg = load_registry()
+    fed = fed_files(src.load(reg, job.plan).files, job.period)
+    units = reg.unit_list(job.plan)
+    ids = {u.id for u in units}
+    if job.unit:
+        found = reg.find_unit(job.plan, job.unit)
+        ids = {found.id if found else job.unit}
+    month = fed[fed["period"].astype(str) == job.period] if job.period else fed
+    return {"n_files": len(fed), "digest": files_digest(fed), "as_of": data_as_of(fed),
+            "received": len(ids & set(month["unit"])), "units": len(ids), "files": file_records(fed)}
+
+
+def version_line(version: int, prov: dict) -> str:
+    """"第 2 版 · 数据截至 2026-02-12 · 收到 7/8 单位" ("" for a report without data)."""
+    if not prov:
+        return ""
+    asof = f" · 数据截至 {prov['as_of']}" if prov.get("as_of") else ""
+    return f"第 {version} 版{asof} · 收到 {prov['received']}/{prov['units']} 单位"
+
+
+def read_manifest(path: Path) -> dict | None:
+    """A manifest's content, or None when it is missing or unreadable."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _next_version(folder: Path, job: Job, prov: dict) -> int:
+    """The version this rendering gets: the previous one's when the month's data files are the same, else one
+    more (the previous manifest is then kept as ``versions/<stem>.v<N>.json``)."""
+    prev = read_manifest(manifest_path(folder, job))
+    if prev is None:
+        return 1
+    number = int(prev.get("version", 1))
+    if prev.get("data", {}).get("digest") == prov.get("digest"):
+        return number
+    keep = folder / VERSIONS / f"{job.stem()}.v{number}.json"
+    keep.parent.mkdir(parents=True, exist_ok=True)
+    keep.write_text(json.dumps(prev, ensure_ascii=False, indent=1), encoding="utf-8")
+    return number + 1
+
+
+def unchanged(job: Job, formats, out: Path | None) -> RenderedReport | None:
+    """The report already rendered from the same ingredients (its manifest's checksum matches and its files
+    exist), as a skipped result; None when it must be rendered."""
+    base = Path(out) if out else reports_dir()
+    folder = safe_output_dir(base, *job.parts())
+    found = read_manifest(manifest_path(folder, job))
+    if not found or found.get("checksum") != checksum(ingredients(job, formats)):
+        return None
+    files = {k: base / v for k, v in found.get("files", {}).items() if v}
+    if not all(p.exists() for p in files.values()):
+        return None
+    return RenderedReport(notebook=files.get("notebook"), html=files.get("html"), pdf=files.get("pdf"),
+                          xlsx=files.get("xlsx"), title=found.get("title", ""), job=job, skipped=True,
+                          version=int(found.get("version", 1)))
+
+
 def _write_manifest(folder: Path, result: RenderedReport, base: Path) -> None:
     def rel(p):
         return None if p is None else p.resolve().relative_to(base.resolve()).as_posix()
 
-    data = {"title": result.title, "report": result.job.notebook, "plan": result.job.plan,
-            "period": result.job.period, "unit": result.job.unit, "metric": result.job.metric,
+    from .project import code_version
+
+    job = result.job
+    prov = dict(result.provenance)
+    data = {"title": result.title, "report": job.notebook, "kind": job.spec.title, **job.key(),
+            "what_if": bool(job.scenario or job.assume), "version": result.version,
+            "version_line": version_line(result.version, prov),
             "generated": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
+            "code_version": code_version(), "checksum": result.checksum, "ingredients": result.ingredients,
+            "data": {k: prov[k] for k in ("n_files", "digest", "as_of", "received", "units") if k in prov},
+            "data_files": prov.get("files", []),
             "files": {"notebook": rel(result.notebook), "html": rel(result.html), "pdf": rel(result.pdf),
                       "xlsx": rel(result.xlsx)}}
-    (folder / MANIFEST).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    path = manifest_path(folder, job)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(path)
 
 
 def plan_lanes(jobs: list[Job], lanes: int) -> list[list[int]]:
@@ -588,7 +770,9 @@ def run_jobs(jobs: list[Job], formats=FORMATS, out: Path | None = None, progress
     """Render every job; show a progress bar; rewrite ``index.html``. Returns the reports in job order.
 
     Stops at the first failing report (its Chinese error names the notebook cell); reports already
-    written stay, and the index lists them.
+    written stay, and the index lists them. A job whose manifest records the same ingredients
+    (:func:`ingredients`: parameters, data, registry, code) and whose files exist is not rendered again; its
+    result has ``skipped=True``.
 
     Pipeline (:class:`_Pipeline`): ``kernels`` kernel threads (default: 2 on a machine with two or more cores
     when there are at least four jobs of two or more plans, else 1) each run the notebooks of their plans one
@@ -603,9 +787,23 @@ def run_jobs(jobs: list[Job], formats=FORMATS, out: Path | None = None, progress
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
         raise ParameterError("--formats", ",".join(formats), "html、pdf、xlsx 中的一个或多个，用逗号分隔")
+    out = Path(out).resolve() if out else None  # the kernel threads must not depend on the working directory
+    skipped = {i: r for i, job in enumerate(jobs) if (r := unchanged(job, formats, out)) is not None}
+    todo = [job for i, job in enumerate(jobs) if i not in skipped]
+    base = Path(out) if out else reports_dir()
+    if not todo:
+        if not (base / "index.html").exists():
+            write_index(base)
+        return [skipped[i] for i in range(len(jobs))]
+    rendered = _run_pipeline(todo, formats, out, progress, kernel_name, printers, kernels)
+    it = iter(rendered)
+    return [skipped[i] if i in skipped else next(it) for i in range(len(jobs))]
+
+
+def _run_pipeline(jobs: list[Job], formats, out: Path | None, progress: bool, kernel_name: str | None,
+                  printers: int | None, kernels: int | None) -> list[RenderedReport]:
     if kernels is None:
         kernels = 2 if (os.cpu_count() or 1) >= 2 and len(jobs) >= 4 else 1
-    out = Path(out).resolve() if out else None  # the kernel threads must not depend on the working directory
     pipeline = _Pipeline(jobs, formats, out, kernel_name, printers)
     try:
         if "pdf" in formats:  # fail early (before any notebook runs) when Chromium is missing
@@ -749,28 +947,65 @@ def render_monthly(plan: str, period: str, inputs: str | Path | None = None, out
 
 
 # ------------------------------------------------------------------------------------------- index
+def index_entries(base: Path) -> list[dict]:
+    """Every report's manifest under ``base`` (earlier versions left out), one per key (plan, month, report
+    kind, unit, metric, scenario), grouped by plan and month: plans in order, newest month first, then the
+    kind's order (:data:`SPECS`), real reports before what-if runs."""
+    base = Path(base)
+    found: dict[tuple, dict] = {}
+    for path in base.rglob(f"*{MANIFEST_SUFFIX}"):
+        if VERSIONS in path.relative_to(base).parts:
+            continue
+        d = read_manifest(path)
+        if not d or "report" not in d:
+            continue
+        key = tuple(d.get(k, "") or "" for k in ("plan", "period", "report", "unit", "metric", "scenario"))
+        if key not in found or d.get("generated", "") > found[key].get("generated", ""):
+            found[key] = d
+    order = {name: i for i, name in enumerate(SPECS)}
+    items = sorted(found.values(), key=lambda d: (d.get("plan") or "~", d.get("metric") or ""))
+    items.sort(key=lambda d: d.get("period") or "", reverse=True)
+    items.sort(key=lambda d: d.get("plan") or "~")
+    out = []
+    for group in _groups(items):
+        group.sort(key=lambda d: (order.get(d["report"], 99), bool(d.get("scenario")), d.get("scenario") or "",
+                                  d.get("unit") or ""))
+        out += group
+    return out
+
+
+def _groups(items: list[dict]) -> list[list[dict]]:
+    groups: dict[tuple, list[dict]] = {}
+    for d in items:
+        groups.setdefault((d.get("plan") or "", d.get("period") or ""), []).append(d)
+    return list(groups.values())
+
+
 def write_index(base: Path) -> Path:
-    """``<base>/index.html``: every report found under ``base`` (its report.json), newest first."""
+    """``<base>/index.html``: every report found under ``base`` (:func:`index_entries`), grouped by plan and
+    month, newest month first; what-if runs marked 情景推演; each entry with its version line."""
     base = Path(base)
     base.mkdir(parents=True, exist_ok=True)
-    entries = []
-    for path in base.rglob(MANIFEST):
-        try:
-            entries.append(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            continue
-    entries.sort(key=lambda d: (d.get("generated", ""), d.get("title", "")), reverse=True)
     from urllib.parse import quote
 
     from .reports.html import environment
+    from .targets import load_registry
 
-    rows = [{"generated": d.get("generated", "")[:19].replace("T", " "),
+    reg = load_registry()
+    groups = []
+    for members in _groups(index_entries(base)):
+        d0 = members[0]
+        plan = reg.plans.get(d0.get("plan") or "")
+        name = plan.document if plan is not None else (d0.get("plan") or "跨方案")
+        groups.append({"title": name + (f" · {d0['period']}" if d0.get("period") else ""), "entries": [
+            {"generated": d.get("generated", "")[:19].replace("T", " "),
              "kind": SPECS[d["report"]].title if d.get("report") in SPECS else d.get("report", ""),
-             "title": d.get("title", ""),
+             "title": d.get("title", ""), "what_if": d.get("what_if", False), "version": d.get("version_line", ""),
              "links": [(quote(f), label) for key, label in (("html", "网页"), ("pdf", "PDF"), ("xlsx", "Excel"),
                                                               ("notebook", "笔记本")) if (f := d.get("files", {}).get(key))]}
-            for d in entries]
-    body = environment().get_template("index.html.j2").render(entries=rows)
+            for d in members]})
+    body = environment().get_template("index.html.j2").render(groups=groups,
+                                                               total=sum(len(g["entries"]) for g in groups))
     from .fonts import embedded_font_css
 
     css = embedded_font_css(re.sub(r"<[^>]+>", "", body), font_base_text(None)) + "\n" + _css()

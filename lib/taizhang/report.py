@@ -34,7 +34,7 @@ from .reports.blocks import (Blocks, Cell, Column, Footer, Header, Heading, Lege
 from .reports.specs import SPECS
 from .kernel.months import Month, MonthError
 from .returns import ReturnSet
-from .source import DataSource, default_inputs
+from .source import SAMPLE_MARK, DataSource, coverage, default_inputs, month_beyond_data
 from .targets import KIND_LABELS, LEVEL_LABELS, Plan, Registry, load_registry
 
 if TYPE_CHECKING:
@@ -44,6 +44,11 @@ if TYPE_CHECKING:
 NOTEBOOK_PARAMETERS = {name: spec.parameter_help for name, spec in SPECS.items()}
 #: the Chinese title of each report (file names, index page; from the report specs)
 REPORT_TITLES = {name: spec.title for name, spec in SPECS.items()}
+
+#: former names of the month parameter: a notebook given one of them is told "是否应为 period？"
+_OLD_PERIOD_NAMES = {"as_of", "asof", "month", "date", "statistics_month"}
+_YES = {"是", "1", "true", "yes", "y", "on"}
+_NO = {"", "否", "0", "false", "no", "n", "off"}
 
 _IPYTHON_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
 
@@ -99,7 +104,8 @@ def reject_unknown_parameters(namespace: dict, allowed: dict[str, str]) -> None:
         if name.startswith("_") or name in _IPYTHON_NAMES or isinstance(value, types.ModuleType) or callable(value):
             continue
         if name not in allowed:
-            raise ParameterError(name, value, "已知参数 " + "、".join(f"{k}（{v}）" for k, v in allowed.items()))
+            hint = "是否应为 period？" if name in _OLD_PERIOD_NAMES and "period" in allowed else ""
+            raise ParameterError(name, value, hint + "已知参数 " + "、".join(f"{k}（{v}）" for k, v in allowed.items()))
 
 
 def _check_path(name: str, value: str) -> str:
@@ -114,6 +120,18 @@ def _check_xlsx(name: str, value: str) -> str:
     return value
 
 
+def check_flag(name: str, value) -> str:
+    """A yes/no parameter as ``"是"`` or ``""`` (True/False, 是/否, 1/0, yes/no …); else a ParameterError."""
+    if isinstance(value, bool):
+        return "是" if value else ""
+    text_ = str(value).strip().lower()
+    if text_ in _YES:
+        return "是"
+    if text_ in _NO:
+        return ""
+    raise ParameterError(name, value, "是 或 否（留空即否）")
+
+
 def check_parameters(namespace: dict, notebook: str) -> dict:
     """Check a notebook's parameters; fail with a Chinese message naming the parameter, value and what is allowed.
 
@@ -126,9 +144,12 @@ def check_parameters(namespace: dict, notebook: str) -> dict:
     spec = SPECS[notebook]
     reject_unknown_parameters(namespace, spec.parameter_help)
     params = {p.name: namespace.get(p.name, "") for p in spec.parameters}
+    flags = {p.name for p in spec.parameters if p.check == "flag"}
     for k, v in params.items():
         if v is None:
             params[k] = ""
+        elif k in flags:
+            params[k] = check_flag(k, v)
         elif not isinstance(v, str):
             raise ParameterError(k, v, "文字（字符串）")
     registry = None
@@ -152,14 +173,32 @@ def check_parameters(namespace: dict, notebook: str) -> dict:
 
 
 # ------------------------------------------------------------------------------------------- data
+def data_source(plan: str, inputs=None, store=None, sample=False) -> DataSource:
+    """The report's data source. The report notebooks run bare (nbval, JupyterLab) read the sample returns
+    when no data is named — every page then carries the sample mark; ``taizhang run``/``evaluate`` name the
+    store ``ingest`` writes by default (:mod:`taizhang.cli`)."""
+    return DataSource.of(plan, inputs, store, sample=bool(sample), default="sample")
+
+
 def load_data(registry: Registry, plan: str, inputs: str | Path | None = None,
-              store: str | Path | None = None) -> tuple[ReturnSet, str]:
+              store: str | Path | None = None, sample=False) -> tuple[ReturnSet, str]:
     """The returns of ``plan`` from a store file or a folder, and a Chinese label of where they came from.
 
     Read through :class:`taizhang.source.DataSource`, cached per process by the files' content.
     """
-    source = DataSource.of(plan, inputs, store)
+    source = data_source(plan, inputs, store, sample)
     return source.load(registry, plan), source.label
+
+
+def sample_notices(n_sample: int, n_files: int) -> Blocks:
+    """The sample mark of a report whose data are (partly) sample returns: a first-page notice and a running
+    mark that the print repeats at the top of every PDF page (empty when no sample file fed the report)."""
+    if not n_sample:
+        return Blocks(())
+    share = "全部" if n_sample >= n_files else f"{n_files} 份中的 {n_sample} 份"
+    return Blocks.of(Notice(SAMPLE_MARK, "running", css="tz-sample-running"),
+                     Notice(f"本报告所用报表{share}是程序生成的样例数据，不是各单位的真实报送，不得作为通报或考核依据。"
+                            "真实数据请用 taizhang ingest 导入后再生成报告。", "notice", SAMPLE_MARK, "tz-sample"))
 
 
 def latest_period(returns: ReturnSet, parameter: str = "period") -> str:
@@ -203,18 +242,36 @@ def parameter_items(registry: Registry, parameters: dict) -> list[tuple[str, str
 
 
 def footer_block(registry: Registry, plan: Plan | None, parameters: dict, returns: ReturnSet | None,
-                 data_label: str = "") -> Footer:
-    """The 数据来源与版本 block: parameters, data source, registry and code versions, time, data files."""
-    from .ledger import sources_spec
+                 data_label: str = "", period: str = "", excel: bool = False) -> Footer:
+    """The 数据来源与版本 block: parameters, data source, registry and code versions, time, and the count and
+    one digest of the data files that fed ``period`` (the per-file list is in the Excel workbook and the
+    manifest, not on paper)."""
+    from .provenance import fed_files, files_digest
 
-    files = None
+    n, digest = 0, ""
     if returns is not None:
-        units = registry.unit_list(plan.plan) if plan is not None else []
-        files = sources_spec(returns.files, units)
+        fed = fed_files(returns.files, period)
+        n, digest = len(fed), files_digest(fed)
     return Footer(parameters=tuple(parameter_items(registry, parameters)), data_label=data_label,
                   registry_version=registry.version, source=plan.source if plan is not None else "",
-                  code_version=code_version(), generated=_now().strftime("%Y-%m-%d %H:%M:%S %Z"), files=files,
-                  n_files=len(returns.files) if returns is not None else 0)
+                  code_version=code_version(), generated=_now().strftime("%Y-%m-%d %H:%M:%S %Z"), files=None,
+                  n_files=n, digest=digest, has_data=returns is not None, excel=excel)
+
+
+def assume_digest(assume: str) -> str:
+    """A short digest naming one set of assumed deadlines (order and spacing do not matter): its folder and file name."""
+    import hashlib
+
+    items = sorted(x.strip().replace(" ", "") for x in re.split(r"[;；\n]+", assume or "") if x.strip())
+    return hashlib.sha256(";".join(items).encode()).hexdigest()[:8]
+
+
+def what_if_label(scenario: str = "", assume: str = "") -> str:
+    """The Chinese label of a what-if run (情景推演 · 情景 X · 假定期限 ab12cd34), "" for a real run."""
+    if not scenario and not assume:
+        return ""
+    parts = ["情景推演"] + ([f"情景 {scenario}"] if scenario else []) + ([f"假定期限 {assume_digest(assume)}"] if assume else [])
+    return " · ".join(parts)
 
 
 def before_plan(plan: Plan, period: str) -> bool:
@@ -323,17 +380,25 @@ class EvaluatedMonth:
     previous: pd.DataFrame | None
     data_label: str
     whatif: "WhatIf"
+    coverage: pd.DataFrame = None  # per unit: reported / late / missing / rejected (taizhang.source.coverage)
+    forced: str = ""  # why the month is beyond the data, when the run was forced
+    n_sample: int = 0  # accepted files that are sample returns
     _metric_parts: list | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def build(cls, plan: str, period: str = "", inputs=None, store=None, scenario: str = "",
-              assume: str = "") -> "EvaluatedMonth":
+              assume: str = "", sample: str = "", force: str = "") -> "EvaluatedMonth":
         plan = check_plan(plan)
         base = load_registry()
         whatif = WhatIf.build(base, plan, scenario, assume)
         registry = whatif.registry
-        returns, label = load_data(base, plan, inputs, store)
+        source = data_source(plan, inputs, store, sample)
+        returns, label = source.load(base, plan), source.label
         period = check_period(period) if period else (whatif.as_of or latest_period(returns))
+        beyond = month_beyond_data(returns, period)
+        if beyond and not force:
+            raise ParameterError("period", period, f"有数据的月份——{beyond}；如确需生成，请加 --force"
+                                 "（笔记本参数 force = \"是\"），首页将标注")
         # copies consolidate the ledger's ~40 one-column blocks into a few, which halves the cost of each of
         # the hundreds of filters and sorts the report sections make (a plan's ledger is small to copy)
         ledger = evaluate(registry, plan, returns, period, **whatif.kwargs).copy()
@@ -342,9 +407,11 @@ class EvaluatedMonth:
         previous = (evaluate(registry, plan, returns, prev, **whatif.kwargs).copy()
                     if any(p <= prev for p in seen) else None)
         values = metric_values(registry, plan, returns.observations)
-        folder = None if store else Path(inputs) if inputs else default_inputs(plan)
+        folder = None if source.kind == "store" else source.path
         return cls(registry=registry, plan=registry.plan(plan), period=period, inputs=folder, returns=returns,
-                   ledger=ledger, values=values, previous=previous, data_label=label, whatif=whatif)
+                   ledger=ledger, values=values, previous=previous, data_label=label, whatif=whatif,
+                   coverage=coverage(base, plan, returns, period, source), forced=beyond,
+                   n_sample=source.sample_files(returns))
 
     def metric_parts(self) -> list[tuple[str, "TrendChart", pd.DataFrame]]:
         """``(metric, chart, ranking)`` of every charted metric, computed on first use and then kept, so the
@@ -371,20 +438,22 @@ class EvaluatedMonth:
 _MONTHS: dict[tuple, EvaluatedMonth] = {}
 
 
-def _month_cached(plan: str, period: str, inputs, store, scenario: str = "", assume: str = "") -> EvaluatedMonth:
+def _month_cached(plan: str, period: str, inputs, store, scenario: str = "", assume: str = "", sample: str = "",
+                  force: str = "") -> EvaluatedMonth:
     """The plan's evaluated month, shared by the unit ledgers a kernel renders one after another.
 
     Keyed by the parameters and the identity of the returns object :func:`load_data` returns (which is
     itself keyed by the files' content), so changed data is never served stale.
     """
     registry = load_registry()
-    returns, _ = load_data(registry, check_plan(plan), inputs, store)
-    key = (plan, period, str(inputs or ""), str(store or ""), id(returns), registry.version, scenario, assume)
+    returns, _ = load_data(registry, check_plan(plan), inputs, store, sample)
+    key = (plan, period, str(inputs or ""), str(store or ""), id(returns), registry.version, scenario, assume,
+           sample, force)
     hit = _MONTHS.get(key)
     if hit is None or hit.returns is not returns:
         if len(_MONTHS) > 4:
             _MONTHS.clear()
-        hit = _MONTHS[key] = EvaluatedMonth.build(plan, period, inputs, store, scenario, assume)
+        hit = _MONTHS[key] = EvaluatedMonth.build(plan, period, inputs, store, scenario, assume, sample, force)
     return hit
 
 
@@ -404,7 +473,7 @@ class MonthlyReport:
     @classmethod
     def build(cls, plan: str, period: str = "", inputs: str | Path | None = None, parameters: dict | None = None,
               store: str | Path | None = None, excel: str = "", scenario: str = "", assume: str = "",
-              unit: str = "", **_ignored) -> "MonthlyReport":
+              unit: str = "", sample: str = "", force: str = "", **_ignored) -> "MonthlyReport":
         """Check the parameters, read the returns, evaluate every unit × target at ``period`` and the month before.
 
         ``period`` empty means the latest month with data (or the scenario's as-of month). ``unit`` (id, name
@@ -415,11 +484,11 @@ class MonthlyReport:
         labelled 假定期限 in the report.
         """
         if unit:
-            month = _month_cached(plan, period, inputs, store, scenario, assume)
+            month = _month_cached(plan, period, inputs, store, scenario, assume, sample, force)
             uid = check_unit(month.registry, plan, unit)
             name = month.registry.find_unit(plan, uid).name
         else:
-            month = EvaluatedMonth.build(plan, period, inputs, store, scenario, assume)
+            month = EvaluatedMonth.build(plan, period, inputs, store, scenario, assume, sample, force)
             uid, name = None, ""
         params = parameters or {"plan": plan, **({"unit": uid} if uid else {}), "period": month.period,
                                 "inputs": str(inputs or ""), "store": str(store or ""), "scenario": scenario,
@@ -454,12 +523,19 @@ class MonthlyReport:
         """Write the Excel ledger (overview sheet + one sheet per unit) to ``path``."""
         from .excel import write_ledger_xlsx
 
-        return write_ledger_xlsx(self.ledger, Path(path), self._meta())
+        from .provenance import fed_files
+
+        return write_ledger_xlsx(self.ledger, Path(path), self._meta(), files=fed_files(self.returns.files, self.period))
 
     def _meta(self) -> dict:
-        meta = {"方案": self.plan.document, "统计月份": self.period, "数据": self.data_label,
+        meta = {"方案": self.plan.document, "统计月份": self.period,
+                **({"数据性质": SAMPLE_MARK} if self.month.n_sample else {}), "数据": self.data_label,
+                "报送情况": self.coverage_text(),
                 "目标登记册版本": self.registry.version, "程序版本": code_version(),
                 "生成时间": _now().strftime("%Y-%m-%d %H:%M:%S")}
+        if self.parameters.get("scenario") or self.parameters.get("assume"):
+            meta = {"情景推演": what_if_label(self.parameters.get("scenario", ""), self.parameters.get("assume", "")),
+                    **meta}
         return {**meta, "单位": self.unit_name} if self.unit else meta
 
     # ----------------------------------------------------------------------------------------------- sections
@@ -470,7 +546,43 @@ class MonthlyReport:
                           (Text(f"目标进展台账 · 截至 {self.period} 月末 · 发文单位：{p.issuer}（{p.issued}）"),))
         else:
             head = Header("政务服务目标台账 · 单位台账", self.unit_name, (Text(f"{p.document} · 截至 {self.period} 月末"),))
-        return Blocks.of(head, before_plan_notice(p, self.period), self.whatif.notice())
+        m = self.month
+        return Blocks.of(head, sample_notices(m.n_sample, len(m.returns.files)), self.forced_notice(),
+                         self.coverage_notice(), before_plan_notice(p, self.period), self.whatif.notice())
+
+    def coverage_text(self) -> str:
+        """The month's coverage in one line: how many units reported, who did not, who was late or rejected."""
+        cov = self.month.coverage
+        if self.unit is not None:
+            row = cov[cov["unit"] == self.unit].iloc[0]
+            carried = f"，以下数值沿用 {row.data_period} 的数据" if row.status in ("missing", "rejected") and row.data_period else ""
+            return f"{self.period} 本单位报表：{row.status_label}{carried}。"
+        n = len(cov)
+        got = int(cov["status"].isin(("reported", "late")).sum())
+        parts = [f"{self.period} 应报 {n} 个单位，已报送 {got} 个"]
+        names = lambda s: "、".join(cov.loc[cov["status"] == s, "unit_name"])  # noqa: E731
+        if (cov["status"] == "missing").any():
+            parts.append(f"未报送：{names('missing')}")
+        if (cov["status"] == "rejected").any():
+            parts.append(f"被退回未重报：{names('rejected')}")
+        if (cov["status"] == "late").any():
+            parts.append(f"逾期报送：{names('late')}")
+        text_ = "；".join(parts) + "。"
+        if got < n:
+            text_ += "未报送单位的各项沿用其最近一次报送的数值（标注数据月份），不代表本月情况。"
+        return text_
+
+    def coverage_notice(self) -> Notice:
+        cov = self.month.coverage
+        complete = bool(cov["status"].eq("reported").all()) if self.unit is None else \
+            cov.loc[cov["unit"] == self.unit, "status"].eq("reported").all()
+        return Notice(self.coverage_text(), "notice", "本月报送情况" + ("" if complete else "（不完整）"), "tz-coverage")
+
+    def forced_notice(self) -> Notice | None:
+        if not self.month.forced:
+            return None
+        return Notice(f"{self.month.forced}。本报告按要求强制生成，各项状态均沿用此前的数据推算，不反映 {self.period} 的实际情况。",
+                      "notice", "强制生成：统计月份没有数据", "tz-forced")
 
     def summary(self) -> Tiles:
         from .ledger import summary_tiles
@@ -553,8 +665,14 @@ class MonthlyReport:
         from .ledger import ledger_spec
 
         parts = []
+        cov = self.month.coverage.set_index("unit")
         for unit in self.registry.unit_list(self.plan.plan):
-            parts += [Heading(unit.name), ledger_spec(self.ledger, unit.id)]
+            c = cov.loc[unit.id]
+            title = unit.name
+            if c.status in ("missing", "rejected"):
+                title += f"（{self.period} {'未报送' if c.status == 'missing' else '被退回未重报'}" + \
+                    (f"，数值为 {c.data_period} 的数据）" if c.data_period else "，无数据）")
+            parts += [Heading(title), ledger_spec(self.ledger, unit.id)]
         return Blocks(tuple(parts))
 
     def ledger_table(self) -> TableSpec:
@@ -588,11 +706,14 @@ class MonthlyReport:
             files = returns.files
             returns = ReturnSet(observations=returns.observations.iloc[:0], tasks=returns.tasks.iloc[:0],
                                 files=files[files["unit"] == self.unit], rejected=[])
-        return footer_block(self.registry, self.plan, params, returns, self.data_label)
+        return footer_block(self.registry, self.plan, params, returns, self.data_label, self.period,
+                            excel=bool(self.parameters.get("excel")))
 
 
 # ------------------------------------------------------------------------------------------- data quality
-_SUBMISSION = {"received": ("✓", "q-ok", "已收到"), "rejected": ("！", "q-bad", "被退回"), "missing": ("✕", "q-miss", "未收到")}
+_SUBMISSION = {"received": ("✓", "q-ok", "按时收到并通过校验"), "late": ("迟", "q-late", "逾期报送"),
+               "resubmitted": ("重", "q-resub", "退回后已重报"), "rejected": ("！", "q-bad", "被退回，未重报"),
+               "missing": ("✕", "q-miss", "未收到")}
 
 
 @dataclass
@@ -606,46 +727,86 @@ class QualityReport:
     data_label: str
     parameters: dict
     store_frame: pd.DataFrame | None = None
+    n_sample: int = 0
+    history: pd.DataFrame | None = None
 
     @classmethod
     def build(cls, plan: str, period: str = "", inputs: str | Path | None = None, store: str | Path | None = None,
-              parameters: dict | None = None, **_ignored) -> "QualityReport":
+              parameters: dict | None = None, sample: str = "", **_ignored) -> "QualityReport":
         plan = check_plan(plan)
         registry = load_registry()
-        returns, label = load_data(registry, plan, inputs, store)
+        source = data_source(plan, inputs, store, sample)
+        returns, label = source.load(registry, plan), source.label
         period = check_period(period) if period else latest_period(returns)
-        frame = None
-        if store:
-            from .store import quality_frame
+        frame = history = None
+        if source.kind == "store":
+            from .store import quality_frame, submissions_frame
 
-            frame = quality_frame(Path(store), registry, plan, period)
+            frame = quality_frame(source.path, registry, plan, period)
+            history = submissions_frame(source.path, plan)
         return cls(registry=registry, plan=registry.plan(plan), period=period, returns=returns, data_label=label,
                    parameters=parameters or {"plan": plan, "period": period, "inputs": str(inputs or ""),
-                                             "store": str(store or "")}, store_frame=frame)
+                                             "store": str(store or "")}, store_frame=frame, history=history,
+                   n_sample=source.sample_files(returns))
 
-    def header(self) -> Header:
-        return Header("政务服务目标台账 · 数据质量", self.plan.document,
-                      (Text("报表报送与校验情况 · 截至 "), Text(self.period, "b")))
+    def header(self) -> Blocks:
+        return Blocks.of(Header("政务服务目标台账 · 数据质量", self.plan.document,
+                                (Text("报表报送与校验情况 · 截至 "), Text(self.period, "b"))),
+                         sample_notices(self.n_sample, len(self.returns.files)))
+
+    def filing(self, unit: str, period: str) -> tuple[str, int]:
+        """How ``unit`` filed ``period``: (received / late / resubmitted / rejected / missing, times rejected).
+
+        From the store's submission log when there is one (a rejection stays on record after the corrected
+        file is accepted; late means the first accepted file's 填报日期, or its receipt, is after the due
+        date), else from the folder's accepted and rejected files."""
+        if self.history is not None:
+            mine = self.history[(self.history["unit"] == unit) & (self.history["period"] == period)]
+            rejected = int((mine["outcome"] == "rejected").sum())
+            accepted = mine[mine["outcome"] == "accepted"]
+            if accepted.empty:
+                return ("rejected" if rejected else "missing"), rejected
+            from .returns import due_date
+
+            first = accepted.iloc[0]
+            when = str(first["filed"] or "")[:10] or str(first["received"] or "")[:10]
+            if when and date.fromisoformat(when) > due_date(period):
+                return "late", rejected
+            return ("resubmitted" if rejected else "received"), rejected
+        got = ((self.returns.files["unit"] == unit) & (self.returns.files["period"] == period)).any()
+        rejected = sum(1 for r in self.returns.rejected
+                       if getattr(r, "unit", None) == unit and getattr(r, "period", None) == period)
+        if got:
+            return ("resubmitted" if rejected else "received"), rejected
+        return ("rejected" if rejected else "missing"), rejected
 
     def submission_frame(self, months: int = 12) -> pd.DataFrame:
-        """Units × the last ``months`` months: ``received`` / ``rejected`` / ``missing`` per cell."""
+        """Units × the last ``months`` months: received / late / resubmitted / rejected / missing per cell."""
         units = self.registry.unit_list(self.plan.plan)
         end = Month.parse(self.period)
         cols = [str(end - k) for k in range(months - 1, -1, -1)]
-        got = set(zip(self.returns.files["unit"], self.returns.files["period"]))
-        bad = {(getattr(r, "unit", None), getattr(r, "period", None)) for r in self.returns.rejected}
-        data = {c: ["received" if (u.id, c) in got else "rejected" if (u.id, c) in bad else "missing" for u in units]
-                for c in cols}
+        data = {c: [self.filing(u.id, c)[0] for u in units] for c in cols}
         return pd.DataFrame(data, index=[u.name for u in units])
 
     def summary(self) -> Blocks:
-        f = self.submission_frame(1)
-        col = f.columns[-1]
-        got = int((f[col] == "received").sum())
-        miss = [u for u, v in f[col].items() if v != "received"]
-        tiles = Tiles((Tile(f"{got}/{len(f)}", f"{col} 已报送单位"), Tile(str(len(self.returns.rejected)), "被退回的报表文件"),
-                       Tile(str(len(self.returns.files)), "通过校验的报表文件")))
-        return Blocks.of(tiles, Notice(f"{col} 尚未收到（或被退回）：{'、'.join(miss)}", "plain") if miss else None)
+        units = self.registry.unit_list(self.plan.plan)
+        col = self.period
+        filed = {u.name: self.filing(u.id, col) for u in units}
+        got = sum(1 for s, _ in filed.values() if s in ("received", "late", "resubmitted"))
+        miss = [u for u, (s, _) in filed.items() if s in ("missing", "rejected")]
+        month_files = self.returns.files[self.returns.files["period"] == col]
+        if self.history is not None:
+            month_rejected = int(((self.history["period"] == col) & (self.history["outcome"] == "rejected")).sum())
+        else:
+            month_rejected = sum(1 for r in self.returns.rejected if getattr(r, "period", None) == col)
+        tiles = Tiles((Tile(f"{got}/{len(units)}", f"{col} 已报送单位"), Tile(str(month_rejected), "本月被退回的报表文件"),
+                       Tile(str(len(month_files)), "本月通过校验的报表文件")))
+        history = [f"{u}：退回 {n} 次，{'已重报' if s in ('resubmitted', 'late', 'received') else '尚未重报'}"
+                   + ("（逾期报送）" if s == "late" else "") for u, (s, n) in filed.items() if n]
+        late = [u for u, (s, _) in filed.items() if s == "late"]
+        return Blocks.of(tiles, Notice(f"{col} 尚未收到（或被退回）：{'、'.join(miss)}", "plain") if miss else None,
+                         Notice(f"{col} 逾期报送：{'、'.join(late)}", "plain") if late else None,
+                         Notice("本月退回记录：" + "；".join(history), "plain") if history else None)
 
     def matrix(self) -> Blocks:
         f = self.submission_frame()
@@ -674,7 +835,7 @@ class QualityReport:
 
     def footer(self) -> Footer:
         params = {**self.parameters, "period": self.parameters.get("period") or f"{self.period}（数据中最新的月份）"}
-        return footer_block(self.registry, self.plan, params, self.returns, self.data_label)
+        return footer_block(self.registry, self.plan, params, self.returns, self.data_label, self.period)
 
 
 # ------------------------------------------------------------------------------------------- catalogue

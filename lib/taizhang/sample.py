@@ -178,7 +178,10 @@ def generate_plan_sample(registry: Registry, plan_id: str, out_dir: Path, first:
         for i, period in enumerate(months):
             if (unit.id, period) in missing:
                 continue
-            row = {f: (float(values[f][i]) if f in values else 0.0) for f in fields}
+            row = {f: _plausible(registry, f, float(values[f][i]) if f in values else 0.0) for f in fields}
+            for m in rates:  # clipping to the limits keeps numerator <= denominator
+                if row.get(m.numerator, 0) > row.get(m.denominator, 0):
+                    row[m.numerator] = row[m.denominator]
             end = period_end(period)
             row_tasks = [(tid, d if d and d <= end else None, "见附件" if d and d <= end else "")
                          for tid, d in tasks]
@@ -186,6 +189,16 @@ def generate_plan_sample(registry: Registry, plan_id: str, out_dir: Path, first:
             written.append(write_return(path, registry, plan_id, unit.name, period, row,
                                         row_tasks if row_tasks else None, filed=filed_date(plan_id, unit.id, period)))
     return written
+
+
+def _plausible(registry: Registry, field: str, value: float) -> float:
+    """``value`` inside the field's plausibility limits (``min``/``max`` in targets/metrics.yaml)."""
+    fdef = registry.fields[field]
+    if fdef.max is not None and value > fdef.max:
+        value = float(fdef.max)
+    if fdef.min is not None and value < fdef.min:
+        value = float(fdef.min)
+    return value
 
 
 def filed_date(plan_id: str, unit_id: str, period: str) -> date:
@@ -199,7 +212,7 @@ def filed_date(plan_id: str, unit_id: str, period: str) -> date:
 EPS_RATE = 1e-6
 STAMP = ".registry-version"
 #: bump when the generator changes, so ``ensure_sample`` rewrites old samples
-GENERATOR_VERSION = "3"
+GENERATOR_VERSION = "4"
 
 
 def ensure_sample(registry: Registry, plan_id: str, out_dir: Path) -> bool:
@@ -215,6 +228,12 @@ def ensure_sample(registry: Registry, plan_id: str, out_dir: Path) -> bool:
     if out_dir.exists():
         for old in out_dir.glob("*.xlsx"):
             old.unlink()
-    generate_plan_sample(registry, plan_id, out_dir)
+    written = generate_plan_sample(registry, plan_id, out_dir)
+    # the sample stamp: every file's SHA-256, so a store they were ingested into knows them as sample returns
+    from .project import sha256_file
+    from .source import SAMPLE_DIGESTS
+
+    (out_dir / SAMPLE_DIGESTS).write_text("".join(f"{sha256_file(f)}  {f.name}\n" for f in sorted(written)),
+                                          encoding="utf-8")
     stamp.write_text(version + "\n", encoding="utf-8")
     return True

@@ -14,8 +14,13 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ParameterError
+from .errors import ParameterError, TaizhangError
 from .project import inputs_dir, project_root
+
+#: the mark every page of a report on sample data carries (HTML, PDF header of every page, Excel, file name)
+SAMPLE_MARK = "样例数据，非真实报送"
+#: the stamp the sample generator writes beside its files: one "<sha256>  <file name>" line per file
+SAMPLE_DIGESTS = ".sample-digests"
 
 _DIGESTS: dict[tuple, str] = {}
 _CACHE: dict[tuple, object] = {}
@@ -38,6 +43,28 @@ def default_inputs(plan: str) -> Path:
     return inputs_dir() / "sample" / plan
 
 
+class NoDataError(TaizhangError):
+    """The chosen data holds no returns of the plan (exit 2: the user must ingest first or choose the data)."""
+
+    exit_code = 2
+
+
+def sample_digests() -> frozenset[str]:
+    """The SHA-256 of every sample return the generator wrote (its stamps under ``inputs/sample/*/``)."""
+    out: set[str] = set()
+    root = inputs_dir() / "sample"
+    for stamp in sorted(root.glob(f"*/{SAMPLE_DIGESTS}")) if root.is_dir() else ():
+        out.update(line.split()[0] for line in stamp.read_text(encoding="utf-8").splitlines() if line.strip())
+    return frozenset(out)
+
+
+def _no_data(store: Path, plan: str, exists: bool) -> NoDataError:
+    what = f"数据库 {_rel(store)} 中没有方案 {plan} 的报表" if exists else f"数据库 {_rel(store)} 不存在（尚未导入任何报表）"
+    return NoDataError(f"{what}。请先运行 taizhang ingest <报表文件或文件夹> 把各单位的月度报表导入数据库"
+                       f"（或用 --store 指定其他数据库）；只想试用时加 --sample 使用样例数据，"
+                       f"报告每页将标注“{SAMPLE_MARK}”。")
+
+
 def _rel(path: Path | str) -> str:
     try:
         return str(Path(path).resolve().relative_to(project_root()))
@@ -47,28 +74,57 @@ def _rel(path: Path | str) -> str:
 
 @dataclass(frozen=True)
 class DataSource:
-    """Where a plan's returns come from: ``kind`` ``"folder"`` (returns files) or ``"store"`` (a store file)."""
+    """Where a plan's returns come from: ``kind`` ``"store"`` (a store file), ``"folder"`` (returns files) or
+    ``"sample"`` (the generated sample returns, used only when asked for by name)."""
 
     kind: str
     path: Path
 
     @classmethod
-    def of(cls, plan: str, inputs: str | Path | None = None, store: str | Path | None = None) -> "DataSource":
-        """The source named by a report's ``inputs``/``store`` parameters (the sample folder when both are empty)."""
-        if store:
-            path = Path(store)
-            if not path.exists():
-                raise ParameterError("store", str(store), "存在的数据库文件")
-            return cls("store", path)
-        folder = Path(inputs) if inputs else default_inputs(plan)
-        if not folder.exists():
-            raise ParameterError("inputs", str(folder), "存在的报表文件夹（样例数据可用 `taizhang sample` 生成）")
-        return cls("folder", folder)
+    def of(cls, plan: str, inputs: str | Path | None = None, store: str | Path | None = None,
+           sample: bool = False, default: str = "store") -> "DataSource":
+        """The source named by a report's ``inputs``/``store``/``sample`` parameters.
+
+        With none given, the store ``taizhang ingest`` writes (``inputs/taizhang.sqlite``); a store that does
+        not exist is a :class:`NoDataError` telling the user to run ``ingest``. ``default="sample"`` keeps
+        the sample folder as the default (the report notebooks run bare by nbval; their reports carry the
+        sample mark).
+        """
+        given = [n for n, v in (("inputs", inputs), ("store", store)) if v]
+        if sample and given:
+            raise ParameterError("sample", "是", f"不与 {given[0]} 同时使用（样例数据与指定的数据二选一）")
+        if len(given) > 1:
+            raise ParameterError("store", str(store), "--inputs 与 --store 二选一")
+        if sample or (not given and default == "sample"):
+            return cls("sample", default_inputs(plan))
+        if inputs:
+            folder = Path(inputs)
+            if not folder.exists():
+                raise ParameterError("inputs", str(folder), "存在的报表文件夹")
+            return cls("folder", folder)
+        from .store import default_store
+
+        path = Path(store) if store else default_store()
+        if not path.is_file():
+            if store:
+                raise ParameterError("store", str(store), "存在的数据库文件（先用 taizhang ingest 导入报表）")
+            raise _no_data(path, plan, False)
+        return cls("store", path)
 
     @property
     def label(self) -> str:
         """Where the data came from, in Chinese (the report's 数据来源 line)."""
+        if self.kind == "sample":
+            return f"样例数据 {_rel(self.path)}（{SAMPLE_MARK}）"
         return f"数据库 {_rel(self.path)}" if self.kind == "store" else f"报表文件夹 {_rel(self.path)}"
+
+    def sample_files(self, returns) -> int:
+        """How many of the accepted files behind ``returns`` are sample returns (all of them for the sample
+        source; in a store or folder, those whose SHA-256 the sample generator stamped)."""
+        if self.kind == "sample":
+            return len(returns.files)
+        digests = sample_digests()
+        return int(returns.files["sha256"].isin(digests).sum()) if digests and len(returns.files) else 0
 
     def digest(self) -> str:
         """A digest of every file's content (name and bytes) this source would read."""
@@ -83,6 +139,10 @@ class DataSource:
 
     def load(self, registry, plan: str):
         """The returns of ``plan`` (a :class:`~taizhang.returns.ReturnSet`), cached by content."""
+        if self.kind == "sample":
+            from .sample import ensure_sample
+
+            ensure_sample(registry, plan, self.path)  # derived data: (re)written when missing or stale
         key = (self.kind, str(self.path.resolve()), self.digest(), plan, registry.version)
         hit = _CACHE.get(key)
         if hit is None:
@@ -96,5 +156,58 @@ class DataSource:
                 from .returns import load_returns
 
                 hit = load_returns([self.path], registry, plan)
+            if self.kind == "store" and hit.files.empty and not hit.rejected:
+                raise _no_data(self.path, plan, True)
             _CACHE[key] = hit
         return hit
+
+
+# ------------------------------------------------------------------------------------------- coverage
+COVERAGE_LABELS = {"reported": "按时报送", "late": "逾期报送", "missing": "未报送", "rejected": "被退回未重报"}
+
+
+def coverage(registry, plan: str, returns, period: str, source: "DataSource | None" = None):
+    """Per unit of ``plan``: did its return for ``period`` arrive — the one owner of per-unit-month coverage.
+
+    A DataFrame with one row per unit (in the plan's unit order): ``unit``, ``unit_name``, ``status``
+    (``reported`` on time / ``late`` / ``missing`` / ``rejected`` = only rejected files, not yet corrected),
+    ``status_label`` (Chinese, :data:`COVERAGE_LABELS`) and ``data_period`` (the unit's latest month with
+    accepted data up to ``period``, "" when none: the month its carried values come from). Lateness needs
+    the 填报日期 the store keeps; from a folder of returns a received return counts as on time.
+    """
+    import pandas as pd
+
+    late: set[str] = set()
+    if source is not None and source.kind == "store":
+        from .store import quality_frame
+
+        q = quality_frame(source.path, registry, plan, period)
+        late = set(q.loc[q["status"] == "late", "unit"])
+    files = returns.files
+    got = set(files.loc[files["period"] == period, "unit"])
+    bad = {getattr(r, "unit", None) for r in returns.rejected if getattr(r, "period", None) == period}
+    seen = pd.concat([returns.observations[["unit", "period"]], returns.tasks[["unit", "period"]],
+                      files[["unit", "period"]]])
+    seen = seen[seen["period"] <= period].groupby("unit")["period"].max().to_dict()
+    rows = []
+    for u in registry.unit_list(plan):
+        status = ("late" if u.id in late else "reported") if u.id in got else "rejected" if u.id in bad else "missing"
+        rows.append({"unit": u.id, "unit_name": u.name, "status": status, "status_label": COVERAGE_LABELS[status],
+                     "data_period": seen.get(u.id, "")})
+    return pd.DataFrame(rows, columns=["unit", "unit_name", "status", "status_label", "data_period"])
+
+
+def month_beyond_data(returns, period: str, today=None) -> str:
+    """Why ``period`` must not be reported as if it had data ("" when it may): after the latest month with
+    accepted data, or after the current month."""
+    from datetime import date
+
+    today = today or date.today()
+    now = f"{today:%Y-%m}"
+    periods = list(returns.files["period"]) + list(returns.observations["period"])
+    latest = max(periods) if periods else ""
+    if period > now:
+        return f"统计月份 {period} 晚于当前月份 {now}，尚无任何单位能报送该月数据"
+    if latest and period > latest:
+        return f"统计月份 {period} 晚于数据中最新的月份 {latest}，该月没有任何报表"
+    return ""

@@ -165,6 +165,8 @@ class FieldDef(BaseModel):
     name: str
     unit: str
     optional: bool = False  # may be left blank (e.g. "本月无调整时不填")
+    min: float | None = None  # plausibility limits: a value outside [min, max] is refused as implausible
+    max: float | None = None
 
 
 class Metric(BaseModel):

@@ -16,9 +16,10 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
-from .errors import ParameterError, ProblemsError
+from .errors import ParameterError
 from .returns import (DUE_DAY, FILED_CELL, HEADER_ROW, METRIC_COLUMNS, METRICS_SHEET, PERIOD_CELL, PLAN_CELL,
                       TASK_COLUMNS, TASK_STATES, TASKS_SHEET, UNIT_CELL, is_whole_unit)
+from .safetext import cell_text
 from .targets import LEVEL_LABELS, Registry, Unit, reporting_levels
 
 GUIDE_SHEET = "填报说明"
@@ -55,8 +56,13 @@ def _guide_lines(registry: Registry, plan_id: str, unit: Unit, period: str) -> l
     ]
 
 
-def write_template(registry: Registry, plan_id: str, period: str, unit: Unit, path: Path) -> Path:
-    """Write the blank return workbook of ``unit`` for ``period`` to ``path`` (reproducible bytes)."""
+def write_template(registry: Registry, plan_id: str, period: str, unit: Unit, path: Path, sv_items=None,
+                   completed: dict | None = None) -> Path:
+    """Write the blank return workbook of ``unit`` for ``period`` to ``path`` (reproducible bytes).
+
+    ``sv_items`` (issue 14: the unit's open 督办事项, a frame) adds the 整改情况 sheet; ``completed`` maps task
+    ids the unit already reported complete to ``(完成日期, 佐证材料)``: those rows are prefilled and locked.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -134,6 +140,11 @@ def write_template(registry: Registry, plan_id: str, period: str, unit: Unit, pa
     for r, t in enumerate(tasks, start=2):
         tws.append([t.id, t.section, t.title, t.deadline_text or "期限未明确", None, None, None])
         tws.cell(row=r, column=3).alignment = Alignment(wrap_text=True, vertical="top")
+        if completed and t.id in completed:  # issue 14: reported complete before: shown, locked
+            from .supervision.answers import fill_completed_task
+
+            fill_completed_task(tws, r, *completed[t.id])
+            continue
         for c in (5, 6, 7):
             tws.cell(row=r, column=c).protection = unlocked
             tws.cell(row=r, column=c).fill = input_fill
@@ -151,25 +162,44 @@ def write_template(registry: Registry, plan_id: str, period: str, unit: Unit, pa
         tws.column_dimensions[col].width = width
     tws.freeze_panes = "A2"
     tws.protection.sheet = True
+    if sv_items is not None:  # issue 14: the unit's open 督办事项 and its answer columns
+        from .supervision.answers import add_answer_sheet
+
+        add_answer_sheet(wb, sv_items)
     wb.active = 1
     _save(wb, Path(path))
     return Path(path)
 
 
-def write_templates(registry: Registry, plan_id: str, period: str, out_dir: Path, unit: str | None = None) -> list[Path]:
-    """Write one template per unit of ``plan_id`` (or only ``unit``: id, name or alias) into ``out_dir``."""
+def write_templates(registry: Registry, plan_id: str, period: str, out_dir: Path, unit: str | None = None,
+                    store: Path | None = None) -> list[Path]:
+    """Write one template per unit of ``plan_id`` (or only ``unit``: id, name or alias) into ``out_dir``.
+
+    With ``store`` (issue 14), each template carries the unit's open 督办事项 (整改情况 sheet) and its tasks
+    already reported complete (prefilled, locked)."""
     units = registry.unit_list(plan_id)
     if unit is not None:
         found = registry.find_unit(plan_id, unit)
         if found is None:
             raise ParameterError("--unit", unit, "本方案的单位：" + "、".join(u.name for u in units))
         units = (found,)
+    if store is not None:  # issue 14
+        from .supervision.answers import completed_tasks, open_items_for_template
+
+        return [write_template(registry, plan_id, period, u, Path(out_dir) / f"{u.name}_{period}.xlsx",
+                               sv_items=open_items_for_template(store, plan_id, u.id),
+                               completed=completed_tasks(store, plan_id, u.id, period)) for u in units]
     return [write_template(registry, plan_id, period, u, Path(out_dir) / f"{u.name}_{period}.xlsx") for u in units]
 
 
-def write_feedback(path: Path, error: ProblemsError, file_name: str, sha256: str, received: str,
+def write_feedback(path: Path, error, file_name: str, sha256: str, received: str,
                    registry: Registry, plan_id: str | None) -> Path:
-    """Write the 退回修改清单 of a rejected return: file facts, then one row per problem (sheet, cell, problem)."""
+    """Write the 退回修改清单 of a rejected return: file facts, then one row per problem (sheet, cell, problem).
+
+    ``error`` is the :class:`~taizhang.returns.Rejection` record (or anything with ``problems``, ``unit`` and
+    ``period``). Every text is written as text — a file name such as ``=cmd|' -C calc'!A0.xlsx`` is never a
+    formula — with control characters shown as escapes.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -181,35 +211,59 @@ def write_feedback(path: Path, error: ProblemsError, file_name: str, sha256: str
     unit = getattr(error, "unit", None)
     unit_name = next((u.name for u in registry.unit_list(plan_id) if u.id == unit), unit) if plan_id and unit else unit
     facts = [
-        ("报表文件", file_name), ("SHA-256", sha256),
+        ("报表文件", file_name), ("SHA-256", sha256 or "（文件未读取）"),
         ("方案", f"{registry.plans[plan_id].document}（{plan_id}）" if plan_id in registry.plans else "无法确定"),
         ("填报单位", unit_name or "无法确定"), ("统计月份", getattr(error, "period", None) or "无法确定"),
         ("接收时间", received), ("结论", f"整份报表退回，共 {len(error.problems)} 处问题；请逐条修改后以同一文件名重新报送"),
     ]
     for r, (k, v) in enumerate(facts, start=3):
-        ws.cell(row=r, column=1, value=k).font = Font(bold=True)
-        ws.cell(row=r, column=2, value=v)
+        _put(ws, r, 1, k).font = Font(bold=True)
+        _put(ws, r, 2, v)
     head = 3 + len(facts) + 1
     for c, h in enumerate(("序号", "工作表", "单元格", "问题说明"), start=1):
-        cell = ws.cell(row=head, column=c, value=h)
+        cell = _put(ws, head, c, h)
         cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="F4D6D6")
     for i, p in enumerate(error.problems, start=1):
-        parts = [s.strip() for s in p.where.split(" / ")]
-        sheet = parts[1] if len(parts) > 1 and not re.fullmatch(r"[A-Z]+\d+", parts[1]) else ""
-        cell = parts[-1] if len(parts) > 1 and re.fullmatch(r"[A-Z]+\d+|第\d+行", parts[-1]) else ""
+        loc = getattr(p, "location", None)
+        if loc is not None:
+            sheet, where = loc.sheet, loc.cell or loc.row
+        else:  # a problem without a structured location (never from returns)
+            parts = [x.strip() for x in p.where.split(" / ")]
+            sheet = parts[1] if len(parts) > 1 and not re.fullmatch(r"[A-Z]+\d+", parts[1]) else ""
+            where = parts[-1] if len(parts) > 1 and re.fullmatch(r"[A-Z]+\d+|第\d+行", parts[-1]) else ""
         row = head + i
-        ws.cell(row=row, column=1, value=i)
-        ws.cell(row=row, column=2, value=sheet)
-        ws.cell(row=row, column=3, value=cell)
-        ws.cell(row=row, column=4, value=p.message).alignment = Alignment(wrap_text=True)
+        _put(ws, row, 1, i)
+        _put(ws, row, 2, sheet)
+        _put(ws, row, 3, where)
+        _put(ws, row, 4, p.message).alignment = Alignment(wrap_text=True)
     for col, width in zip("ABCD", (10, 16, 10, 90)):
         ws.column_dimensions[col].width = width
     _save(wb, Path(path), normalize=False)
     return Path(path)
 
 
+def _put(ws, row: int, col: int, value):
+    """Write ``value`` to a cell; a text always as text (control characters escaped, never a formula)."""
+    cell = ws.cell(row=row, column=col)
+    if isinstance(value, str):  # set directly: openpyxl would read a leading "=" as a formula
+        cell._value, cell.data_type = cell_text(value), "s"
+    else:
+        cell.value = value
+    return cell
+
+
+def _strings_only(wb) -> None:
+    """Every text cell of ``wb`` stored as text: nothing we write is ever run as a formula."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f" or (isinstance(cell.value, str) and cell.data_type != "s"):
+                    cell._value, cell.data_type = cell_text(str(cell.value)), "s"
+
+
 def _save(wb, path: Path, normalize: bool = True) -> None:
     """Save atomically (temporary name, then rename); with ``normalize``, fixed timestamps for reproducible bytes."""
+    _strings_only(wb)
     wb.properties.creator = "taizhang"
     wb.properties.created = datetime(2022, 1, 1)
     wb.properties.modified = datetime(2022, 1, 1)

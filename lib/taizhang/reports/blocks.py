@@ -241,6 +241,9 @@ class Footer(_Block):
     generated: str
     files: TableSpec | None = None
     n_files: int = 0
+    digest: str = ""
+    has_data: bool = False
+    excel: bool = False
     template = "footer.html.j2"
 
 

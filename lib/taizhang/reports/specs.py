@@ -108,8 +108,8 @@ PLAN = Parameter("plan", "方案编号", "bayannur", "方案编号：targets/pla
 PERIOD = Parameter("period", _PERIOD_HELP, "", "统计月份 YYYY-MM（台账截至该月月末）；留空则取数据中最新的月份", "period")
 UNIT = Parameter("unit", "单位（编号或名称）", "linhe",
                  "单位：编号或名称（例如 linhe 或 临河区），须是该方案单位清单中的单位", "unit")
-INPUTS = Parameter("inputs", "报表文件夹（留空为样例数据 inputs/sample/<方案>）", "",
-                   "报表文件夹；留空则使用样例数据 inputs/sample/<plan>", "path")
+INPUTS = Parameter("inputs", "报表文件夹（与 store、sample 三选一）", "",
+                   "报表文件夹；与 store、sample 三选一（taizhang run 默认读 inputs/taizhang.sqlite）", "path")
 STORE = Parameter("store", "数据库文件（taizhang 数据库；填写后不读报表文件夹）", "",
                   "数据库文件（taizhang 数据库）；填写后从数据库读取，不读报表文件夹", "path")
 EXCEL = Parameter("excel", "Excel 台账输出路径（留空则不写）", "", "若填写（以 .xlsx 结尾的路径），同时写出 Excel 台账", "xlsx")
@@ -119,6 +119,10 @@ SCENARIO = Parameter("scenario", "情景名称（targets/scenarios/<名称>.yaml
 ASSUME = Parameter("assume", "假定期限（目标编号=YYYY-MM-DD，多个用分号分隔；报告中标注为假定期限）", "",
                    "假定期限：每项依次写目标编号、一个半角等号、日期 YYYY-MM-DD（例如 bayannur.4-3.work-ledger 后接等号再接 "
                    "2024-12-31），多项之间用分号分隔；只用于原文未规定期限的目标")
+SAMPLE = Parameter("sample", "使用样例数据（填 是；报告每页标注“样例数据，非真实报送”）", "",
+                   "填 是 则使用样例数据（每页标注“样例数据，非真实报送”）；留空读 inputs/taizhang.sqlite 等真实数据", "flag")
+FORCE = Parameter("force", "强制生成晚于数据或晚于当月的月份（填 是；首页标注）", "",
+                  "填 是 则统计月份晚于最新数据或晚于当月时仍生成报告（首页标注）；留空则拒绝", "flag")
 METRIC = Parameter("metric", "指标（编号或中文名，例如 one_window_rate 或 一窗受理率）", "one_window_rate",
                    "指标编号或中文名（例如 one_window_rate 或 一窗受理率）", "metric")
 
@@ -132,7 +136,7 @@ def _overview(note: str = "") -> tuple[Section, ...]:
 MONTHLY = ReportSpec(
     name="monthly_ledger", cli="monthly", cli_help="月度台账（默认）", title="目标进展台账", file_title="台账",
     builder="MonthlyReport",
-    parameters=(PLAN, PERIOD, INPUTS, STORE, EXCEL, SCENARIO, ASSUME),
+    parameters=(PLAN, PERIOD, INPUTS, STORE, SAMPLE, FORCE, EXCEL, SCENARIO, ASSUME),
     sections=(
         Section("header"),
         *_overview("各单位各项目标的状态统计（单位 × 目标，不含不适用项）。"),
@@ -145,8 +149,8 @@ MONTHLY = ReportSpec(
         Section("data_notes", "五、数据说明"),
         Section("footer", volatile=True),
     ),
-    formats=("html", "pdf", "xlsx"), folder=("{plan}", "{period}"), stem="{plan}_{period}_台账",
-    index_title="{document} · {period} 目标进展台账",
+    formats=("html", "pdf", "xlsx"), folder=("{plan}", "{period}"), stem="{plan}_{period}_台账{mark}",
+    index_title="{document} · {period} 目标进展台账{title_mark}",
 )
 
 #: the monthly spec in unit scope: same builder and parameters plus ``unit``, the unit's sections
@@ -162,23 +166,23 @@ DISTRICT = dataclasses.replace(
         Section("tasks", "四、节点任务（全部）"),
         Section("footer", volatile=True),
     ),
-    folder=("{plan}", "{period}", "units", "{unit_label}"), stem="{unit_label}_{period}_单位台账",
-    index_title="{unit_name} · {period} 单位台账（{document}）",
+    folder=("{plan}", "{period}", "units", "{unit_label}"), stem="{unit_label}_{period}_单位台账{mark}",
+    index_title="{unit_name} · {period} 单位台账（{document}）{title_mark}",
 )
 
 QUALITY = ReportSpec(
     name="data_quality", cli="quality", cli_help="数据质量", title="数据质量报告", file_title="数据质量",
-    builder="QualityReport", parameters=(PLAN, PERIOD, INPUTS, STORE),
+    builder="QualityReport", parameters=(PLAN, PERIOD, INPUTS, STORE, SAMPLE),
     sections=(
         Section("header"),
         Section("summary", "一、本月报送情况"),
-        Section("matrix", "二、近 12 个月报送情况", "✓ 已收到并通过校验；！ 被退回；✕ 未收到。"),
+        Section("matrix", "二、近 12 个月报送情况", "✓ 按时收到并通过校验；迟 逾期报送；重 退回后已重报；！ 被退回、未重报；✕ 未收到。"),
         Section("rejected", "三、被退回的报表及原因", "每份被退回的报表列出全部问题（文件、工作表、单元格，应为什么、实际是什么）。"),
         Section("store_checks", "四、数据库校验记录"),
         Section("footer", volatile=True),
     ),
-    formats=("html", "pdf"), folder=("{plan}", "{period}"), stem="{plan}_{period}_数据质量",
-    index_title="{document} · {period} 数据质量报告",
+    formats=("html", "pdf"), folder=("{plan}", "{period}"), stem="{plan}_{period}_数据质量{mark}",
+    index_title="{document} · {period} 数据质量报告{title_mark}",
 )
 
 CATALOGUE = ReportSpec(
@@ -214,6 +218,11 @@ COMPARISON = ReportSpec(
 SPECS: dict[str, ReportSpec] = {s.name: s for s in (MONTHLY, DISTRICT, QUALITY, CATALOGUE, COMPARISON)}
 #: the CLI key (``--report monthly``) of every report
 BY_CLI: dict[str, ReportSpec] = {s.cli: s for s in SPECS.values()}
+
+
+def output_marks(sample: bool) -> dict[str, str]:
+    """The fields ``{mark}`` (file stem) and ``{title_mark}`` (title, index) of a report on sample data."""
+    return {"mark": "_样例数据" if sample else "", "title_mark": "（样例数据，非真实报送）" if sample else ""}
 
 
 def spec(name: str) -> ReportSpec:
