@@ -127,14 +127,28 @@ def test_ledger_attrs_carry_the_as_of_month_and_the_settings():
     assert ledger[ledger["unit"] == "a"].attrs["settings"] == ledger.attrs["settings"]
 
 
-def test_deadline_day_is_in_time_and_the_day_after_is_overdue():
-    reg = registry(target("t", deadlines=("2024-06-30",)))
-    rs = returns(rate_obs("a", {"2024-06": 80}))
-    on_day = row(evaluate(reg, PLAN, rs, date(2024, 6, 30)))
+def test_mid_month_the_deadline_day_is_in_time_and_the_day_after_is_overdue():
+    reg = registry(target("t", deadlines=("2024-06-15",)))
+    rs = returns(rate_obs("a", {"2024-05": 80}))
+    on_day = row(evaluate(reg, PLAN, rs, date(2024, 6, 15)))
     assert (on_day["status"], on_day["days_to_deadline"]) == ("due_soon", 0)
-    after = row(evaluate(reg, PLAN, rs, date(2024, 7, 1)))
+    after = row(evaluate(reg, PLAN, rs, date(2024, 6, 16)))
     assert (after["status"], after["days_to_deadline"]) == ("overdue", -1)
     assert "已过 1 天" in after["reason"]
+
+
+def test_a_deadline_in_the_report_month_is_overdue_not_due_soon():
+    # issue 12 point 4: the 2024-06 report is read after June ends: a 2024-06-30 deadline not met is overdue
+    reg = registry(target("t", deadlines=("2024-06-30",)))
+    rs = returns(rate_obs("a", {"2024-03": 80}))
+    r = row(evaluate(reg, PLAN, rs, "2024-06"))
+    assert (r["status"], r["days_to_deadline"]) == ("overdue", 0)
+    assert "已到期" in r["reason"] and "0 天" not in r["reason"]
+    # a deadline one and two months after the report month is near (due_soon_months = 2), three is not
+    assert row(evaluate(reg, PLAN, rs, "2024-05"))["status"] == "due_soon"
+    assert row(evaluate(reg, PLAN, rs, "2024-04"))["status"] == "due_soon"
+    assert row(evaluate(reg, PLAN, rs, "2024-03"))["status"] != "due_soon"
+    assert row(evaluate(reg, PLAN, rs, "2024-04", due_soon_months=1))["status"] != "due_soon"
 
 
 def test_on_track_numbers_glide_path_and_projection():
@@ -249,7 +263,7 @@ YEARLY = dict(metric="one_thing_new_items", value=5, unit="个", kind="recurring
     ([0, 0, 0], "2024-03", "behind", 1),  # floor(5 × 3/12) = 1
     ([1, 1, 1, 1, 1], "2024-05", "met", 2),  # floor(25/12) = 2
     ([0] * 10 + [4], "2024-11", "due_soon", 4),  # 31 days to the end of the year; floor(55/12) = 4
-    ([0] * 11 + [4], "2024-12", "due_soon", 5),  # the year ends on the as-of date: still in time, 0 days left
+    ([0] * 11 + [4], "2024-12", "overdue", 5),  # the 2024-12 report is read after the year has ended
 ])
 def test_recurring_per_year(counts, as_of, status, required):
     reg = registry(target("year", **YEARLY))
@@ -282,20 +296,24 @@ def test_recurring_period_ending_on_the_as_of_day_is_in_time_and_overdue_the_day
     reg = registry(target("year", **YEARLY))
     obs = field_obs("a", "one_thing_new_items", {"2024-03": 1, "2024-07": 2, "2025-01": 1})
     rs = returns(obs)
+    # the 2024-12 report (as of its last day) is read after the year has ended: overdue, never 临期 with 0 days
     last_day = row(evaluate(reg, PLAN, rs, date(2024, 12, 31)))
-    assert (last_day["status"], last_day["days_to_deadline"]) == ("due_soon", 0)
-    assert last_day["value"] == 3 and "仅剩 0 天" in last_day["reason"]
+    assert (last_day["status"], last_day["days_to_deadline"]) == ("overdue", 0)
+    assert last_day["value"] == 3 and "本期（2024-01–2024-12）已结束" in last_day["reason"]
+    assert "已到期" in last_day["reason"]
+    # a day into December, the year is still open: 临期 (days-based mid-month)
+    assert row(evaluate(reg, PLAN, rs, date(2024, 12, 1)))["status"] == "due_soon"
     day_after = row(evaluate(reg, PLAN, rs, date(2025, 1, 1)))
     assert (day_after["status"], day_after["days_to_deadline"]) == ("overdue", -1)
     assert day_after["deadline"] == date(2024, 12, 31) and day_after["value"] == 3
     assert day_after["value_period"] == "2024-01–2024-12" and day_after["gap"] == -2
     assert "上期（2024-01–2024-12）已结束，完成 3个，未达要求" in day_after["reason"]
     assert "期限 2024-12-31 已过 1 天" in day_after["reason"] and "本期已完成 1个" in day_after["reason"]
-    # end of January: 31 days overdue; in February the new year is judged on its own (floor(5 × 2/12) = 0)
+    # end of January: 31 days overdue; in February 2024's shortfall stays on record (issue 12 point 3)
     jan = row(evaluate(reg, PLAN, rs, "2025-01"))
     assert (jan["status"], jan["days_to_deadline"]) == ("overdue", -31)
     feb = row(evaluate(reg, PLAN, rs, "2025-02"))
-    assert (feb["status"], feb["value"], feb["deadline"]) == ("on_track", 1, date(2025, 12, 31))
+    assert (feb["status"], feb["value"], feb["deadline"]) == ("overdue", 3, date(2024, 12, 31))
 
 
 def test_a_first_partial_period_is_never_judged_overdue():
@@ -305,8 +323,9 @@ def test_a_first_partial_period_is_never_judged_overdue():
     assert row(evaluate(reg, PLAN, returns(obs), "2025-01"))["status"] == "on_track"
 
 
-def test_no_row_is_overdue_on_its_deadline_day_for_any_kind():
-    # the 2025-12 contradiction: 逾期 rows with 0 days next to 临期 rows with 0 days
+def test_a_deadline_in_the_report_month_is_overdue_for_every_kind_and_never_due_soon_with_0_days():
+    # the 2025-12 contradiction: 逾期 rows with 0 days next to 临期 rows with 0 days — the report is read after
+    # the month, so every deadline of the month that is not met is overdue
     reg = registry(target("q", deadlines=("2024-12-31",)), target("year", **YEARLY), target("year1", **ONCE_A_YEAR),
                    target("month", **MONTHLY))
     obs = (rate_obs("a", {"2024-12": 50}) + field_obs("a", "one_thing_new_items", {"2024-12": 0})
@@ -314,8 +333,8 @@ def test_no_row_is_overdue_on_its_deadline_day_for_any_kind():
     ledger = evaluate(reg, PLAN, returns(obs), "2024-12")
     applicable = ledger[(ledger["status"] != "not_applicable") & ledger["days_to_deadline"].notna()]
     assert (applicable["days_to_deadline"] >= 0).all()
-    assert not (applicable["status"] == "overdue").any()
-    assert set(row(ledger, "a", s)["status"] for s in ("q", "year", "year1", "month")) == {"due_soon"}
+    assert not (applicable["status"] == "due_soon").any()
+    assert set(row(ledger, "a", s)["status"] for s in ("q", "year", "year1", "month")) == {"overdue"}
     overdue = evaluate(reg, PLAN, returns(obs), "2025-01")
     over = overdue[overdue["status"] == "overdue"]
     assert len(over) and (over["days_to_deadline"] < 0).all()
@@ -338,14 +357,37 @@ def test_recurring_per_month_counts_months_missed():
     june = row(evaluate(reg, PLAN, returns(obs), "2024-06"))
     assert june["status"] == "met" and june["periods_missed"] == 2
     assert "本年已有 2 个月未达要求" in june["reason"]
-    # May itself ends on the as-of date: still in time (due_soon, 0 days), not yet counted as missed
+    # May is judged at its end (the report is read after it): overdue for May itself; February counted
     may = row(evaluate(reg, PLAN, returns(obs), "2024-05"))
-    assert (may["status"], may["days_to_deadline"], may["periods_missed"]) == ("due_soon", 0, 1)
-    # February missed and March missed too: at the end of March the row is overdue for February (31 days)
+    assert (may["status"], may["days_to_deadline"], may["periods_missed"]) == ("overdue", 0, 1)
+    assert may["value_period"] == "2024-05–2024-05" and "本期（2024-05–2024-05）已结束" in may["reason"]
+    # February and March missed: the March report is overdue for March, February stays on record as missed
     obs2 = field_obs("a", "evaluation_bulletins", months("2024-01", [1, 0, 0]))
     mar = row(evaluate(reg, PLAN, returns(obs2), "2024-03"))
-    assert (mar["status"], mar["days_to_deadline"], mar["value_period"]) == ("overdue", -31, "2024-02–2024-02")
-    assert mar["periods_missed"] == 1 and "期限 2024-02-29 已过 31 天" in mar["reason"]
+    assert (mar["status"], mar["days_to_deadline"], mar["value_period"]) == ("overdue", 0, "2024-03–2024-03")
+    assert mar["periods_missed"] == 1 and "本年已有 1 个月未达要求" in mar["reason"]
+
+
+def test_a_missed_annual_duty_stays_on_record_until_the_next_year_is_judged():
+    # issue 12 point 3: "2025 年度考评未完成" is shown in every month of 2025's successor until 2025-12 is judged
+    reg = registry(target("year", **YEARLY))
+    rs = returns(field_obs("a", "one_thing_new_items", {"2024-03": 1, "2024-07": 2, "2025-02": 1}))
+    for m in ("2025-01", "2025-06", "2025-11"):
+        r = row(evaluate(reg, PLAN, rs, m))
+        assert (r["status"], r["value"], r["value_period"]) == ("overdue", 3, "2024-01–2024-12"), m
+        assert "上期（2024-01–2024-12）已结束，完成 3个" in r["reason"]
+    # 2025-12: the 2025 period itself is judged (1 done, short of 5): overdue for 2025, no longer for 2024
+    dec = row(evaluate(reg, PLAN, rs, "2025-12"))
+    assert (dec["status"], dec["value"], dec["value_period"]) == ("overdue", 1, "2025-01–2025-12")
+
+
+def test_a_quarterly_duty_is_not_due_soon_in_its_first_month():
+    # issue 12 point 4: January 31 → March 31 is 59 days, but a quarter is not 临期 in its first month
+    reg = registry(target("quarter", metric="evaluation_bulletins", value=1, unit="次", kind="recurring",
+                          recurrence="quarter", deadlines=()))
+    rs = returns(field_obs("a", "evaluation_bulletins", {"2024-01": 0, "2024-02": 0}))
+    assert row(evaluate(reg, PLAN, rs, "2024-01"))["status"] != "due_soon"
+    assert row(evaluate(reg, PLAN, rs, "2024-02"))["status"] == "due_soon"
 
 
 # ---------------------------------------------------------------------------------------------- milestones
@@ -379,7 +421,7 @@ def test_every_status_code_is_reachable_and_has_a_label():
 # ---------------------------------------------------------------------------------------------- month over month, ranking
 
 def test_month_over_month_names_what_changed():
-    reg = registry(target("t", deadlines=("2024-05-31",)), target("u", value=90))
+    reg = registry(target("t", deadlines=("2024-06-30",)), target("u", value=90))
     obs = rate_obs("a", {"2024-05": 80, "2024-06": 85}) + rate_obs("b", {"2024-05": 85, "2024-06": 95})
     rs = returns(obs)
     assert previous_month("2024-06") == "2024-05"
@@ -463,3 +505,20 @@ def test_an_as_of_month_before_the_plan_date_has_no_baseline():
     r = row(evaluate(reg, PLAN, returns(rate_obs("a", months("2024-01", [60, 65, 70]))), "2024-03"))
     assert r["baseline_period"] is None and np.isnan(r["baseline"])
     assert r["status"] == "on_track"
+
+
+def test_the_change_list_never_counts_a_move_to_no_data_as_improved():
+    # issue 12 point 3: 逾期未达标 → 无数据 is 数据缺失, not 好转 (无数据 ranks above 逾期 in the status table)
+    reg = registry(target("t", deadlines=("2024-03-31",)))
+    rs = returns(rate_obs("a", {"2024-04": 50}) + rate_obs("b", {"2024-04": 50, "2024-05": 60}))
+    before, now = evaluate(reg, PLAN, rs, "2024-04"), evaluate(reg, PLAN, rs, "2024-05")
+    stale_free = now.copy()
+    stale_free.loc[stale_free["unit"] == "a", "status"] = "no_data"  # a's value dropped out (as a late month)
+    ch = month_over_month(stale_free, before).set_index("unit")
+    assert (ch.loc["a", "status_before"], ch.loc["a", "change"], ch.loc["a", "change_label"]) == (
+        "overdue", "data_missing", "数据缺失")
+    assert ch.loc["b", "change"] == "unchanged"
+    back = month_over_month(before, stale_free).set_index("unit")
+    assert back.loc["a", "change"] == "newly_overdue"
+    restored = month_over_month(now.assign(status="behind"), now.assign(status="no_data")).set_index("unit")
+    assert (restored["change"] == "data_restored").all()

@@ -46,4 +46,5 @@ def test_method_options_change_the_judgement(capsys):
         frame = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype=str, keep_default_na=False)
         return int((frame["due_soon_flag"] == "True").sum())
 
-    assert due_soon("--due-soon-days", "0") <= due_soon() < due_soon("--due-soon-days", "120")
+    # a month report judges the 临期 window in months (issue 12 point 4)
+    assert due_soon("--due-soon-months", "0") < due_soon("--due-soon-months", "1") <= due_soon()

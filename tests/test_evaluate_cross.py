@@ -51,9 +51,10 @@ def test_cli_ranking_equals_report_ranking(capsys, plan):
     assert compared > 0
 
 
-def _write_scenario(folder, days):
+def _write_scenario(folder, months):
     folder.mkdir(parents=True, exist_ok=True)
-    data = {"name": "due-soon-test", "title": "临期天数测试", "plan": "bayannur", "method": {"due_soon_days": days}}
+    data = {"name": "due-soon-test", "title": "临期月数测试", "plan": "bayannur",
+            "method": {"due_soon_months": months}}
     (folder / "due-soon-test.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
 
@@ -61,16 +62,17 @@ def test_report_text_uses_the_runs_settings(tmp_path, monkeypatch):
     import taizhang.scenario as scenario_mod
 
     folder = tmp_path / "scenarios"
-    _write_scenario(folder, 30)
+    _write_scenario(folder, 1)
     monkeypatch.setattr(scenario_mod, "scenarios_dir", lambda: folder)
     plain = MonthlyReport.build("bayannur", "2022-10")
     what_if = MonthlyReport.build("bayannur", "2022-10", scenario="due-soon-test")
-    assert Settings.from_ledger(what_if.ledger) == Settings(due_soon_days=30)
+    assert Settings.from_ledger(what_if.ledger) == Settings(due_soon_months=1)
     text = what_if.due_soon().data
-    assert "期限在 30 天内" in text and "60 天" not in text
-    assert "期限在 60 天内" in plain.due_soon().data
-    listed = ledger_mod.due_soon_table(what_if.ledger, 30)
-    assert (listed["days_to_deadline"] <= 30).all()
+    assert "期限在本月之后 1 个月内" in text and "2 个月" not in text
+    assert "期限在本月之后 2 个月内" in plain.due_soon().data
+    listed = ledger_mod.due_soon_table(what_if.ledger)
+    # 2022-10 read after its end: with one month, only November deadlines are near (at most 30 days left)
+    assert len(listed) and (listed["days_to_deadline"] <= 30).all() and (listed["days_to_deadline"] >= 1).all()
 
 
 def test_due_soon_empty_message_names_the_runs_days(registry, sample_returns):

@@ -17,6 +17,7 @@ ALONE = {
     "no_value": ({}, {"has_value": True}),
     "slipped_back": ({"was_met": True}, {"met": True}),
     "missed_deadline": ({"past": True}, {"met": True}),
+    "period_ended_short": ({"past": True}, {"met": True}),
     "value_too_old": ({"stale": True}, {"stale": False}),
     "reached": ({"met": True}, {"met": False}),
     "undated": ({}, {"has_deadline": True}),

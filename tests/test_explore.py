@@ -143,14 +143,15 @@ def test_changing_the_month_re_evaluates(explorer):
 def test_method_parameter_changes_the_judgement(explorer):
     params = method_parameters()
     explorer.as_of.value = "2022-10"  # most deadlines (2022-12-31) lie within a few months
-    widget = explorer.method_widgets["due_soon_days"]
-    explorer.method_widgets["due_soon_days"].value = 0
+    # a month is judged with the 临期 window in months (issue 12 point 4)
+    widget = explorer.method_widgets["due_soon_months"]
+    explorer.method_widgets["due_soon_months"].value = 0
     none_soon = _count(explorer.view, "due_soon")
-    widget.value = 120
-    assert explorer.method == {"due_soon_days": 120}
+    widget.value = 3
+    assert explorer.method == {"due_soon_months": 3}
     assert _count(explorer.view, "due_soon") > none_soon
-    assert any("due_soon_days" in line for line in explorer.view.overrides)
-    widget.value = params["due_soon_days"]
+    assert any("due_soon_months" in line for line in explorer.view.overrides)
+    widget.value = params["due_soon_months"]
     assert explorer.method == {}
 
 

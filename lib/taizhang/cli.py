@@ -153,7 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "score 各单位加权分档得分、score-items 得分明细（后两项须用 --scoring 指定评分方案）")
     ev.add_argument("--scoring", metavar="名称", help="评分方案（targets/scoring/<名称>.yaml 或 .yaml 文件路径）；"
                     "原文未规定权重，默认不评分")
-    ev.add_argument("--due-soon-days", type=int, help="临期预警天数（默认 60，即 Settings 的默认值）")
+    ev.add_argument("--due-soon-days", type=int, help="临期预警天数，用于月中日期（默认 60，即 Settings 的默认值）")
+    ev.add_argument("--due-soon-months", type=int, help="临期预警月数，用于按月评估（默认 2，即 Settings 的默认值）")
     ev.add_argument("--stale-months", type=int, help="数据超过几个月未更新视为过期（默认 3，即 Settings 的默认值）")
     ev.add_argument("--assume", action="append", default=[], metavar="目标编号=YYYY-MM-DD",
                     help="为期限未明确的目标假定期限（可重复）；报告中标注为假定期限")
@@ -394,7 +395,8 @@ def _cmd_evaluate(args) -> int:
         print(f"注意：{beyond}，按 --force 强制评估，各项沿用此前的数据。", file=sys.stderr)
     if source.sample_files(returns):
         print(f"注意：所用数据为样例数据（{source.label}），{'非真实报送'}。", file=sys.stderr)
-    given = {"due_soon_days": args.due_soon_days, "stale_months": args.stale_months}
+    given = {"due_soon_days": args.due_soon_days, "due_soon_months": args.due_soon_months,
+             "stale_months": args.stale_months}
     try:
         settings = Settings.of(**{k: v for k, v in given.items() if v is not None})
     except ParameterError as err:

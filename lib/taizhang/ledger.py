@@ -256,10 +256,10 @@ def changes_table(ledger: pd.DataFrame, previous: pd.DataFrame | None) -> pd.Dat
 
     m = month_over_month(ledger, previous)
     direction = m["change"].map({"newly_met": "better", "improved": "better", "newly_overdue": "worse",
-                                 "newly_regressed": "worse", "worsened": "worse"})
+                                 "newly_regressed": "worse", "worsened": "worse", "data_missing": "missing"})
     m = m.assign(before=m["status_before"], after=m["status"], direction=direction.fillna("changed"))
     m = m[m["before"].notna() & (m["before"] != m["after"])].copy()
-    m["_o"] = m["direction"].map({"worse": 0, "changed": 1, "better": 2})
+    m["_o"] = m["direction"].map({"worse": 0, "missing": 1, "changed": 2, "better": 3})
     m["_u"] = m["unit"].map(unit_order(ledger)).fillna(len(ledger))
     return m.sort_values(["_o", "_u"], kind="stable", ignore_index=True)[cols]
 
@@ -274,8 +274,10 @@ def changes_blocks(ledger: pd.DataFrame, previous: pd.DataFrame | None, previous
         return Blocks.of(Notice(f"与 {previous_period} 相比，各项状态没有变化。"))
     n_better = int((frame["direction"] == "better").sum())
     n_worse = int((frame["direction"] == "worse").sum())
-    n_other = len(frame) - n_better - n_worse
+    n_missing = int((frame["direction"] == "missing").sum())
+    n_other = len(frame) - n_better - n_worse - n_missing
     counts = Counts(f"与 {previous_period} 相比：", (("▲ 好转", n_better, "up"), ("▼ 变差", n_worse, "down"))
+                    + ((("？ 数据缺失", n_missing, ""),) if n_missing else ())
                     + ((("其他变化", n_other, ""),) if n_other else ()))
     shown = frame.head(limit)
     cols = (_UNIT, Column("title", "目标或任务", "tz-c-text"), Column("before", "上月", "tz-c-st"),

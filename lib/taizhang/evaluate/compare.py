@@ -21,6 +21,7 @@ def status_counts(ledger: pd.DataFrame) -> pd.DataFrame:
 
 
 CHANGES = {
+    "data_missing": "数据缺失",
     "newly_met": "新达标",
     "newly_overdue": "新增逾期",
     "newly_regressed": "新回落",
@@ -28,7 +29,9 @@ CHANGES = {
     "worsened": "变差",
     "unchanged": "无变化",
     "new": "新纳入",
+    "data_restored": "恢复数据",
 }
+_MISSING = statuses.MISSING
 _MET = statuses.MET
 _OVERDUE = statuses.OVERDUE
 STATUS_RANK = statuses.RANK
@@ -44,9 +47,13 @@ def month_over_month(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFr
     """What changed per unit × target between two ledgers of the same plan (``previous`` one month earlier).
 
     Columns: ``unit, unit_name, target_id, title, kind, status_before, status, change, change_label,
-    value_before, value, gap_change``. ``change`` is, in this order of precedence: ``newly_met`` (met now,
-    not before), ``newly_overdue``, ``newly_regressed``, ``improved`` / ``worsened`` (status rank moved, see
-    :data:`taizhang.kernel.statuses.STATUSES`), ``unchanged``; ``new`` for rows absent from ``previous``. Not-applicable rows are left out.
+    value_before, value, gap_change``. ``change`` is, in this order of precedence: ``new`` for rows absent
+    from ``previous``; ``data_missing`` (数据缺失: now in :data:`~taizhang.kernel.statuses.MISSING` — 无数据,
+    数据过期, 未报送 — and not the same status before: a move to missing data is never 好转); ``newly_met``
+    (met now, not before), ``newly_overdue``, ``newly_regressed``; ``data_restored`` (missing before, data
+    now, none of the above: no order of merit between "no data" and a judged status); ``improved`` /
+    ``worsened`` (rank in the order of merit of :data:`taizhang.kernel.statuses.STATUSES` moved);
+    ``unchanged``. Not-applicable rows are left out.
     """
     cur = current[current["status"] != "not_applicable"]
     keys = ["unit", "target_id"]
@@ -57,11 +64,15 @@ def month_over_month(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFr
     r_now = np.array([STATUS_RANK.get(s, 99) for s in now])
     r_before = np.array([STATUS_RANK.get(s, 99) if isinstance(s, str) else 99 for s in before])
     absent = pd.isna(m["status_before"]).to_numpy()
+    now_missing, before_missing = np.isin(now, list(_MISSING)), np.isin(before, list(_MISSING))
     change = np.select(
-        [absent, np.isin(now, list(_MET)) & ~np.isin(before, list(_MET)),
+        [absent, now_missing & (now != before),
+         np.isin(now, list(_MET)) & ~np.isin(before, list(_MET)),
          np.isin(now, list(_OVERDUE)) & ~np.isin(before, list(_OVERDUE)),
-         (now == "regressed") & (before != "regressed"), r_now > r_before, r_now < r_before],
-        ["new", "newly_met", "newly_overdue", "newly_regressed", "improved", "worsened"],
+         (now == "regressed") & (before != "regressed"), before_missing & ~now_missing,
+         r_now > r_before, r_now < r_before],
+        ["new", "data_missing", "newly_met", "newly_overdue", "newly_regressed", "data_restored", "improved",
+         "worsened"],
         default="unchanged",
     )
     m["change"] = change

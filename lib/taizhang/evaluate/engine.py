@@ -284,8 +284,7 @@ def _judge_rows(registry: Registry, ta: TargetAxis, rows: _Rows, scan: _Scan, ax
     met = judges.meets(val, opc, thr_period) & ~np.isnan(val)
     with np.errstate(invalid="ignore"):
         gap = np.where(np.isnan(val) | np.isnan(thr), np.nan, sign * (val - thr_period))
-        past = has_dl & (days < 0)
-        soon = has_dl & (days >= 0) & (days <= cfg.due_soon_days)
+    past, soon = _deadline_window(ta, t_idx, days, has_dl, recur, axis, as_of_day, cfg)
     vk = rows.flat(scan.value_k)
     age = np.where(vk >= 0, (axis.n - 1) - vk, -1)
     bk = rows.flat(scan.base_k)
@@ -306,7 +305,8 @@ def _judge_rows(registry: Registry, ta: TargetAxis, rows: _Rows, scan: _Scan, ax
                         done=is_done, done_late=late, reported=scan.reported_u[rows.u_idx])
     code = np.select([quant, recur], [rules.decide(rules.QUANTITATIVE, facts), rules.decide(rules.RECURRING, facts)],
                      default=rules.decide(rules.MILESTONE, facts))
-    prev_over = recur & (code == rules.POSITION["overdue"])  # overdue for the previous period (rule 2)
+    # overdue for the previous period (rule 2), not for the current one ended this month
+    prev_over = recur & (code == rules.POSITION["overdue"]) & facts.previous_short
     rec_req, rec_ratio, cur_val = r.required, r.ratio, val
     if prev_over.any():
         val = np.where(prev_over, prev_val, val)
@@ -321,6 +321,33 @@ def _judge_rows(registry: Registry, ta: TargetAxis, rows: _Rows, scan: _Scan, ax
                 novalue=np.isnan(cur_val), val=val, cur_val=cur_val, gap=gap, days=days, has_dl=has_dl, past=past,
                 age=age, vk=vk, bk=bk, q=q, rec_req=rec_req, rec_ratio=rec_ratio, prev_over=prev_over,
                 done_day=done_day, code=code, due_soon_flag=due_soon_flag)
+
+
+def period_end_reading(as_of_day: int, as_of_ord: int) -> bool:
+    """Whether the as-of day is the last day of its month: a report for month M is read after M has ended."""
+    return as_of_day == Month(as_of_ord).end.toordinal()
+
+
+def _deadline_window(ta: TargetAxis, t_idx: np.ndarray, days: np.ndarray, has_dl: np.ndarray, recur: np.ndarray,
+                     axis: "_MonthAxis", as_of_day: int, cfg: Settings) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the deadline has passed, and the deadline is near (临期).
+
+    Period-end reading (the as-of day is a month's last day, as for every YYYY-MM report): a deadline in
+    the as-of month has passed — the report is read after the month — and the deadline is near when it falls
+    1–``due_soon_months`` months after the as-of month; a recurring period is never near in its first half
+    (a quarterly duty is not 临期 in its first month). A mid-month date: the deadline day itself is still in
+    time, and near means 0–``due_soon_days`` days away.
+    """
+    with np.errstate(invalid="ignore"):
+        if not period_end_reading(as_of_day, axis.as_of):
+            return has_dl & (days < 0), has_dl & (days >= 0) & (days <= cfg.due_soon_days)
+        dl_mo_t = np.array([Month.parse(d).ordinal if d is not None else -1 for d in ta.deadline], dtype=np.int64)
+        span_t = np.array([judges.PERIOD_MONTHS.get(r, 1) for r in ta.recurrence])
+        ahead = (dl_mo_t - axis.as_of)[t_idx]
+        past = has_dl & (days <= 0)
+        soon = (has_dl & (ahead >= 1) & (ahead <= cfg.due_soon_months)
+                & (~recur | (2 * ahead < span_t[t_idx])))
+    return past, soon
 
 
 def _done_days(ta: TargetAxis, rows: _Rows, tasks: pd.DataFrame, scan: _Scan, axis: _MonthAxis) -> np.ndarray:
@@ -434,5 +461,5 @@ def _assemble(registry: Registry, ta: TargetAxis, units, rows: _Rows, scan: _Sca
     cited = np.where(prev_over, dt.prev_cited[t_idx], dt.cited[t_idx])
     f["reason"] = reasons(f, j["code"], j["appl"], j["kind"], j["days"], age, missed, cited, ta.dl_day[t_idx],
                           j["cur_val"], period_lookup[np.where(last_met >= 0, last_met, axis.n)], scan.width, cfg,
-                          j["thr_period"])
+                          j["thr_period"], prev_over)
     return f

@@ -56,6 +56,12 @@ class _Cite:
         d = self.days[r]
         return _int_text(np.where(np.isnan(d), 0, np.abs(d)))
 
+    def past_text(self, r):
+        """How long ago the deadline passed: "已过 N 天", or "已到期" for a deadline on the as-of day."""
+        d = self.days[r]
+        return np.where(np.nan_to_num(d) >= 0, "已到期",
+                        np.char.add(np.char.add("已过 ", self.day_text(r).astype(str)), " 天").astype(object))
+
     def miss_text(self, r):
         ms = self.missed[r]
         return np.where(ms > 0, np.char.add(np.char.add("；本年已有 ", _int_text(ms).astype(str)), " 个月未达要求")
@@ -80,10 +86,13 @@ class _Cite:
 
 def reasons(f: dict, code: np.ndarray, appl: np.ndarray, kind: np.ndarray, days: np.ndarray, age: np.ndarray,
             missed: np.ndarray, dl_text: np.ndarray, days_dl: np.ndarray, cur_value: np.ndarray,
-            last_met_period: np.ndarray, trend_window: int, settings, thr_cmp: np.ndarray) -> np.ndarray:
-    """The reason column of a ledger (``f``: its columns as row arrays; ``code``: status positions)."""
+            last_met_period: np.ndarray, trend_window: int, settings, thr_cmp: np.ndarray,
+            prev_over: np.ndarray | None = None) -> np.ndarray:
+    """The reason column of a ledger (``f``: its columns as row arrays; ``code``: status positions;
+    ``prev_over``: recurring rows overdue for the previous period rather than the current one)."""
     c = _Cite(f, code, appl, kind, days, age, missed, dl_text, days_dl, cur_value, last_met_period, trend_window,
               settings, thr_cmp)
+    c.prev_over = np.zeros(len(appl), dtype=bool) if prev_over is None else prev_over
     if appl.any():
         _quantitative(c)
         _recurring(c)
@@ -103,8 +112,8 @@ def _quantitative(c: _Cite) -> None:
         f"曾于 {m} 达标，最新值 {v}（{p}）回落至目标 {lb} 以下"
         for m, v, p, lb in zip(c.last_met_period[r], c.value(r), c.vper(r), c.label(r))))
     c.put(c.status(q, "overdue"), lambda r: (
-        f"最新值 {v}（{p}），未达目标 {lb}；期限 {dl} 已过 {d} 天"
-        for v, p, lb, dl, d in zip(c.value(r), c.vper(r), c.label(r), c.dl_text[r], c.day_text(r))))
+        f"最新值 {v}（{p}），未达目标 {lb}；期限 {dl} {d}"
+        for v, p, lb, dl, d in zip(c.value(r), c.vper(r), c.label(r), c.dl_text[r], c.past_text(r))))
     c.put(c.status(q, "no_deadline"), lambda r: (
         f"最新值 {v}（{p}），未达目标 {lb}；原文未规定期限" + (f"，按近期趋势预计 {pm} 达标" if pm else "")
         for v, p, lb, pm in zip(c.value(r), c.vper(r), c.label(r), f["projected_met"][r])))
@@ -145,10 +154,14 @@ def _recurring(c: _Cite) -> None:
         return np.where(np.isnan(c.cur_value[r]), "；本期尚未收到数据",
                         np.char.add("；本期已完成 ", cv.astype(str)).astype(object))
 
-    c.put(c.status(q, "overdue"), lambda r: (
-        f"上期（{p}）已结束，完成 {v}，未达要求 {lb}；期限 {dl} 已过 {d} 天{n}{m}"
-        for p, v, lb, dl, d, n, m in zip(c.vper(r), c.value(r), c.label(r), c.dl_text[r], c.day_text(r),
+    c.put(c.status(q, "overdue") & c.prev_over, lambda r: (
+        f"上期（{p}）已结束，完成 {v}，未达要求 {lb}；期限 {dl} {d}{n}{m}"
+        for p, v, lb, dl, d, n, m in zip(c.vper(r), c.value(r), c.label(r), c.dl_text[r], c.past_text(r),
                                          this_period(r), c.miss_text(r))))
+    c.put(c.status(q, "overdue") & ~c.prev_over, lambda r: (
+        f"本期（{p}）已结束，完成 {v}，未达要求 {lb}；期限 {dl} {d}{m}"
+        for p, v, lb, dl, d, m in zip(c.vper(r), c.value(r), c.label(r), c.dl_text[r], c.past_text(r),
+                                      c.miss_text(r))))
     c.put(c.status(q, "no_deadline"), lambda r: (
         f"{pe}完成 {v}，未达要求 {lb}" for pe, v, lb in zip(c.per_text(r), c.value(r), c.label(r))))
     c.put(c.status(q, "due_soon"), lambda r: (
@@ -172,14 +185,13 @@ def _milestones(c: _Cite) -> None:
     def late_days(r):
         return _int_text(done[r].astype("datetime64[D]").astype(np.int64) + 719163 - np.nan_to_num(c.days_dl[r]))
 
-    soon_days = c.settings.due_soon_days
     c.put(c.status(q, "done"), lambda r: (f"已于 {d} 完成" for d in done_text(r)))
     c.put(c.status(q, "done_late"), lambda r: (
         f"于 {d} 完成，晚于期限 {dl}（{n} 天）" for d, dl, n in zip(done_text(r), c.dl_text[r], late_days(r))))
     c.put(c.status(q, "task_overdue"), lambda r: (
-        f"期限 {dl} 已过 {d} 天，尚未报告完成" for dl, d in zip(c.dl_text[r], c.day_text(r))))
+        f"期限 {dl} {d}，尚未报告完成" for dl, d in zip(c.dl_text[r], c.past_text(r))))
     c.const(c.status(q, "no_deadline"), "原文未规定期限，尚未报告完成")
     c.const(c.status(q, "no_data"), "截至本月未收到该单位的任何报表")
     c.put(c.status(q, "task_pending"), lambda r: (
-        f"距期限 {dl} 还有 {d} 天{'（临期）' if dd <= soon_days else ''}，尚未报告完成"
-        for dl, d, dd in zip(c.dl_text[r], c.day_text(r), c.days[r])))
+        f"距期限 {dl} 还有 {d} 天{'（临期）' if soon else ''}，尚未报告完成"
+        for dl, d, soon in zip(c.dl_text[r], c.day_text(r), c.f["due_soon_flag"][r])))

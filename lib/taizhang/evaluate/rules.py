@@ -34,8 +34,8 @@ class Facts:
     met: np.ndarray  # the value meets the target
     was_met: np.ndarray  # met in an earlier month
     has_deadline: np.ndarray
-    past: np.ndarray  # the deadline has passed (days_to_deadline < 0)
-    soon: np.ndarray  # the deadline is 0–due_soon_days days away
+    past: np.ndarray  # the deadline has passed (period-end reading: the deadline is in or before the as-of month)
+    soon: np.ndarray  # the deadline is near (1–due_soon_months months after the as-of month; see the engine)
     on_pace: np.ndarray
     previous_short: np.ndarray  # recurring: the previous period ended short (judged in the first month only)
     done: np.ndarray  # milestone: a completion date was reported
@@ -134,13 +134,15 @@ QUANTITATIVE: tuple[Rule, ...] = (
     Rule("no_value", "no_data", no_value, "no value on or before the as-of month"),
     Rule("slipped_back", "regressed", slipped_back,
          "not met now, but met in an earlier month (the level must be kept, deadline or not)"),
-    Rule("missed_deadline", "overdue", missed_deadline, "not met and the deadline has passed; the reason gives the days overdue"),
+    Rule("missed_deadline", "overdue", missed_deadline,
+         "not met and the deadline has passed — a deadline in the as-of month has passed in that month's report (read after the month); the reason gives the days overdue"),
     Rule("value_too_old", "stale", value_too_old,
          "the latest value is more than `stale_months` (3) months older than the as-of month"),
     Rule("reached", "met", reached,
          "the latest value meets the target (≥ / ≤ / = with a 1e-9 tolerance; exactly on the threshold is met)"),
     Rule("undated", "no_deadline", undated, "not met and no date (never overdue); the reason still gives the projected month"),
-    Rule("deadline_near", "due_soon", deadline_near, "not met and the deadline is 0–`due_soon_days` (60) days away"),
+    Rule("deadline_near", "due_soon", deadline_near,
+         "not met and the deadline falls 1–`due_soon_months` (2) months after the as-of month (a mid-month date: 0–`due_soon_days` (60) days away)"),
     Rule("on_pace", "on_track", on_pace,
          "the trend projection meets the target at the deadline (too few points: glide-path ratio ≥ `on_track_ratio`), see \"On track or behind\""),
     Rule("otherwise", "behind", otherwise, "otherwise"),
@@ -149,12 +151,15 @@ QUANTITATIVE: tuple[Rule, ...] = (
 RECURRING: tuple[Rule, ...] = (
     _NA,
     Rule("previous_period_short", "overdue", previous_period_short,
-         "first month of a period: the previous period ended short and the current one is not yet met"),
+         "the previous period ended short and the current one, not yet at its end, is not yet met (a missed period stays on record until the next is judged)"),
     Rule("silent_and_old", "stale", silent_and_old,
          "nothing reported in the current period and the last value is older than `stale_months`"),
     Rule("no_value", "no_data", no_value, "nothing reported in the current period"),
+    Rule("period_ended_short", "overdue", missed_deadline,
+         "the current period ends in the as-of month (read after it) and the count falls short"),
     Rule("reached", "met", reached, "the current period's count reaches the whole threshold"),
-    Rule("deadline_near", "due_soon", deadline_near, "the current period ends within 0–`due_soon_days` days and the count falls short"),
+    Rule("deadline_near", "due_soon", deadline_near,
+         "the current period ends 1–`due_soon_months` (2) months after the as-of month, in its second half, and the count falls short (a mid-month date: 0–`due_soon_days` days)"),
     Rule("on_pace", "on_track", on_pace,
          "count ≥ the whole occurrences due by now (for a `≤` cap: not exceeded), see \"Recurring targets\""),
     Rule("otherwise", "behind", otherwise, "otherwise"),
@@ -166,9 +171,10 @@ MILESTONE: tuple[Rule, ...] = (
     Rule("done", "done", done, "a completion date on or before the deadline (or no deadline)"),
     Rule("no_return", "no_data", no_return, "the unit sent no return at all"),
     Rule("undated", "no_deadline", undated, "not done and no date"),
-    Rule("task_deadline_passed", "task_overdue", task_deadline_passed, "not done and the deadline has passed"),
+    Rule("task_deadline_passed", "task_overdue", task_deadline_passed,
+         "not done and the deadline has passed (a deadline in the as-of month has passed in that month's report)"),
     Rule("otherwise", "task_pending", otherwise,
-         "not done, deadline ahead (within `due_soon_days`: `due_soon_flag` and `（临期）` in the reason)"),
+         "not done, deadline ahead (near, as for quantitative targets: `due_soon_flag` and `（临期）` in the reason)"),
 )
 
 TABLES: dict[str, tuple[Rule, ...]] = {"quantitative": QUANTITATIVE, "recurring": RECURRING, "milestone": MILESTONE}

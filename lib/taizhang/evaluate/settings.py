@@ -23,6 +23,7 @@ class Settings:
     """The judgement's parameters (defaults as documented in docs/evaluation.md)."""
 
     due_soon_days: int = _setting(60, "临期预警天数", 0, 366, "0–366 的整数（天）")
+    due_soon_months: int = _setting(2, "临期预警月数", 0, 24, "0–24 的整数（月）")
     stale_months: int = _setting(3, "数据过期月数", 1, 36, "1–36 的整数（月）")
     trend_months: int = _setting(12, "趋势计算月数", 2, 36, "2–36 的整数（月）")
     min_trend_points: int = _setting(3, "趋势最少数据点", 2, 36, "2 至 trend_months 之间的整数")

@@ -76,8 +76,9 @@ def target_axis(plan, units, assumed: dict[str, date], as_of_ord: int) -> Target
     """The per-target arrays of ``plan`` at the as-of month.
 
     A recurring target's deadline is the end of the current period; the period before it is judged
-    (overdue if it fell short) while the as-of month is the first month of the current one, provided the
-    plan was in force for the whole of it (see docs/evaluation.md, "Recurring targets").
+    (overdue if it fell short) in every month of the current one but its last (where the current period is
+    judged itself), provided the plan was in force for the whole of it (see docs/evaluation.md, "Recurring
+    targets").
     """
     targets = plan.targets
     n_t = len(targets)
@@ -102,7 +103,8 @@ def target_axis(plan, units, assumed: dict[str, date], as_of_ord: int) -> Target
         if PERIOD_MONTHS[rec[i]] == 1:
             per_month[i] = PER_MONTH.get(rec[i], 1)
         ps, pe = period_of(rec[i], int(ps_t[i]) - 1)
-        if ps_t[i] == as_of_ord and ps >= plan_ord:
+        # a missed period stays on record until the period that follows is judged (at its own end)
+        if as_of_ord < pe_t[i] and ps >= plan_ord:
             qs_t[i], qe_t[i] = ps, pe
     thr = np.array([np.nan if t.value is None else float(t.value) for t in targets])
     return TargetAxis(

@@ -60,6 +60,9 @@ RANK: dict[str, int] = {s.code: s.rank for s in STATUSES}
 MET: frozenset[str] = frozenset({"met", "done", "done_late"})
 #: statuses past their deadline and not achieved
 OVERDUE: frozenset[str] = frozenset({"overdue", "task_overdue"})
+#: statuses that say the data is missing (no value, no return, only an old value): a move into one is
+#: "数据缺失" month over month, never an improvement (``no_return`` / 未报送 counts once it is in the table)
+MISSING: frozenset[str] = frozenset({"no_data", "stale", "no_return"})
 
 
 def status(code: str) -> Status:
