@@ -48,7 +48,7 @@ class Brief:
         """The brief as shown: notices (coverage, version, what-if), headlines, tables, changes."""
         return Blocks.of(self.notices, Notice("", "notice", "本月要点", "tz-brief-head", self.headlines),
                          Heading("各单位情况", css=""), self.units, Heading("主要问题（逾期最久的前 10 项）", css=""),
-                         self.problems, Heading("与上月相比", css=""), self.changes)
+                         self.problems, self.changes)
 
 
 def _unit_counts(ledger: pd.DataFrame) -> pd.DataFrame:

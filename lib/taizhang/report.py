@@ -199,8 +199,8 @@ def sample_notices(n_sample: int, n_files: int) -> Blocks:
         return Blocks(())
     share = "全部" if n_sample >= n_files else f"{n_files} 份中的 {n_sample} 份"
     return Blocks.of(Notice(SAMPLE_MARK, "running", css="tz-sample-running"),
-                     Notice(f"本报告所用报表{share}是程序生成的样例数据，不是各单位的真实报送，不得作为通报或考核依据。"
-                            "真实数据请用 taizhang ingest 导入后再生成报告。", "notice", SAMPLE_MARK, "tz-sample"))
+                     Notice(f"本报告所用报表{share}是程序生成的样例数据，不得作为通报或考核依据；"
+                            "真实数据请先用 taizhang ingest 导入。", "notice", SAMPLE_MARK, "tz-sample"))
 
 
 def latest_period(returns: ReturnSet, parameter: str = "period") -> str:
