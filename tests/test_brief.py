@@ -73,7 +73,7 @@ def test_docx_reads_back_with_the_ledger_numbers(report, tmp_path):
     texts = [p.text for p in doc.paragraphs]
     assert texts[0] == ISSUER_PLACEHOLDER and texts[1] == NUMBER_PLACEHOLDER
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
-    assert headings[0] == "一、总体情况" and "四、下一步工作" in headings
+    assert headings[0] == "一、总体情况" and "四、督办情况" in headings and "五、下一步工作" in headings
     assert "三、各单位情况与排名" in headings  # bayannur has a scoring file
     for sentence in report.brief_parts.headlines:
         assert sentence in texts

@@ -210,7 +210,7 @@ def test_every_problem_code_is_used_and_every_used_code_has_a_message():
 
     src = "".join(p.read_text(encoding="utf-8") for p in (project_root() / "lib" / "taizhang").rglob("*.py")
                   if p.name != "codes.py")
-    used = set(_re.findall(r'"((?:file|zip|xml|sheet|csv|plan|unit|period|filed|copy|header|field|cell|value|rate|task)'
+    used = set(_re.findall(r'"((?:file|zip|xml|sheet|csv|plan|unit|period|filed|copy|header|field|cell|value|rate|task|answer)'
                            r'\.[a-z_]+)"', src))
     assert used <= set(PROBLEM_MESSAGES), used - set(PROBLEM_MESSAGES)
     assert set(PROBLEM_MESSAGES) <= used, set(PROBLEM_MESSAGES) - used

@@ -3,6 +3,9 @@ problem), returns without the sheet still accepted, completed tasks prefilled an
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
+
 from datetime import date
 
 import openpyxl
@@ -53,6 +56,11 @@ BAD = {
     "duplicate_id": [f"{W} / A5：督办事项 bayannur-202405-001 重复填写，第 4 行已有"],
     "missing_column": [f"{W} / 第3行：表头缺少“进展”列"],
 }
+#: each defect's stable problem code (taizhang.returns.codes), as the store keeps it
+CODES = {"unknown_id": "answer.unknown", "closed_id": "answer.closed", "other_unit": "answer.other_unit",
+         "bad_date": "answer.date_format", "done_without_evidence": "answer.no_evidence",
+         "bad_progress": "answer.progress_unknown", "measures_missing": "answer.measures_missing",
+         "duplicate_id": "answer.duplicate", "missing_column": "answer.column_missing"}
 
 
 @pytest.mark.parametrize("defect", sorted(BAD))
@@ -62,6 +70,10 @@ def test_bad_answer_sheet_rejects_the_whole_file(defect, store, registry, tmp_pa
     (res,) = ingest([src], store=store, registry=registry, feedback_dir=tmp_path / "fb")
     assert res.outcome == "rejected"
     assert [str(p) for p in res.problems] == BAD[defect]
+    assert [p.code for p in res.problems] == [CODES[defect]]
+    assert res.problems[0].location.sheet == ANSWER_SHEET
+    with closing(sqlite3.connect(store)) as con:  # stored with its code, not as a legacy problem
+        assert [r[0] for r in con.execute("SELECT code FROM problems")] == [CODES[defect]]
     assert src.read_bytes() == before  # the original is never modified
     subs = submissions_frame(store, "bayannur")
     assert list(subs["outcome"]) == ["rejected"]  # nothing of the file was stored as accepted
@@ -145,3 +157,4 @@ def test_completed_tasks_prefilled_and_contradictions_rejected(registry, tmp_pat
     assert res.outcome == "rejected"
     assert [p.where for p in res.problems] == [f"临河区_2023-03.xlsx / 任务完成情况 / {ref}"], res.problems
     assert "不能改回未完成" in res.problems[0].message
+    assert res.problems[0].code in ("task.completion_reverted", "task.completion_cleared")

@@ -10,7 +10,7 @@ green = achieved; amber = every other applicable status.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -43,12 +43,17 @@ class Brief:
     changes: Counts | Notice
     notices: Blocks
     ranked: bool
+    supervision: str = ""  # the 督办 line (taizhang.reports.supervision_section.brief_line), issue 14
 
     def blocks(self) -> Blocks:
         """The brief as shown: notices (coverage, version, what-if), headlines, tables, changes."""
+        changes = self.changes
+        if self.supervision:  # on the changes' line: the brief has no room for another line on some plans
+            changes = (replace(changes, tail=self.supervision) if isinstance(changes, Counts)
+                       else Counts(changes.text, (), tail=self.supervision))
         return Blocks.of(self.notices, Notice("", "notice", "本月要点", "tz-brief-head", self.headlines),
                          Heading("各单位情况", css=""), self.units, Heading("主要问题（逾期最久的前 10 项）", css=""),
-                         self.problems, self.changes)
+                         self.problems, changes)
 
 
 def _unit_counts(ledger: pd.DataFrame) -> pd.DataFrame:
@@ -93,13 +98,17 @@ def _headlines(ledger: pd.DataFrame, counts: pd.DataFrame, before: pd.DataFrame 
     return tuple(out)
 
 
-def _units_spec(counts: pd.DataFrame, before: pd.DataFrame | None, scores: pd.DataFrame | None) -> TableSpec:
+def _units_spec(counts: pd.DataFrame, before: pd.DataFrame | None, scores: pd.DataFrame | None,
+                sv_units: pd.DataFrame | None = None) -> TableSpec:
     cols = [Column("unit", "单位", "tz-c-unit", row_header=True), Column("red", "红（逾期/回落）", "tz-c-num"),
             Column("amber", "黄（未到期/滞后）", "tz-c-num"), Column("green", "绿（已达标/完成）", "tz-c-num"),
             Column("tasks", "逾期任务", "tz-c-num")]
     if scores is not None:
         cols += [Column("score", "得分", "tz-c-num"), Column("rank", "名次", "tz-c-num")]
     cols.append(Column("change", "红色较上月", "tz-c-num"))
+    if sv_units is not None:  # issue 14: the unit's open 督办事项 and those escalated (约谈 …)
+        cols += [Column("sv_open", "督办未销号", "tz-c-num"), Column("sv_escalated", "其中已升级", "tz-c-num")]
+        sv = sv_units.set_index("unit")
     by_unit = scores.set_index("unit") if scores is not None else None
     rows = []
     for uid, r in counts.iterrows():
@@ -114,9 +123,13 @@ def _units_spec(counts: pd.DataFrame, before: pd.DataFrame | None, scores: pd.Da
         else:
             d = int(r["red"] - before.loc[uid, "red"])
             row.append(text(_signed(d), "down" if d > 0 else "up" if d < 0 else "", raw=d))
+        if sv_units is not None:
+            n_open, n_esc = (int(sv.loc[uid, "open"]), int(sv.loc[uid, "escalated"])) if uid in sv.index else (0, 0)
+            row += [text(n_open, raw=n_open), text(n_esc, "b" if n_esc else "", raw=n_esc)]
         rows.append(tuple(row))
-    return TableSpec(tuple(cols), tuple(rows), css="tz-list tz-brief-units",
-                     note="红、黄、绿为各单位的项指标与项任务数（不含不适用项）；逾期任务为逾期未完成的节点任务。")
+    note = "红、黄、绿为各单位的项指标与项任务数（不含不适用项）；逾期任务为逾期未完成的节点任务"
+    note += "；督办为未销号的督办事项。" if sv_units is not None else "。"
+    return TableSpec(tuple(cols), tuple(rows), css="tz-list tz-brief-units", note=note)
 
 
 def problem_frame(ledger: pd.DataFrame, limit: int = TOP_PROBLEMS) -> pd.DataFrame:
@@ -160,12 +173,15 @@ def _changes(ledger: pd.DataFrame, previous: pd.DataFrame | None, previous_perio
 
 
 def build_brief(ledger: pd.DataFrame, previous: pd.DataFrame | None, previous_period: str,
-                scores: pd.DataFrame | None = None, notices: Blocks | None = None) -> Brief:
+                scores: pd.DataFrame | None = None, notices: Blocks | None = None, supervision: str = "",
+                supervision_units: pd.DataFrame | None = None) -> Brief:
     """The brief of an evaluated month: ``ledger`` and ``previous`` (the month before, None without data),
     ``scores`` the totals of :func:`taizhang.scoring.score_units` when a scoring rule is configured,
-    ``notices`` the page-1 notices (coverage, versions, what-if) shown first."""
+    ``notices`` the page-1 notices (coverage, versions, what-if) shown first, ``supervision`` the one 督办 line
+    and ``supervision_units`` the per-unit 督办 counts (``unit, open, escalated``) the unit table shows."""
     counts = _unit_counts(ledger)
     before = _unit_counts(previous) if previous is not None and not previous.empty else None
-    return Brief(headlines=_headlines(ledger, counts, before, scores), units=_units_spec(counts, before, scores),
+    return Brief(headlines=_headlines(ledger, counts, before, scores),
+                 units=_units_spec(counts, before, scores, supervision_units),
                  problems=_problems_spec(ledger), changes=_changes(ledger, previous, previous_period),
-                 notices=notices or Blocks(()), ranked=scores is not None)
+                 notices=notices or Blocks(()), ranked=scores is not None, supervision=supervision)

@@ -385,6 +385,7 @@ class EvaluatedMonth:
     coverage: pd.DataFrame = None  # per unit: reported / late / missing / rejected (taizhang.source.coverage)
     forced: str = ""  # why the month is beyond the data, when the run was forced
     n_sample: int = 0  # accepted files that are sample returns
+    store: Path | None = None  # the store the returns came from (issue 14: its 督办 records), None otherwise
     _metric_parts: list | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
@@ -413,7 +414,7 @@ class EvaluatedMonth:
         return cls(registry=registry, plan=registry.plan(plan), period=period, inputs=folder, returns=returns,
                    ledger=ledger, values=values, previous=previous, data_label=label, whatif=whatif,
                    coverage=coverage(base, plan, returns, period, source), forced=beyond,
-                   n_sample=source.sample_files(returns))
+                   n_sample=source.sample_files(returns), store=source.path if source.kind == "store" else None)
 
     def metric_parts(self) -> list[tuple[str, "TrendChart", pd.DataFrame]]:
         """``(metric, chart, ranking)`` of every charted metric, computed on first use and then kept, so the
@@ -548,7 +549,25 @@ class MonthlyReport:
         """The one-page brief (:class:`taizhang.brief.Brief`) of the ledger already evaluated."""
         from .brief import build_brief
 
-        return build_brief(self.ledger, self.previous, _previous(self.period), self.scores)
+        from .reports.supervision_section import brief_line
+
+        view = self.supervision_view
+        return build_brief(self.ledger, self.previous, _previous(self.period), self.scores,
+                           supervision=brief_line(view) if self.unit is None else "",
+                           supervision_units=view.tables["by_unit"] if view.ok and self.unit is None else None)
+
+    @cached_property
+    def supervision_view(self):
+        """The month's 督办 (issue 14; :func:`taizhang.reports.supervision_section.supervision_view`)."""
+        from .reports.supervision_section import supervision_view
+
+        return supervision_view(self.month.store, self.registry, self.plan.plan, self.period, self.data_label)
+
+    def supervision(self) -> Blocks:
+        """督办情况: the plan's counts, units and items, or the unit's items with their history."""
+        from .reports.supervision_section import section
+
+        return section(self.supervision_view, self.unit, self.unit_name)
 
     def brief(self) -> Blocks:
         """The one-page brief: headlines, per-unit table, top problems, changes (page 1 of the ledger)."""
@@ -796,7 +815,7 @@ class QualityReport:
         return cls(registry=registry, plan=registry.plan(plan), period=period, returns=returns, data_label=label,
                    parameters=parameters or {"plan": plan, "period": period, "inputs": str(inputs or ""),
                                              "store": str(store or "")}, store_frame=frame, history=history,
-                   n_sample=source.sample_files(returns))
+                   n_sample=source.sample_files(returns), store=source.path if source.kind == "store" else None)
 
     def header(self) -> Blocks:
         return Blocks.of(Header("政务服务目标台账 · 数据质量", self.plan.document,

@@ -205,6 +205,7 @@ class Counts(_Block):
 
     lead: str
     items: tuple[tuple[str, int, str], ...]
+    tail: str = ""  # a short text after the counts on the same line (the brief's 督办 line, issue 14)
     template = "counts.html.j2"
 
 

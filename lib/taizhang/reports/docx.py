@@ -114,7 +114,8 @@ def write_notice(report, path: Path) -> Path:
     """Write the 通报 of a monthly report (:class:`taizhang.report.MonthlyReport`) to ``path`` and return it.
 
     Sections: 总体情况 (the brief's headlines), 存在的主要问题 (units with problems and the top-problems
-    table), 各单位情况 (the unit table — with score and rank when a scoring rule is configured), 下一步工作,
+    table), 各单位情况 (the unit table — with score and rank when a scoring rule is configured), 督办情况 (counts
+    and escalations, :func:`taizhang.reports.supervision_section.notice_sentences`), 下一步工作,
     then the date line. Written to a temporary file and moved into place (no partial file).
     """
     brief = report.brief_parts
@@ -160,7 +161,13 @@ def write_notice(report, path: Path) -> Path:
         _paragraph(doc, "按评分方案计算得分与名次（名次 1 为最好）。")
     table(doc, brief.units)
 
-    _heading(doc, "四、下一步工作", 1)
+    _heading(doc, "四、督办情况", 1)  # issue 14: the counts and escalations (taizhang.reports.supervision_section)
+    from .supervision_section import notice_sentences
+
+    for sentence in notice_sentences(report.supervision_view):
+        _paragraph(doc, sentence)
+
+    _heading(doc, "五、下一步工作", 1)
     for line in ("请存在逾期问题的单位对照问题清单逐项整改，于下月报表报送前将整改情况及佐证材料报送督查办公室。",
                  "对临期的目标与任务，请牵头单位倒排工期、压实责任，确保按期完成。",
                  "督查办公室将持续跟踪，对整改不力的单位予以督办。"):

@@ -148,7 +148,9 @@ MONTHLY = ReportSpec(
         Section("unit_ledgers", "三、分单位台账（量化指标）",
                 "目标、方案原文、期限（有两个期限时均列出，按较早者评估）、最新值、差距、状态、说明与牵头单位。"),
         Section("milestones", "四、节点任务完成情况", "按单位统计各节点任务的完成状态。"),
-        Section("data_notes", "五、数据说明"),
+        Section("supervision", "五、督办情况", "台账发现的问题立项督办、跟踪整改、销号的情况（督办数据库，"
+                "与督办汇总表、taizhang supervise list 同源）。"),
+        Section("data_notes", "六、数据说明"),
         Section("footer", volatile=True),
     ),
     formats=("html", "pdf", "xlsx", "docx"), folder=("{plan}", "{period}"), stem="{plan}_{period}_台账{mark}",
@@ -166,6 +168,7 @@ DISTRICT = dataclasses.replace(
                 volatile=True),
         Section("ledger_table", "三、量化指标台账"),
         Section("tasks", "四、节点任务（全部）"),
+        Section("supervision", "五、本单位督办事项", "本单位未销号和本月销号的督办事项，每项列出问题、最近报送的整改情况和全部记录。"),
         Section("footer", volatile=True),
     ),
     formats=("html", "pdf", "xlsx"), folder=("{plan}", "{period}", "units", "{unit_label}"), stem="{unit_label}_{period}_单位台账{mark}",

@@ -106,6 +106,29 @@ MESSAGES: dict[str, str] = {
     "task.done_without_date": "完成情况为“已完成”，但未填写完成日期",
     "task.date_state_conflict": "已填写完成日期 {done}，完成情况却为“{state}”",
     "task.no_evidence": "已填写完成日期，须同时填写佐证材料（文件名或说明）",
+    # a completion reported in an earlier month, contradicted (issue 14, taizhang.supervision.answers)
+    "task.completion_reverted": "目标 {target} 已在 {when} 报表中报告于 {was} 完成，本表却改为“{state}”；"
+                                "已完成的任务不能改回未完成，如确需更正请联系办公室",
+    "task.completion_cleared": "目标 {target} 已在 {when} 报表中报告于 {was} 完成，本表却完成日期留空；"
+                               "已完成的任务不能改回未完成，如确需更正请联系办公室",
+    "task.completion_date_changed": "目标 {target} 的完成日期 {done} 与 {when} 报表中报告的 {was} 不一致；如确需更正请联系办公室",
+    # the 整改情况 sheet: the unit's answers to its 督办事项 (issue 14, taizhang.supervision.answers)
+    "answer.header_missing": "找不到表头“编号”（第 {header_row} 行应为 {columns}）",
+    "answer.column_missing": "表头缺少“{columns}”列",
+    "answer.id_empty": "编号为空，但该行填写了整改情况",
+    "answer.duplicate": "督办事项 {item} 重复填写，第 {first_row} 行已有",
+    "answer.unknown": "未知的督办事项编号“{item}”（请使用模板中预填的编号，不要自行添加）",
+    "answer.other_plan": "督办事项 {item} 不属于方案 {plan}",
+    "answer.other_unit": "督办事项 {item} 是{owner}的事项，不能由本单位填报",
+    "answer.closed": "督办事项 {item} 已于 {closed}销号，无需再填报整改情况",
+    "answer.progress_unknown": "进展应为 {allowed} 之一，实际为“{found}”",
+    "answer.progress_missing": "已填写整改措施，须同时选择进展",
+    "answer.measures_missing": "已选择进展，须同时填写整改措施",
+    "answer.date_error": "预计完成日期是错误值 {error}，应为日期",
+    "answer.date_format": "预计完成日期应为 YYYY-MM-DD，实际为“{found}”",
+    "answer.date_missing": "进展为“正在整改”，须填写预计完成日期",
+    "answer.no_evidence": "进展为“已完成”，须填写佐证材料（文件名或说明）",
+    "answer.done_future": "进展为“已完成”，完成日期 {done} 却晚于今天（{today}）",
 }
 
 #: the first part of a code → Chinese name of the kind of problem (quality report, counts by code)
@@ -113,11 +136,12 @@ CATEGORIES = {
     "file": "文件", "zip": "压缩包", "xml": "XML 部件", "sheet": "工作表", "csv": "CSV 格式", "plan": "方案编号",
     "unit": "填报单位", "period": "统计月份", "filed": "填报日期", "copy": "重复报送", "header": "表头",
     "field": "字段", "cell": "单元格", "value": "数值", "rate": "分子分母", "task": "任务完成情况",
+    "answer": "整改情况",
 }
 
 #: parameters that show what was found in the file: escaped and cut, as they come from the sender
 _FOUND = frozenset({"found", "unit", "named", "cell", "code", "target", "state", "shown", "error", "detail", "file",
-                    "other", "how", "reason", "suffix", "part", "sheet"})
+                    "other", "how", "reason", "suffix", "part", "sheet", "item"})
 
 
 def shown(value, limit: int = 40) -> str:

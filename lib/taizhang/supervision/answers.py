@@ -19,7 +19,8 @@ from datetime import date
 
 import pandas as pd
 
-from ..errors import Problem
+from ..errors import Location, Problem
+from ..returns.codes import problem
 from ..returns import ANSWERS_SHEET, MonthlyReturn, Rejection
 from ..returns.cells import cell_ref as _cell, clean as _clean, is_blank as _is_blank, parse_date as _date  # the reader's cell helpers
 
@@ -122,19 +123,20 @@ def read_answers(con: sqlite3.Connection, grid, name: str, plan_id: str | None, 
     if grid is None or ANSWER_SHEET not in grid.sheets:
         return [], []
     rows = grid.sheets[ANSWER_SHEET]
-    where = f"{name} / {ANSWER_SHEET}"
     problems: list[Problem] = []
     header = next((r for r, row in enumerate(rows[:10], start=1)
                    if any(isinstance(c, str) and _clean(c) == "编号" for c in row)), None)
     if header is None:
         if any(not _is_blank(c) for row in rows for c in row):
-            problems.append(Problem(where, f"找不到表头“编号”（第 {HEADER_ROW} 行应为 {'、'.join(ANSWER_COLUMNS)}）"))
+            problems.append(problem("answer.header_missing", Location(name, ANSWER_SHEET), header_row=HEADER_ROW,
+                                    columns="、".join(ANSWER_COLUMNS)))
         return [], problems
     head = [_clean(c) if isinstance(c, str) else "" for c in rows[header - 1]]
     col = {h: head.index(h) for h in ANSWER_COLUMNS if h in head}
     missing = [h for h in ("编号", "整改措施", "进展", "预计完成日期", "佐证材料") if h not in col]
     if missing:
-        problems.append(Problem(f"{where} / 第{header}行", f"表头缺少“{'”“'.join(missing)}”列"))
+        problems.append(problem("answer.column_missing", Location(name, ANSWER_SHEET, row=f"第{header}行"),
+                                columns="”“".join(missing)))
         return [], problems
     errors = grid.error_cells.get(ANSWER_SHEET, {})
     raw_rows = []
@@ -155,64 +157,64 @@ def read_answers(con: sqlite3.Connection, grid, name: str, plan_id: str | None, 
     seen: dict[str, int] = {}
     for r, item_id, get in raw_rows:
         id_ref = _cell(col["编号"], r)
-        at = f"{where} / {id_ref}"
+        at = Location(name, ANSWER_SHEET, id_ref)
+
+        def here(column: str, r=r) -> Location:
+            return Location(name, ANSWER_SHEET, _cell(col[column], r))
         measures = "" if _is_blank(get("整改措施")) else str(get("整改措施")).strip()
         progress = "" if _is_blank(get("进展")) else _clean(get("进展"))
         evidence = "" if _is_blank(get("佐证材料")) else str(get("佐证材料")).strip()
         if not item_id:
-            problems.append(Problem(at, "编号为空，但该行填写了整改情况"))
+            problems.append(problem("answer.id_empty", at))
             continue
         if item_id in seen:
-            problems.append(Problem(at, f"督办事项 {item_id} 重复填写，第 {seen[item_id]} 行已有"))
+            problems.append(problem("answer.duplicate", at, item=item_id, first_row=seen[item_id]))
             continue
         seen[item_id] = r
         item = known.get(item_id)
         if item is None:
-            problems.append(Problem(at, f"未知的督办事项编号“{item_id}”（请使用模板中预填的编号，不要自行添加）"))
+            problems.append(problem("answer.unknown", at, item=item_id))
             continue
         if plan_id is not None and item[1] != plan_id:
-            problems.append(Problem(at, f"督办事项 {item_id} 不属于方案 {plan_id}"))
+            problems.append(problem("answer.other_plan", at, item=item_id, plan=plan_id))
             continue
         if unit_id is not None and item[2] != unit_id:
-            problems.append(Problem(at, f"督办事项 {item_id} 是{item[3]}的事项，不能由本单位填报"))
+            problems.append(problem("answer.other_unit", at, item=item_id, owner=item[3]))
             continue
         if item[4] == "closed":
-            problems.append(Problem(at, f"督办事项 {item_id} 已于 {item[5] or '此前'}销号，无需再填报整改情况"))
+            problems.append(problem("answer.closed", at, item=item_id, closed=item[5] or "此前"))
             continue
         if not measures and not progress:
             continue  # prefilled row left blank: no answer this month
         bad = False
         if progress and progress not in PROGRESS:
-            problems.append(Problem(f"{where} / {_cell(col['进展'], r)}",
-                                    f"进展应为 {'、'.join(PROGRESS)} 之一，实际为“{progress}”"))
+            problems.append(problem("answer.progress_unknown", here("进展"), allowed="、".join(PROGRESS), found=progress))
             bad = True
         if not progress:
-            problems.append(Problem(f"{where} / {_cell(col['进展'], r)}", "已填写整改措施，须同时选择进展"))
+            problems.append(problem("answer.progress_missing", here("进展")))
             bad = True
         if not measures:
-            problems.append(Problem(f"{where} / {_cell(col['整改措施'], r)}", "已选择进展，须同时填写整改措施"))
+            problems.append(problem("answer.measures_missing", here("整改措施")))
             bad = True
         when_ref = _cell(col["预计完成日期"], r)
         expected = None
         if when_ref in errors:
-            problems.append(Problem(f"{where} / {when_ref}", f"预计完成日期是错误值 {errors[when_ref]}，应为日期"))
+            problems.append(problem("answer.date_error", here("预计完成日期"), error=errors[when_ref]))
             bad = True
         else:
             try:
                 expected = _date(get("预计完成日期"))
             except ValueError:
-                problems.append(Problem(f"{where} / {when_ref}",
-                                        f"预计完成日期应为 YYYY-MM-DD，实际为“{str(get('预计完成日期')).strip()[:40]}”"))
+                problems.append(problem("answer.date_format", here("预计完成日期"), found=str(get("预计完成日期"))))
                 bad = True
         if progress == "正在整改" and expected is None and not bad:
-            problems.append(Problem(f"{where} / {when_ref}", "进展为“正在整改”，须填写预计完成日期"))
+            problems.append(problem("answer.date_missing", here("预计完成日期")))
             bad = True
         if progress == "已完成" and not evidence:
-            problems.append(Problem(f"{where} / {_cell(col['佐证材料'], r)}",
-                                    "进展为“已完成”，须填写佐证材料（文件名或说明）"))
+            problems.append(problem("answer.no_evidence", here("佐证材料")))
             bad = True
         if progress == "已完成" and expected is not None and expected > today:
-            problems.append(Problem(f"{where} / {when_ref}", f"进展为“已完成”，完成日期 {expected} 却晚于今天（{today}）"))
+            problems.append(problem("answer.done_future", here("预计完成日期"), done=expected, today=today))
             bad = True
         if not bad:
             answers.append(Answer(item_id, measures, progress, expected, evidence))
@@ -322,7 +324,6 @@ def contradicted_completions(con: sqlite3.Connection, grid, name: str, plan_id: 
         return []
     c_id, c_done = head.index("目标编号"), head.index("完成日期")
     c_state = head.index("完成情况") if "完成情况" in head else None
-    where = f"{name} / {TASKS_SHEET}"
     out = []
     for r in range(header + 1, len(rows) + 1):
         row = list(rows[r - 1]) + [None] * 8
@@ -336,12 +337,11 @@ def contradicted_completions(con: sqlite3.Connection, grid, name: str, plan_id: 
         except ValueError:
             continue  # the task reader reports the unreadable date
         state = "" if c_state is None or _is_blank(row[c_state]) else _clean(row[c_state])
-        if done is None:
-            now_ = f"改为“{state}”" if state and state != "已完成" else "完成日期留空"
-            out.append(Problem(f"{where} / {_cell(c_done, r)}",
-                               f"目标 {tid} 已在 {when} 报表中报告于 {was} 完成，本表却{now_}；已完成的任务不能改回未完成，"
-                               "如确需更正请联系办公室"))
+        at = Location(name, TASKS_SHEET, _cell(c_done, r))
+        if done is None and state and state != "已完成":
+            out.append(problem("task.completion_reverted", at, target=tid, when=when, was=was, state=state))
+        elif done is None:
+            out.append(problem("task.completion_cleared", at, target=tid, when=when, was=was))
         elif done != was:
-            out.append(Problem(f"{where} / {_cell(c_done, r)}",
-                               f"目标 {tid} 的完成日期 {done} 与 {when} 报表中报告的 {was} 不一致；如确需更正请联系办公室"))
+            out.append(problem("task.completion_date_changed", at, target=tid, done=done, when=when, was=was))
     return out

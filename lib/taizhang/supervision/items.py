@@ -471,9 +471,10 @@ def supervision_tables(store: Path, registry: Registry, plan_id: str, period: st
     * ``by_unit`` — per unit of the plan (registry order): ``unit, unit_name, new, open, overdue, escalated,
       closed`` (closed = closed in ``period``);
     * ``counts`` — one row of the same counts for the whole plan;
-    * ``history`` — every change of the items in ``items``.
-    ``period`` must have been processed (``taizhang supervise``); otherwise every table is empty and
-    ``counts`` has ``processed = False``.
+    * ``history`` — every change of the items in ``items`` up to ``period``.
+    States, escalations and closings are those at the end of ``period`` (from the recorded changes), so the
+    report of an earlier month shows that month, not what happened later. ``period`` must have been processed
+    (``taizhang supervise``); otherwise every table is empty and ``counts`` has ``processed = False``.
     """
     from ..report import check_period
 
@@ -486,6 +487,19 @@ def supervision_tables(store: Path, registry: Registry, plan_id: str, period: st
     closed_now = set(month.loc[month["kind"].isin(["auto_close", "close"]), "item_id"])
     new_now = set(month.loc[month["kind"] == "open", "item_id"])
     esc_now = set(month.loc[month["kind"] == "escalate", "item_id"])
+    # the items as they stood at the end of ``period`` (a report of an earlier month never shows later changes):
+    # each item's state is the one its last change up to that month left, its escalation only if reached by then
+    upto = hist[hist["period"].notna() & (hist["period"] <= period)]
+    items = items.copy()
+    if len(items):
+        state_at = upto.dropna(subset=["to_state"]).groupby("item_id")["to_state"].last()
+        escalated_by = set(upto.loc[upto["kind"] == "escalate", "item_id"])
+        items["state"] = items["id"].map(state_at).fillna(items["state"])
+        items["state_label"] = items["state"].map(STATES)
+        items.loc[~items["id"].isin(escalated_by), "escalation"] = ""
+        reopened = ~items["state"].eq("closed")
+        for c in ("closed_period", "close_kind", "close_basis"):
+            items.loc[reopened, c] = ""
     keep = items[(items["opened_period"] <= period) & ((items["state"] != "closed") | items["id"].isin(closed_now))]
     if not processed:
         keep = keep.iloc[0:0]
@@ -518,4 +532,4 @@ def supervision_tables(store: Path, registry: Registry, plan_id: str, period: st
     counts.insert(0, "period", period)
     counts.insert(0, "plan", plan_id)
     return {"items": keep.reset_index(drop=True), "by_unit": by_unit, "counts": counts,
-            "history": hist[hist["item_id"].isin(set(keep["id"]))].reset_index(drop=True)}
+            "history": upto[upto["item_id"].isin(set(keep["id"]))].reset_index(drop=True)}
