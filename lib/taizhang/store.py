@@ -291,6 +291,7 @@ def ingest_file(con: sqlite3.Connection, path: Path, registry: Registry, plan_id
                             [(sid, tid, d.isoformat() if d else None, ev) for tid, d, ev in ret.tasks])
             sv_record(con, sid, ret, sv_answers, received)  # issue 14: answers to 督办事项, with history
             con.execute("COMMIT")
+            _archive_feedback(con, plan, ret.unit, ret.period, path)  # issue 14: the superseded 退回修改清单
             return IngestResult(path, "accepted", sha, plan, ret.unit, ret.period, revision,
                                 rows=len(ret.values) + len(ret.tasks))
         rec: Rejection = judged  # type: ignore[assignment]
@@ -368,6 +369,18 @@ def feedback_path(con: sqlite3.Connection, folder: Path, path: Path, sha: str) -
     if owner is not None and owner[0] != str(path):
         target = folder / f"{short_name(path.stem, 140)}_{(sha or '0' * 8)[:8]}{FEEDBACK_SUFFIX}"
     return target
+
+
+def _archive_feedback(con, plan: str, unit: str, period: str, path: Path) -> None:
+    """Move the 退回修改清单 this accepted return supersedes into ``已归档`` (issue 14); a failed move leaves it."""
+    from .supervision.feedback import archive_superseded
+
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        archive_superseded(con, plan, unit, period, path)
+        con.execute("COMMIT")
+    except OSError:  # a read-only folder: the workbook stays where it is, the acceptance stands
+        con.execute("ROLLBACK")
 
 
 def _write_feedback(con, folder: Path, path: Path, rec: Rejection, received: str, registry: Registry) -> Path | None:

@@ -194,52 +194,11 @@ def write_templates(registry: Registry, plan_id: str, period: str, out_dir: Path
 
 def write_feedback(path: Path, error, file_name: str, sha256: str, received: str,
                    registry: Registry, plan_id: str | None) -> Path:
-    """Write the 退回修改清单 of a rejected return: file facts, then one row per problem (sheet, cell, problem).
+    """Write the 退回修改清单 of a rejected return (issue 14: :func:`taizhang.supervision.feedback.write_feedback`
+    — local time, 重报截止日期, the office's contact, wrapped text, A4 print setup)."""
+    from .supervision.feedback import write_feedback as _write
 
-    ``error`` is the :class:`~taizhang.returns.Rejection` record (or anything with ``problems``, ``unit`` and
-    ``period``). Every text is written as text — a file name such as ``=cmd|' -C calc'!A0.xlsx`` is never a
-    formula — with control characters shown as escapes.
-    """
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "退回修改清单"
-    ws["A1"] = "月度报表 退回修改清单"
-    ws["A1"].font = Font(bold=True, size=14)
-    unit = getattr(error, "unit", None)
-    unit_name = next((u.name for u in registry.unit_list(plan_id) if u.id == unit), unit) if plan_id and unit else unit
-    facts = [
-        ("报表文件", file_name), ("SHA-256", sha256 or "（文件未读取）"),
-        ("方案", f"{registry.plans[plan_id].document}（{plan_id}）" if plan_id in registry.plans else "无法确定"),
-        ("填报单位", unit_name or "无法确定"), ("统计月份", getattr(error, "period", None) or "无法确定"),
-        ("接收时间", received), ("结论", f"整份报表退回，共 {len(error.problems)} 处问题；请逐条修改后以同一文件名重新报送"),
-    ]
-    for r, (k, v) in enumerate(facts, start=3):
-        _put(ws, r, 1, k).font = Font(bold=True)
-        _put(ws, r, 2, v)
-    head = 3 + len(facts) + 1
-    for c, h in enumerate(("序号", "工作表", "单元格", "问题说明"), start=1):
-        cell = _put(ws, head, c, h)
-        cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="F4D6D6")
-    for i, p in enumerate(error.problems, start=1):
-        loc = getattr(p, "location", None)
-        if loc is not None:
-            sheet, where = loc.sheet, loc.cell or loc.row
-        else:  # a problem without a structured location (never from returns)
-            parts = [x.strip() for x in p.where.split(" / ")]
-            sheet = parts[1] if len(parts) > 1 and not re.fullmatch(r"[A-Z]+\d+", parts[1]) else ""
-            where = parts[-1] if len(parts) > 1 and re.fullmatch(r"[A-Z]+\d+|第\d+行", parts[-1]) else ""
-        row = head + i
-        _put(ws, row, 1, i)
-        _put(ws, row, 2, sheet)
-        _put(ws, row, 3, where)
-        _put(ws, row, 4, p.message).alignment = Alignment(wrap_text=True)
-    for col, width in zip("ABCD", (10, 16, 10, 90)):
-        ws.column_dimensions[col].width = width
-    _save(wb, Path(path), normalize=False)
-    return Path(path)
+    return _write(path, error, file_name, sha256, received, registry, plan_id)
 
 
 def _put(ws, row: int, col: int, value):

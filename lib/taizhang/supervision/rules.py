@@ -1,5 +1,5 @@
 """The supervision rules as data: ``targets/supervision.yaml`` (which statuses open a 督办事项, the 整改期限,
-escalation, 销号, the office's contact), validated into immutable objects.
+escalation, 销号; the office's contact is in ``targets/office.yaml``, :mod:`.office`), validated into immutable objects.
 
 An invalid file raises :class:`SupervisionRulesError`, listing every problem at once, each located
 (``supervision.yaml / plans / artux / working_days``) with what was expected and what was found — the same
@@ -21,6 +21,7 @@ from ..evaluate import STATUS_LABELS
 from ..project import targets_dir
 from ..returns import period_end
 from ..targets import _read_yaml, _translate  # the registry's YAML reader and Chinese error names
+from .office import Office, load_office
 from .workdays import WorkdayResult, add_working_days, next_working_day
 
 RULES_FILE = "supervision.yaml"
@@ -38,13 +39,6 @@ class Escalation(BaseModel):
     level: str = Field(min_length=1)
 
 
-class Office(BaseModel):
-    model_config = _STRICT
-    name: str = Field(min_length=1)
-    contact: str = ""
-    phone: str = ""
-
-
 class RuleSet(BaseModel):
     """Rules for one plan (or the defaults); every key optional in a plan's override."""
 
@@ -60,7 +54,7 @@ class RuleSet(BaseModel):
 class RulesFile(BaseModel):
     model_config = _STRICT
     version: int
-    office: Office
+    office: Optional[dict] = None  # moved to targets/office.yaml: a located problem when still here
     defaults: RuleSet
     plans: dict[str, RuleSet] = {}
 
@@ -165,6 +159,9 @@ def load_rules(plan_id: str, path: Path | None = None, plan_ids: tuple[str, ...]
     except ValidationError as exc:
         problems = _problems_of(where, exc)
         raise SupervisionRulesError(f"督办规则文件 {where} 有 {len(problems)} 处问题", problems) from None
+    if doc.office is not None:
+        problems.append(Problem(f"{where} / office", "办公室的名称和联系方式已移到 targets/office.yaml，"
+                                                     "请在那里填写并删除此项"))
     problems += _check_set(f"{where} / defaults", doc.defaults, known)
     for key in ("open_statuses", "close_statuses", "notice_day", "working_days", "escalation", "requirements"):
         if getattr(doc.defaults, key) is None:
@@ -189,5 +186,5 @@ def load_rules(plan_id: str, path: Path | None = None, plan_ids: tuple[str, ...]
             f"{where} / plans / {plan_id}", "按方案覆盖后，立项状态与销号状态重复")])
     return Rules(plan=plan_id, open_statuses=opened, close_statuses=closed, notice_day=pick("notice_day"),
                  working_days=pick("working_days"), escalation=tuple(pick("escalation")),
-                 requirements={**d.requirements, **(o.requirements or {})}, office=doc.office, source=str(path))
+                 requirements={**d.requirements, **(o.requirements or {})}, office=load_office(), source=str(path))
 
