@@ -139,3 +139,16 @@ def test_office_left_in_the_rules_file_is_a_located_problem(tmp_path, root):
     assert any(str(p).startswith("supervision.yaml / office：") and "office.yaml" in str(p)
                for p in exc.value.problems)
     assert load_rules("bayannur").office == load_office()  # the rules read the office file
+
+
+def test_reminder_of_a_rejected_unit_gives_the_resubmission_deadline(tmp_path, registry):
+    from taizhang.supervision.notices import reminder_frame
+
+    bad = _return(registry, tmp_path / "in", window_staff=-1.0)
+    store = tmp_path / "s.sqlite"
+    with closing(connect(store)) as con:
+        ingest_file(con, bad, registry, today=date(2024, 9, 27), received=RECEIVED, feedback_dir=tmp_path / "fb")
+    df = reminder_frame(store, registry, "bayannur", "2024-08", today=date(2024, 9, 30)).set_index("unit")
+    assert df.loc["dengkou", "status_label"] == "被退回未重报"
+    assert f"于 {DUE} 前重新报送" in df.loc["dengkou", "message"]
+    assert df.loc["linhe", "status_label"] == "逾期未报" and "已逾期 20 天" in df.loc["linhe", "message"]

@@ -107,7 +107,7 @@ def write_feedback(path: Path, error, file_name: str, sha256: str, received: str
         r = head + i
         for c, v in enumerate((i, sheet, where, p.message), start=1):
             cell = _put(ws, r, c, v)
-            cell.alignment, cell.border = wrap, box
+            cell.alignment, cell.border = (Alignment(horizontal="center", vertical="top") if c == 1 else wrap), box
         # rows tall enough for the wrapped message (Excel does not grow merged or wrapped rows by itself)
         ws.row_dimensions[r].height = 15 * max(1, -(-len(p.message) // 34))
     foot = head + len(error.problems) + 2

@@ -195,8 +195,9 @@ def reminder_frame(store: Path, registry: Registry, plan_id: str, period: str, t
                    + (f" {days} 天" if days else "") + "。请下月按时报送。")
         elif r["status"] == "rejected":
             days, label = max((today - due).days, 0), "被退回未重报"
+            again = _resubmit_by(rules.office, r.get("received"))  # the 退回修改清单's 重报截止日期
             msg = (f"{r['unit_name']}：{period} 月度报表被退回（见退回修改清单），请按清单修改后于"
-                   f"{'今日' if today > due else f' {due} 前'}重新报送。")
+                   + (f" {again} 前重新报送。" if again else f"{'今日' if today > due else f' {due} 前'}重新报送。"))
         else:
             days = max((today - due).days, 0)
             label = "逾期未报" if today > due else "未报送"
@@ -207,6 +208,16 @@ def reminder_frame(store: Path, registry: Registry, plan_id: str, period: str, t
         rows.append({"unit": r["unit"], "unit_name": r["unit_name"], "status": r["status"], "status_label": label,
                      "due": due.isoformat(), "days_late": days, "message": msg})
     return pd.DataFrame(rows, columns=["unit", "unit_name", "status", "status_label", "due", "days_late", "message"])
+
+
+def _resubmit_by(office, received) -> str:
+    """The 重报截止日期 of a return rejected at ``received`` (the store's time), '' when unknown."""
+    if not received or not isinstance(received, str):
+        return ""
+    try:
+        return office.resubmit_deadline(office.local(received).date()).day.isoformat()
+    except ValueError:
+        return ""
 
 
 def write_reminders(store: Path, registry: Registry, plan_id: str, period: str, out_dir: Path,
