@@ -144,10 +144,11 @@ def notice_sentences(view: SupervisionView) -> list[str]:
     if not view.ok:
         return [view.message]
     c = view.counts
-    out = [f"截至 {view.period} 通报，" + _count_text(c) + "。"]
+    out = [f"按 {view.period} 台账督办，" + _count_text(c) + "。"]
     esc = _escalation_units(view, keep=8)
     if esc:
-        out.append(f"连续多期未销号、已升级的事项：{esc}。请有关单位主要负责同志按要求接受约谈，限期整改到位。")
+        levels = "、".join(dict.fromkeys(view.escalations()["escalation"]))
+        out.append(f"连续多期未销号、已升级的事项——{esc}。请有关单位按督办规则落实{levels}，限期整改到位。")
     else:
         out.append("本月没有升级（约谈）的督办事项。")
     return out
