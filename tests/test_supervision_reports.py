@@ -169,3 +169,16 @@ def test_sample_data_without_a_store_says_so(tmp_path):
     assert isinstance(only, Notice) and "不是数据库" in only.text and "0" not in only.text.replace("2023-06", "")
     unit = MonthlyReport.build(PLAN, LAST, sample="是", unit="linhe")
     assert "不是数据库" in unit.supervision().parts[0].text
+
+
+def test_view_is_read_again_after_the_store_changes(store, registry, tmp_path):
+    from taizhang.reports.supervision_section import supervision_view
+
+    path = tmp_path / "v.sqlite"
+    shutil.copy(store, path)
+    before = supervision_view(path, registry, PLAN, LAST)
+    item_id = before.items().query("state == 'overdue'").iloc[0]["id"]
+    close_item(path, item_id, "经现场核查已整改", by="测试")
+    after = supervision_view(path, registry, PLAN, LAST)
+    assert after.counts["closed"] == before.counts["closed"] + 1
+    assert after.counts["open"] == before.counts["open"] - 1

@@ -87,8 +87,9 @@ def supervision_view(store: Path | None, registry, plan: str, period: str, data_
     from ..supervision.items import runs_frame, supervision_tables
 
     store = Path(store)
-    st = store.stat()
-    key = (str(store.resolve()), st.st_size, st.st_mtime_ns, plan, period, registry.version)
+    stamps = tuple((f.stat().st_size, f.stat().st_mtime_ns) if f.exists() else None
+                   for f in (store, store.with_name(store.name + "-wal")))  # WAL mode: changes sit in -wal first
+    key = (str(store.resolve()), stamps, plan, period, registry.version)
     hit = _CACHE.get(key)
     if hit is not None:
         return hit
