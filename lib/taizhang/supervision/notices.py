@@ -230,7 +230,8 @@ def write_reminders(store: Path, registry: Registry, plan_id: str, period: str, 
             ("message", "催报短信", 80)]
     plan = registry.plan(plan_id)
     xlsx = _xlsx(out_dir / f"催报单_{period}.xlsx", f"{plan.document} 月度报表催报单（{period}）",
-                 [f"生成日期 {today}；需催报 {len(df)} 个单位"], df, cols, sheet="催报单")
+                 [f"生成日期 {today}；需催报 {len(df)} 个单位；{load_rules(plan_id).office.contact_line()}"], df, cols,
+                 sheet="催报单")
     txt = out_dir / f"催报短信_{period}.txt"
     tmp = _tmp(txt)
     tmp.write_text("\n\n".join(df["message"]) + ("\n" if len(df) else "本月无需催报。\n"), encoding="utf-8")
