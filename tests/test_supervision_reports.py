@@ -182,3 +182,22 @@ def test_view_is_read_again_after_the_store_changes(store, registry, tmp_path):
     after = supervision_view(path, registry, PLAN, LAST)
     assert after.counts["closed"] == before.counts["closed"] + 1
     assert after.counts["open"] == before.counts["open"] - 1
+
+
+def test_brief_with_a_living_supervision_still_fits_one_a4_page(registry, tmp_path):
+    """baotou (16 units, the longest brief) on a store with 督办 records: the unit table's two columns and the
+    short line after the changes add no line to the page."""
+    import subprocess
+
+    from taizhang.render import Job, run_jobs
+
+    generate_plan_sample(registry, "baotou", tmp_path / "s", last="2023-06")
+    path = tmp_path / "taizhang.sqlite"
+    assert all(r.ok for r in ingest([tmp_path / "s"], store=path, registry=registry))
+    assert run_sample_loop(registry, "baotou", path, tmp_path / "answers")
+    (res,) = run_jobs([Job("monthly_brief", plan="baotou", period="2023-06", store=str(path))], formats=("pdf",),
+                      out=tmp_path / "out", progress=False)
+    info = subprocess.run(["pdfinfo", str(res.pdf)], capture_output=True, text=True, check=True).stdout
+    assert "Pages:           1" in info
+    text = subprocess.run(["pdftotext", str(res.pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "督办未销号" in text and "督办：本月新增" in text
