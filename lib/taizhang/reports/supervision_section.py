@@ -79,9 +79,8 @@ def supervision_view(store: Path | None, registry, plan: str, period: str, data_
     its 通报 and every unit's report of one run read the store once.
     """
     if store is None:
-        where = f"（{data_label}）" if data_label else ""
         return SupervisionView(plan, period, "no_store",
-                               f"本报告读取的数据{where}不是数据库，没有督办记录；督办事项只记在数据库中"
+                               f"本报告读取的是{data_label or '报表文件'}，不是数据库，没有督办记录；督办事项只记在数据库中"
                                f"（taizhang supervise --plan {plan} --period {period}）。",
                                short="未读取数据库，无督办记录")
     from ..supervision.items import runs_frame, supervision_tables
