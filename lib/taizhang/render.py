@@ -495,8 +495,10 @@ def _to_html(executed: Path, output: Path, title: str, font_plan: str | None = N
 
     from .reports.html import environment
 
+    from .reports.navigation import with_toc
+
     nb = nbformat.read(str(executed), as_version=4)
-    body = notebook_body(nb)
+    body = with_toc(notebook_body(nb))
     if banner:
         body = environment().get_template("version.html.j2").render(text=banner) + body
     from .fonts import embedded_font_css
@@ -985,7 +987,9 @@ def _groups(items: list[dict]) -> list[list[dict]]:
 
 def write_index(base: Path) -> Path:
     """``<base>/index.html``: every report found under ``base`` (:func:`index_entries`), grouped by plan and
-    month, newest month first; what-if runs marked 情景推演; each entry with its version line."""
+    month, newest month first; what-if runs marked 情景推演; each entry with its version line. The listed
+    report pages get their links back to the index and to each other
+    (:func:`taizhang.reports.navigation.refresh_links`)."""
     base = Path(base)
     base.mkdir(parents=True, exist_ok=True)
     from urllib.parse import quote
@@ -995,7 +999,8 @@ def write_index(base: Path) -> Path:
 
     reg = load_registry()
     groups = []
-    for members in _groups(index_entries(base)):
+    entries = index_entries(base)
+    for members in _groups(entries):
         d0 = members[0]
         plan = reg.plans.get(d0.get("plan") or "")
         name = plan.document if plan is not None else (d0.get("plan") or "跨方案")
@@ -1011,7 +1016,11 @@ def write_index(base: Path) -> Path:
     from .fonts import embedded_font_css
 
     css = embedded_font_css(re.sub(r"<[^>]+>", "", body), font_base_text(None)) + "\n" + _css()
-    return _write_page(base / "index.html", "报告目录", css, body)
+    page = _write_page(base / "index.html", "报告目录", css, body)
+    from .reports.navigation import refresh_links
+
+    refresh_links(entries, base)  # each report links back here and to its related reports (where they exist)
+    return page
 
 
 def result_dict(result: RenderedReport) -> dict:
