@@ -487,10 +487,11 @@ def to_html(executed: Path, output: Path, title: str, font_plan: str | None = No
     return _to_html(executed, output, title, font_plan)[0]
 
 
-def _to_html(executed: Path, output: Path, title: str, font_plan: str | None = None, banner: str = ""
-             ) -> tuple[Path, str]:
+def _to_html(executed: Path, output: Path, title: str, font_plan: str | None = None, banner: str = "",
+             links: str = "") -> tuple[Path, str]:
     """:func:`to_html`, also returning the page's body (for printing several reports as one document).
-    ``banner`` (the version line, :func:`version_line`) is shown above the report."""
+    ``banner`` (the version line, :func:`version_line`) is shown above the report, ``links`` (the links
+    to the index and related reports, screen only) above that."""
     import nbformat
 
     from .reports.html import environment
@@ -501,6 +502,8 @@ def _to_html(executed: Path, output: Path, title: str, font_plan: str | None = N
     body = with_toc(notebook_body(nb))
     if banner:
         body = environment().get_template("version.html.j2").render(text=banner) + body
+    if links:
+        body = links + "\n" + body
     from .fonts import embedded_font_css
 
     css = embedded_font_css(_shown_text(body) + title, font_base_text(font_plan)) + "\n" + _css()
@@ -566,8 +569,12 @@ def _finish(job: Job, nb_path: Path, xlsx: Path | None, browser, formats, base: 
     result.version = _next_version(folder, job, result.provenance)
     body = ""
     if "html" in formats or "pdf" in formats:
-        result.html, body = _to_html(nb_path, folder / f"{job.stem()}.html", result.title, font_plan=job.plan or None,
-                                     banner=version_line(result.version, result.provenance))
+        from .reports.navigation import predicted_links
+
+        page = folder / f"{job.stem()}.html"
+        result.html, body = _to_html(nb_path, page, result.title, font_plan=job.plan or None,
+                                     banner=version_line(result.version, result.provenance),
+                                     links=predicted_links(job, base, page))
     t2 = time.perf_counter()
     if "pdf" in formats and group is not None:  # printed later with its group (see run_jobs)
         group.append((result, folder / f"{job.stem()}.pdf", body, base, folder))
