@@ -495,7 +495,6 @@ def _to_html(executed: Path, output: Path, title: str, font_plan: str | None = N
     import nbformat
 
     from .reports.html import environment
-
     from .reports.navigation import with_toc
 
     nb = nbformat.read(str(executed), as_version=4)

@@ -46,10 +46,12 @@ class TocEntry:
     units: list["TocEntry"] = field(default_factory=list)
 
 
+_NOT_TEXT = re.compile(r'<a class="anchor-link".*?</a>|<span class="tz-sec">.*?</span>', re.S)
+
+
 def _text(inner: str) -> str:
-    inner = re.sub(r'<a class="anchor-link".*?</a>', "", inner, flags=re.S)
-    inner = re.sub(r'<span class="tz-sec">.*?</span>', "", inner, flags=re.S)
-    return html.unescape(_TAGS.sub("", inner)).strip()
+    """A heading's text without its ¶ anchor and its grey aside."""
+    return html.unescape(_TAGS.sub("", _NOT_TEXT.sub("", inner))).strip()
 
 
 def toc_entries(body: str) -> tuple[str, list[TocEntry]]:
@@ -57,7 +59,7 @@ def toc_entries(body: str) -> tuple[str, list[TocEntry]]:
     top = "h2" if re.search(r"<h2[\s>]", body) else "h3"
     first_h2 = body.find("<h2")
     entries: list[TocEntry] = []
-    used: set[str] = set(_ID.findall(body))
+    used: set[str] = set()
     out, pos, n = [], 0, 0
     for m in _HEADING.finditer(body):
         tag, attrs, inner = m.group(1), m.group(2), m.group(3)
@@ -75,7 +77,7 @@ def toc_entries(body: str) -> tuple[str, list[TocEntry]]:
             anchor = found.group(1)
         else:
             n += 1
-            while f"tz-s{n}" in used:
+            while f"tz-s{n}" in used or f'id="tz-s{n}"' in body:  # never an id the page already has
                 n += 1
             anchor = f"tz-s{n}"
             used.add(anchor)
