@@ -213,11 +213,11 @@ def test_trend_chart_target_line_on_top_with_headroom_and_visible_as_of(monthly,
 
     chart = TrendChart.build(registry, "bayannur", "one_window_rate", monthly.values, monthly.ledger, "2024-06")
     svg = chart.svg()
-    # the target line comes after every unit line (drawn on top), its label at the plot's right end
+    # the target line comes after every unit line (drawn on top), its label in the right margin, off the data
     last_unit_line = max(m.start() for m in re.finditer(r'<polyline[^>]*stroke-linejoin="round"', svg))
     assert svg.index('stroke="#c0392b"') > last_unit_line
-    label = re.search(r'<text x="([\d.]+)" y="[\d.]+" text-anchor="end" class="tz-ax tz-target"', svg)
-    assert label and float(label.group(1)) > 300
+    label = re.search(r'<text x="([\d.]+)" y="[\d.]+" class="tz-lg tz-target"', svg)
+    assert label and float(label.group(1)) > chart.plot_right
     # the y axis stops above 100 % (headroom), with no tick above 100
     ticks = [float(t) for t in re.findall(r'text-anchor="end" class="tz-ax">([\d.]+)</text>', svg)]
     assert max(ticks) == 100

@@ -267,6 +267,32 @@ class Browser:
         self._events = [ev for ev in self._events if ev.get("sessionId") != session]
         return check
 
+    def view(self, html_file: Path, width: int, expression: str = "null", screenshot: Path | None = None,
+             height: int = 844, scale: float = 1.0):
+        """Load ``html_file`` in a screen ``width`` × ``height`` CSS pixels wide (a phone: 390 × 844, scaled by
+        ``scale``, mobile viewport rules on), evaluate ``expression`` and return its value; ``screenshot``
+        writes a PNG of the whole page. The viewport is reset afterwards, so later prints are unaffected."""
+        import base64
+
+        target, session = self._open("about:blank")
+        self._send("Emulation.setDeviceMetricsOverride", {"width": int(width), "height": int(height),
+                                                          "deviceScaleFactor": scale, "mobile": True},
+                   session=session)
+        try:
+            self._send("Page.navigate", {"url": Path(html_file).resolve().as_uri()}, session=session)
+            self._wait_event("Page.loadEventFired", session)
+            self._send("Runtime.evaluate", {"expression": "document.fonts.ready.then(() => true)",
+                                            "awaitPromise": True}, session=session)
+            value = self._send("Runtime.evaluate", {"expression": expression, "returnByValue": True},
+                               session=session).get("result", {}).get("value")
+            if screenshot is not None:
+                shot = self._send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True},
+                                  session=session)
+                Path(screenshot).write_bytes(base64.b64decode(shot["data"]))
+        finally:
+            self._send("Emulation.clearDeviceMetricsOverride", session=session)
+        return value
+
     def close(self) -> None:
         try:
             self._send("Browser.close")

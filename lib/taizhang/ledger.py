@@ -338,11 +338,9 @@ def ranking_spec(frame: pd.DataFrame) -> TableSpec | None:
     """The ranking of :func:`ranking_table` (None when no unit has a target of the metric)."""
     if frame.empty:
         return None
-    pct = frame["target_unit"].iloc[0] == "%"
     return _spec(frame, _RANK_COLUMNS, lambda r: (
         text("—" if pd.isna(r.rank) else str(int(r.rank))), text(r.unit_name), text(format_value(r.value, r.target_unit or "")),
-        text(format_change(r.change, r.target_unit or "")), status_cell(r.status)), css="tz-rank",
-        note="“较上月”为与上月相比增减的百分点。" if pct else "", note_css="tz-hint")
+        text(format_change(r.change, r.target_unit or "")), status_cell(r.status)), css="tz-rank")
 
 
 def ledger_table(ledger: pd.DataFrame, unit: str, kinds=("quantitative", "recurring")) -> pd.DataFrame:

@@ -487,18 +487,22 @@ def to_html(executed: Path, output: Path, title: str, font_plan: str | None = No
     return _to_html(executed, output, title, font_plan)[0]
 
 
-def _to_html(executed: Path, output: Path, title: str, font_plan: str | None = None, banner: str = ""
-             ) -> tuple[Path, str]:
+def _to_html(executed: Path, output: Path, title: str, font_plan: str | None = None, banner: str = "",
+             links: str = "") -> tuple[Path, str]:
     """:func:`to_html`, also returning the page's body (for printing several reports as one document).
-    ``banner`` (the version line, :func:`version_line`) is shown above the report."""
+    ``banner`` (the version line, :func:`version_line`) is shown above the report, ``links`` (the links
+    to the index and related reports, screen only) above that."""
     import nbformat
 
     from .reports.html import environment
+    from .reports.navigation import with_toc
 
     nb = nbformat.read(str(executed), as_version=4)
-    body = notebook_body(nb)
+    body = with_toc(notebook_body(nb))
     if banner:
         body = environment().get_template("version.html.j2").render(text=banner) + body
+    if links:
+        body = links + "\n" + body
     from .fonts import embedded_font_css
 
     css = embedded_font_css(_shown_text(body) + title, font_base_text(font_plan)) + "\n" + _css()
@@ -564,8 +568,12 @@ def _finish(job: Job, nb_path: Path, xlsx: Path | None, browser, formats, base: 
     result.version = _next_version(folder, job, result.provenance)
     body = ""
     if "html" in formats or "pdf" in formats:
-        result.html, body = _to_html(nb_path, folder / f"{job.stem()}.html", result.title, font_plan=job.plan or None,
-                                     banner=version_line(result.version, result.provenance))
+        from .reports.navigation import predicted_links
+
+        page = folder / f"{job.stem()}.html"
+        result.html, body = _to_html(nb_path, page, result.title, font_plan=job.plan or None,
+                                     banner=version_line(result.version, result.provenance),
+                                     links=predicted_links(job, base, page))
     t2 = time.perf_counter()
     if "pdf" in formats and group is not None:  # printed later with its group (see run_jobs)
         group.append((result, folder / f"{job.stem()}.pdf", body, base, folder))
@@ -990,7 +998,9 @@ def _groups(items: list[dict]) -> list[list[dict]]:
 
 def write_index(base: Path) -> Path:
     """``<base>/index.html``: every report found under ``base`` (:func:`index_entries`), grouped by plan and
-    month, newest month first; what-if runs marked 情景推演; each entry with its version line."""
+    month, newest month first; what-if runs marked 情景推演; each entry with its version line. The listed
+    report pages get their links back to the index and to each other
+    (:func:`taizhang.reports.navigation.refresh_links`)."""
     base = Path(base)
     base.mkdir(parents=True, exist_ok=True)
     from urllib.parse import quote
@@ -1000,7 +1010,8 @@ def write_index(base: Path) -> Path:
 
     reg = load_registry()
     groups = []
-    for members in _groups(index_entries(base)):
+    entries = index_entries(base)
+    for members in _groups(entries):
         d0 = members[0]
         plan = reg.plans.get(d0.get("plan") or "")
         name = plan.document if plan is not None else (d0.get("plan") or "跨方案")
@@ -1016,7 +1027,11 @@ def write_index(base: Path) -> Path:
     from .fonts import embedded_font_css
 
     css = embedded_font_css(re.sub(r"<[^>]+>", "", body), font_base_text(None)) + "\n" + _css()
-    return _write_page(base / "index.html", "报告目录", css, body)
+    page = _write_page(base / "index.html", "报告目录", css, body)
+    from .reports.navigation import refresh_links
+
+    refresh_links(entries, base)  # each report links back here and to its related reports (where they exist)
+    return page
 
 
 def result_dict(result: RenderedReport) -> dict:

@@ -712,8 +712,10 @@ class MonthlyReport:
             if not chart.has_data:
                 empty.append(m.name)
                 continue
-            parts.append(MetricBlock(m.name, "越高越好" if m.higher_is_better else "越低越好", chart.svg(highlight),
-                                     ranking_spec(rank)))
+            title = chart.title(highlight) or m.name  # a chart is titled with its target's name
+            direction = "越高越好" if m.higher_is_better else "越低越好"
+            parts.append(MetricBlock(title, direction if title == m.name else f"{m.name} · {direction}",
+                                     chart.svg(highlight), ranking_spec(rank)))
         if empty:
             what = "各项指标均" if not parts else f"以下 {len(empty)} 项指标"
             note = Notice(f"截至 {self.period}，{what}尚无数据，未绘图" + ("。" if not parts else f"：{'、'.join(empty)}。"),

@@ -7,7 +7,8 @@ Rules (every table, reason, chart label and notice uses them):
 * **a miss is never printed as reaching the threshold**: given the threshold and comparator, a value that
   misses the target but would round onto or past it (69.96 against ≥ 70 → "70.0%") is rounded towards the
   miss instead ("69.9%"); a negative margin never prints as "−0.0";
-* a change of a percentage is in percentage points (:func:`format_change`, :func:`format_points`);
+* a change of a percentage is in percentage points (:func:`format_change`, :func:`format_points`), and a
+  change that rounds to zero is "持平" (no "↑0.0");
 * a threshold is written as the plan writes it (:func:`format_number`: 70, 2.5).
 
 :func:`format_values` is the vectorised form: it formats each distinct (value, unit) once.
@@ -97,13 +98,15 @@ def format_points(x) -> str:
 
 
 def format_change(x, unit: str = "") -> str:
-    """A change since an earlier value: "持平", "↑1.2" (percentages: points, no unit), "↓3名"."""
+    """A change since an earlier value: "↑1.2个百分点" (a percentage changes in points), "↓3名", and "持平"
+    when the change is zero as shown (0.04 points is "持平", never "↑0.0")."""
     if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)):
         return MISSING
     x = float(x)
-    if abs(x) < EPS:
+    if round(abs(x), _decimals(abs(x), unit)) == 0:
         return "持平"
-    return ("↑" if x > 0 else "↓") + format_value(abs(x), "" if unit == "%" else unit)
+    arrow = "↑" if x > 0 else "↓"
+    return arrow + (format_points(x) if unit == "%" else format_value(abs(x), unit))
 
 
 def format_values(x: np.ndarray, unit: np.ndarray, *, threshold: np.ndarray | None = None,
