@@ -181,27 +181,58 @@ def write_table(book: Book, ws, spec, first_row: int = 0, freeze: tuple[int, int
         fmt = status_format(book, col.status, valign="vcenter", text_wrap=True) if col.status else head
         ws.write_string(first_row, c, col.label, fmt)
     wrapped = book.fmt(text_wrap=True, valign="top")
-    plain = [wrapped if col.wrap else None for col in cols]
+    top = book.fmt(valign="top")  # every cell of a row starts on its first line (rows grow for wrapped text)
+    plain = [wrapped if col.wrap else top for col in cols]
+    widths = [_width(spec, i, col) for i, col in zip(idx, cols)]
+    wrap_at = [(i, widths[c]) for c, (i, col) in enumerate(zip(idx, cols)) if col.wrap]
     r = first_row
     for r, row in enumerate(spec.rows, start=first_row + 1):
+        if wrap_at:
+            n = max(_lines(row[i].text if row[i].value is AS_SHOWN else str(row[i].value or ""), w)
+                    for i, w in wrap_at)
+            if n > 1:  # Excel fits such rows when it opens the file; LibreOffice and printing need the height
+                ws.set_row(r, ROW_HEIGHT * n)
         for c, i in enumerate(idx):
             cell = row[i]
             if cell.status:
                 _, _, symbol, label = status_look(cell.status)
-                ws.write_string(r, c, f"{symbol} {label}", status_format(book, cell.status))
+                ws.write_string(r, c, f"{symbol} {label}", status_format(book, cell.status, valign="top"))
                 continue
             value = cell.text if cell.value is AS_SHOWN else cell.value
-            fmt = book.fmt(num_format=cell.num_format) if cell.num_format else plain[c]
+            fmt = book.fmt(num_format=cell.num_format, valign="top") if cell.num_format else plain[c]
             write_cell(book, ws, r, c, value, fmt)
     ws.freeze_panes(*(freeze or (first_row + 1, 0)))
     ws.autofilter(first_row, 0, max(r, first_row + 1) if spec.rows else first_row, len(cols) - 1)
-    for c, (i, col) in enumerate(zip(idx, cols)):
-        width = col.width
-        if width is None:
-            sample = [len(col.label)] + [len(row[i].text) for row in spec.rows[:200]]
-            width = min(max(sample) + 2, 60)
+    for c, width in enumerate(widths):
         ws.set_column(c, c, width)
     return r
+
+
+ROW_HEIGHT = 16  # points: one line of the default 11-point font (CJK fonts draw a little taller)
+MAX_LINES = 20
+
+
+def _width(spec, i: int, col) -> int:
+    """A column's width: the spec's, else fitted to the header and the first 200 cells (at most 60)."""
+    if col.width is not None:
+        return col.width
+    sample = [len(col.label)] + [len(row[i].text) for row in spec.rows[:200]]
+    return min(max(sample) + 2, 60)
+
+
+def _lines(text_: str, width: int) -> int:
+    """How many lines ``text_`` takes wrapped in a column ``width`` characters wide (a CJK character is two
+    characters wide), at most :data:`MAX_LINES`."""
+    import unicodedata
+
+    room = max(int(width * 0.9) - 1, 1)  # CJK glyphs are a little wider than two digits
+    n = 0
+    for part in str(text_).split("\n"):
+        w = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in part)
+        n += max(1, -(-w // room))
+        if n >= MAX_LINES:
+            return MAX_LINES
+    return n
 
 
 #: the working sheets' names (other outputs point at them: "见 Excel 台账 …")
@@ -246,14 +277,26 @@ def write_sheet(book: Book, ws, sheet, header: str = "") -> int:
     """Write a :class:`~taizhang.reports.sheets.Sheet`: its lines (the first bold), then its table through
     :func:`write_table` with the header row and the sheet's leading columns frozen, the print set up (title
     rows = the table's header) and the sheet's print columns. Returns the last row written."""
-    big = book.fmt(bold=True, font_size=12)
-    for r, line in enumerate(sheet.lines):
-        ws.write_string(r, 0, line, big if r == 0 else None)
-    first = len(sheet.lines) + (1 if sheet.table is not None and sheet.lines else 0)
-    if sheet.table is None:
-        ws.set_column(0, 0, 120)
+    if sheet.table is None:  # a sheet that only says why it is empty: the lines wrap on screen and on paper
+        wrap = book.fmt(text_wrap=True, valign="top", bold=True, font_size=12)
+        for r, line in enumerate(sheet.lines):
+            ws.write_string(r, 0, line, wrap)
+            ws.set_row(r, ROW_HEIGHT * 1.2 * _lines(line, 100))
+        ws.set_column(0, 0, 100)
         print_setup(ws, None, header)
         return max(len(sheet.lines) - 1, 0)
+    big = book.fmt(bold=True, font_size=12)
+    note = book.fmt(text_wrap=True, valign="top")
+    idx = sheet.table.xlsx_columns()[:sheet.print_cols or None]
+    room = sum(_width(sheet.table, i, sheet.table.columns[i]) for i in idx)
+    for r, line in enumerate(sheet.lines):
+        if r == 0 or len(idx) < 2:
+            ws.write_string(r, 0, line, big if r == 0 else None)
+        else:  # a note wraps across the printed width of the table
+            ws.merge_range(r, 0, r, len(idx) - 1, "", note)
+            ws.write_string(r, 0, line, note)
+            ws.set_row(r, ROW_HEIGHT * _lines(line, room))
+    first = len(sheet.lines) + (1 if sheet.lines else 0)
     last = write_table(book, ws, sheet.table, first_row=first, freeze=(first + 1, sheet.freeze_cols))
     if not sheet.table.rows and sheet.table.empty:
         last = first + 1

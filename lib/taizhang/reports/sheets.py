@@ -259,8 +259,9 @@ def supervision_sheet(source_kind: str, store: Path | None, registry, plan_id: s
     c = by_unit[["new", "open", "overdue", "escalated", "closed"]].sum()
     lead = (f"督办台账 · 截至 {period}：本月新增 {int(c['new'])} 项，未销号 {int(c['open'])} 项（其中逾期未整改 "
             f"{int(c['overdue'])} 项、已升级 {int(c['escalated'])} 项），本月销号 {int(c['closed'])} 项。")
-    return Sheet((lead, "列出本月末未销号和本月销号的督办事项（与 taizhang supervise list 同源）。"),
-                 supervision_spec(items), freeze_cols=3)
+    return Sheet((lead, "列出本月末未销号和本月销号的督办事项（与 taizhang supervise list 同源）；"
+                   f"打印前 {SUPERVISION_PRINTED} 列，立项、牵头单位、销号依据等列在屏幕上查看。"),
+                 supervision_spec(items), freeze_cols=3, print_cols=SUPERVISION_PRINTED)
 
 
 def _has_runs(store: Path, plan_id: str, period: str) -> bool:
@@ -277,12 +278,16 @@ def _has_runs(store: Path, plan_id: str, period: str) -> bool:
             is not None
 
 
-#: the 督办台账 columns (headings from :data:`taizhang.supervision.items.ITEM_LABELS`) and widths
-SUPERVISION_COLUMNS = (("id", 20), ("unit_name", 12), ("title", 26), ("state_label", 10), ("change", 10),
-                       ("escalation", 8), ("opened_period", 9), ("opened_status", 12), ("problem", 40),
-                       ("requirement", 40), ("deadline", 11), ("deadline_note", 18), ("last_status", 12),
-                       ("last_measures", 30), ("last_progress", 10), ("lead", 16), ("previous_id", 20),
-                       ("closed_period", 9), ("close_basis", 30))
+#: the 督办台账 columns (headings from :data:`taizhang.supervision.items.ITEM_LABELS`) and widths: the key
+#: columns first (they print), then the rest
+SUPERVISION_COLUMNS = (("id", 19), ("unit_name", 11), ("title", 24), ("state_label", 10), ("change", 10),
+                       ("escalation", 7), ("deadline", 11), ("problem", 34), ("requirement", 34),
+                       ("last_status", 12), ("last_measures", 24), ("last_progress", 9),
+                       # not printed
+                       ("opened_period", 9), ("opened_status", 12), ("deadline_note", 18), ("lead", 16),
+                       ("previous_id", 19), ("closed_period", 9), ("close_basis", 30))
+#: how many of :data:`SUPERVISION_COLUMNS` print on A4 landscape
+SUPERVISION_PRINTED = 12
 
 
 def supervision_spec(items: pd.DataFrame) -> TableSpec:
