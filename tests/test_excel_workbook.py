@@ -299,3 +299,16 @@ def test_supervision_sheet_says_why_it_has_no_items(sample_book, store_book, tmp
     (line,) = [r[0] for r in ws.iter_rows(values_only=True)]
     assert "2024-06 尚未处理督办，本表暂无督办事项" in line
     assert hashlib.sha256(bare.read_bytes()).hexdigest() == before  # the report only reads the store
+
+
+def test_a_units_workbook_has_its_rows_in_the_ledger_sheet_and_no_unit_sheet(tmp_path):
+    from taizhang.report import MonthlyReport
+
+    report = MonthlyReport.build("bayannur", PERIOD, unit="linhe")
+    wb = load_workbook(report.write_excel(tmp_path / "linhe.xlsx"))
+    assert wb.sheetnames == [OVERVIEW_SHEET, LEDGER_SHEET, CHANGES_SHEET, SUPERVISION_SHEET, LEGEND_SHEET, "报表文件"]
+    header, rows = table(wb[LEDGER_SHEET], "单位")
+    mine = report.ledger[report.ledger["status"] != "not_applicable"]
+    assert {r[0] for r in rows} == {"临河区"} and len(rows) == len(mine) > 20
+    (cell,) = [c for row in wb[OVERVIEW_SHEET].iter_rows() for c in row if c.value == "临河区" and c.hyperlink]
+    assert cell.hyperlink.location == f"'{LEDGER_SHEET}'!A1"

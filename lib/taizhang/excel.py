@@ -12,6 +12,8 @@ Text that a return or the registry supplies is always written as text: a value s
 from __future__ import annotations
 
 import math
+import re
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -142,8 +144,6 @@ def write_targets_xlsx(frame: pd.DataFrame, path: Path) -> Path:
 
 def _sheet_name(name: str, used: set[str]) -> str:
     """A valid, unique worksheet name (≤ 31 characters, none of []:*?/\\)."""
-    import re
-
     base = re.sub(r"[\[\]:*?/\\']", "_", name).strip() or "单位"
     base = base[:28]
     out, k = base, 2
@@ -208,6 +208,9 @@ def write_table(book: Book, ws, spec, first_row: int = 0, freeze: tuple[int, int
     return r
 
 
+#: characters drawn two columns wide: CJK, full-width forms and punctuation (East Asian Width W/F)
+_WIDE = re.compile("[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f"
+                   "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
 ROW_HEIGHT = 16  # points: one line of the default 11-point font (CJK fonts draw a little taller)
 MAX_LINES = 20
 
@@ -223,12 +226,10 @@ def _width(spec, i: int, col) -> int:
 def _lines(text_: str, width: int) -> int:
     """How many lines ``text_`` takes wrapped in a column ``width`` characters wide (a CJK character is two
     characters wide), at most :data:`MAX_LINES`."""
-    import unicodedata
-
     room = max(int(width * 0.9) - 1, 1)  # CJK glyphs are a little wider than two digits
     n = 0
     for part in str(text_).split("\n"):
-        w = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in part)
+        w = len(part) + len(_WIDE.findall(part))
         n += max(1, -(-w // room))
         if n >= MAX_LINES:
             return MAX_LINES
@@ -323,7 +324,7 @@ def write_ledger_xlsx(ledger: pd.DataFrame, path: Path, meta: dict[str, str], fi
       :func:`~taizhang.reports.sheets.supervision_sheet`; None: a line saying none was given);
     * 图例 — the status table's labels, colours, symbols and meanings;
     * one sheet per unit — the unit's :func:`taizhang.ledger.ledger_spec` (all kinds), the same table spec
-      the HTML ledger renders;
+      the HTML ledger renders (not in a workbook of one unit, whose 台账 holds exactly those rows);
     * 报表文件 — ``files`` (the data files that fed the month, :func:`taizhang.provenance.fed_files`) with
       the list's digest.
 
@@ -358,10 +359,12 @@ def write_ledger_xlsx(ledger: pd.DataFrame, path: Path, meta: dict[str, str], fi
     kinds = tuple(dict.fromkeys(ledger["kind"]))
     applicable = ledger[ledger["status"] != "not_applicable"]
     units = list(dict.fromkeys(zip(applicable["unit"], applicable["unit_name"])))
-    unit_sheets = {pair: _sheet_name(str(pair[1]), used) for pair in units}
+    # a unit's own workbook (one unit) needs no unit sheet: 台账 holds exactly its rows, with more columns
+    several = len({u for u, _ in units}) > 1
+    unit_sheets = {pair: _sheet_name(str(pair[1]), used) for pair in units} if several else {}
     files_sheet = _sheet_name(FILES_SHEET, used) if files is not None else None
     # links: each unit's name in the counts to its sheet, then the list of working sheets
-    by_name = {}
+    by_name = {} if several else {str(name): sheets[LEDGER_SHEET] for _, name in units}
     for (_, name), sheet in unit_sheets.items():
         by_name.setdefault(str(name), sheet)
     for i, row in enumerate(counts.rows):
@@ -369,14 +372,15 @@ def write_ledger_xlsx(ledger: pd.DataFrame, path: Path, meta: dict[str, str], fi
         if name in by_name:
             ws.write_url(header_row + 1 + i, 0, _internal(by_name[name]), link, name)
     r = last + 2
-    ws.write_string(r, 0, "工作表（点击名称前往；各单位的工作表点击上表中的单位名称）", bold)
+    ws.write_string(r, 0, "工作表（点击名称前往" + ("；各单位的工作表点击上表中的单位名称）" if several else "）"), bold)
     for key, name in list(sheets.items()) + ([(FILES_SHEET, files_sheet)] if files_sheet else []):
         r += 1
         ws.write_url(r, 0, _internal(name), link, name)
         ws.write_string(r, 1, SHEET_NOTES[key])
 
+    full = ledger_spec(ledger, None, kinds=kinds)  # every applicable row once: the 台账 and the unit sheets
     ws = book.wb.add_worksheet(sheets[LEDGER_SHEET])
-    write_sheet(book, ws, ledger_sheet(ledger, period, tasks=tasks, values=values,
+    write_sheet(book, ws, ledger_sheet(ledger, period, tasks=tasks, values=values, spec=full,
                                        heading=heading or str(meta.get("方案", ""))), header)
     ws = book.wb.add_worksheet(sheets[CHANGES_SHEET])
     write_sheet(book, ws, changes_sheet(ledger, previous, previous_period or "上月"), header)
@@ -386,9 +390,12 @@ def write_ledger_xlsx(ledger: pd.DataFrame, path: Path, meta: dict[str, str], fi
     ws = book.wb.add_worksheet(sheets[LEGEND_SHEET])
     write_sheet(book, ws, legend_sheet(), header)
 
+    positions: dict[str, list[int]] = {}
+    for i, unit in enumerate(applicable["unit"]):
+        positions.setdefault(unit, []).append(i)
     for (unit, name), sheet in unit_sheets.items():
         ws = book.wb.add_worksheet(sheet)
-        spec = ledger_spec(ledger, unit, kinds=kinds)
+        spec = replace(full, rows=tuple(full.rows[i] for i in positions[unit]))  # = ledger_spec(ledger, unit)
         title = [c.key for c in spec.columns if c.xlsx].index("title")
         write_table(book, ws, spec, freeze=(1, title + 1))  # the target stays in view
         print_setup(ws, (0, 0), f"{header} · {name}")

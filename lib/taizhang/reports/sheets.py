@@ -130,25 +130,30 @@ def first_met_months(ledger: pd.DataFrame, values: pd.DataFrame | None, period: 
 
 
 def ledger_sheet(ledger: pd.DataFrame, period: str, *, tasks: pd.DataFrame | None = None,
-                 values: pd.DataFrame | None = None, heading: str = "") -> Sheet:
+                 values: pd.DataFrame | None = None, heading: str = "", spec: TableSpec | None = None) -> Sheet:
     """The combined 台账: every applicable row of every unit in one table, by severity, unit and target.
 
     The cells are those of :func:`taizhang.ledger.ledger_spec` (all kinds) plus 单位, 逾期天数 (days past the
     deadline of a row not achieved), 完成日期 (a task: the completion date the unit reported, a date; a
     quantitative target met now: the first month it was met, YYYY-MM; otherwise empty) and 佐证材料 (a task's
-    evidence from the return, see :func:`task_evidence`).
+    evidence from the return, see :func:`task_evidence`). ``spec`` is the ledger's
+    :func:`~taizhang.ledger.ledger_spec` of every unit and kind when the caller has it (the unit sheets'
+    rows), so the cells are built once.
     """
     from ..ledger import LEDGER_COLUMNS, ledger_spec
 
-    rows = severity_sorted(ledger)
-    kinds = tuple(dict.fromkeys(ledger["kind"]))
-    spec = ledger_spec(rows, None, kinds=kinds)  # the frame is already applicable rows in the order above
+    if spec is None:
+        spec = ledger_spec(ledger, None, kinds=tuple(dict.fromkeys(ledger["kind"])))
+    # the spec holds the applicable rows in the ledger's order: position i is row i of ``applicable``
+    applicable = ledger[ledger["status"] != "not_applicable"].reset_index(drop=True)
+    rows = severity_sorted(applicable)
+    cells_of = [spec.rows[i] for i in rows.index]
     evidence = task_evidence(tasks, period)
     met_months = first_met_months(ledger, values, period)
     pos = {c.key: i for i, c in enumerate(LEDGER_COLUMNS)}
     columns = tuple(_ADDED.get(k) or _narrow(LEDGER_COLUMNS[pos[k]]) for k in COMBINED_ORDER)
     out = []
-    for r, cells in zip(rows.itertuples(index=False), spec.rows):
+    for r, cells in zip(rows.itertuples(index=False), cells_of):
         key = (r.unit, r.target_id)
         if r.kind == "milestone":
             done = _day(r.done_date)
