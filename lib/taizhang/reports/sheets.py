@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..kernel import statuses
@@ -57,15 +58,15 @@ _ADDED = {
 _WIDTHS = {"title": 26, "reason": 40, "lead": 16, "measure": 7, "op_label": 5}
 
 
-def severity_sorted(ledger: pd.DataFrame) -> pd.DataFrame:
-    """The applicable rows of ``ledger`` by severity (the status table's order, worst first), then unit (the
+def severity_order(ledger: pd.DataFrame) -> list[int]:
+    """Positions of ``ledger``'s rows by severity (the status table's order, worst first), then unit (the
     registry's order, as the ledger holds its rows), then target (the registry's order)."""
-    a = ledger[ledger["status"] != "not_applicable"]
+    severity = {c: i for i, c in enumerate(statuses.ORDER)}
     units = {u: i for i, u in enumerate(dict.fromkeys(ledger["unit"]))}
     targets = {t: i for i, t in enumerate(dict.fromkeys(ledger["target_id"]))}
-    severity = {c: i for i, c in enumerate(statuses.ORDER)}
-    keyed = a.assign(_s=a["status"].map(severity), _u=a["unit"].map(units), _t=a["target_id"].map(targets))
-    return keyed.sort_values(["_s", "_u", "_t"], kind="stable").drop(columns=["_s", "_u", "_t"])
+    keys = [np.array([m[x] for x in ledger[c]]) for c, m in (("target_id", targets), ("unit", units),
+                                                           ("status", severity))]
+    return np.lexsort(keys).tolist() if len(ledger) else []
 
 
 def overdue_days(row) -> int | None:
@@ -106,27 +107,25 @@ def first_met_months(ledger: pd.DataFrame, values: pd.DataFrame | None, period: 
     quantitative rows met now: the metric values the ledger judges (:func:`taizhang.evaluate.metric_values`)
     tested by the judges' own test (:func:`taizhang.evaluate.judges.meets_scalar`) with the row's comparison
     and threshold. Recurring targets (counts per period) have no such month and are left out."""
-    import numpy as np
-
     from ..evaluate.judges import meets_scalar
 
     if values is None or values.empty:
         return {}
-    met = ledger[(ledger["kind"] == "quantitative") & ledger["status"].isin(sorted(statuses.MET))]
+    met = ledger.loc[(ledger["kind"] == "quantitative") & ledger["status"].isin(sorted(statuses.MET)),
+                     ["unit", "target_id", "metric", "op", "threshold"]]
     if met.empty:
         return {}
-    v = values[values["period"].astype(str) <= period].sort_values("period", kind="stable")
-    series = {k: g for k, g in v.groupby(["unit", "metric"], sort=False)}
-    out = {}
-    for r in met.itertuples(index=False):
-        g = series.get((r.unit, r.metric))
-        thr = pd.to_numeric(r.threshold, errors="coerce")
-        if g is None or pd.isna(thr):
-            continue
-        ok = meets_scalar(g["value"].to_numpy(dtype=float), r.op, float(thr))
-        if ok.any():
-            out[(r.unit, r.target_id)] = str(g["period"].iloc[int(np.argmax(ok))])
-    return out
+    v = values[values["unit"].isin(set(met["unit"])) & values["metric"].isin(set(met["metric"]))]
+    v = v.loc[v["period"].astype(str) <= period, ["unit", "metric", "period", "value"]]
+    j = met.merge(v, on=["unit", "metric"])
+    thr = pd.to_numeric(j["threshold"], errors="coerce").to_numpy(dtype=float)
+    value = pd.to_numeric(j["value"], errors="coerce").to_numpy(dtype=float)
+    ok = np.zeros(len(j), dtype=bool)
+    for op in j["op"].unique():
+        sel = (j["op"] == op).to_numpy()
+        ok[sel] = meets_scalar(value[sel], op, thr[sel])  # the judges' test, row by row thresholds
+    first = j[ok].groupby(["unit", "target_id"], sort=False)["period"].min()
+    return {k: str(p) for k, p in first.items()}
 
 
 def ledger_sheet(ledger: pd.DataFrame, period: str, *, tasks: pd.DataFrame | None = None,
@@ -140,20 +139,22 @@ def ledger_sheet(ledger: pd.DataFrame, period: str, *, tasks: pd.DataFrame | Non
     :func:`~taizhang.ledger.ledger_spec` of every unit and kind when the caller has it (the unit sheets'
     rows), so the cells are built once.
     """
-    from ..ledger import LEDGER_COLUMNS, ledger_spec
+    from ..ledger import LEDGER_COLUMNS, ledger_spec, records
 
     if spec is None:
         spec = ledger_spec(ledger, None, kinds=tuple(dict.fromkeys(ledger["kind"])))
     # the spec holds the applicable rows in the ledger's order: position i is row i of ``applicable``
-    applicable = ledger[ledger["status"] != "not_applicable"].reset_index(drop=True)
-    rows = severity_sorted(applicable)
-    cells_of = [spec.rows[i] for i in rows.index]
+    applicable = ledger[ledger["status"] != "not_applicable"]
+    order = severity_order(applicable)
+    rows = applicable.iloc[order]
+    every = records(applicable)
+    cells_of = [spec.rows[i] for i in order]
     evidence = task_evidence(tasks, period)
     met_months = first_met_months(ledger, values, period)
     pos = {c.key: i for i, c in enumerate(LEDGER_COLUMNS)}
     columns = tuple(_ADDED.get(k) or _narrow(LEDGER_COLUMNS[pos[k]]) for k in COMBINED_ORDER)
     out = []
-    for r, cells in zip(rows.itertuples(index=False), cells_of):
+    for r, cells in zip((every[i] for i in order), cells_of):
         key = (r.unit, r.target_id)
         if r.kind == "milestone":
             done = _day(r.done_date)
