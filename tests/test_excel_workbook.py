@@ -72,6 +72,9 @@ def store_book(registry, tmp_path_factory):
 def test_one_combined_sheet_filterable_by_unit_with_every_applicable_row(sample_book):
     report, wb = sample_book
     ws = wb[LEDGER_SHEET]
+    # the sheet says what the data is, as the report's first page does
+    assert ws["A1"].value.startswith("【样例数据，非真实报送】台账（全部单位）")
+    assert ws["A2"].value.startswith("报送情况：2024-06 应报 8 个单位")
     header, rows = table(ws, "单位")
     assert header[:4] == ["单位", "目标", "状态", "逾期天数"]
     for name in ("完成日期", "佐证材料", "说明", "牵头单位", "目标编号"):
@@ -187,7 +190,7 @@ def test_changes_sheet_is_the_reports_change_list(sample_book):
     assert [(r[0], r[6], LABELS[r[3]], LABELS[r[4]]) for r in rows] == list(
         zip(frame["unit_name"], frame["target_id"], frame["before"], frame["after"]))
     lead = wb[CHANGES_SHEET]["A1"].value
-    assert lead.startswith("与 2024-05 相比") and f"共 {len(frame)} 项变化" in lead
+    assert lead.startswith("【样例数据，非真实报送】与 2024-05 相比") and f"共 {len(frame)} 项变化" in lead
 
 
 def test_changes_sheet_says_when_there_is_no_earlier_month(sample_book, tmp_path):
@@ -197,7 +200,7 @@ def test_changes_sheet_says_when_there_is_no_earlier_month(sample_book, tmp_path
     path = write_ledger_xlsx(report.ledger, tmp_path / "x.xlsx", {"方案": "p", "统计月份": PERIOD},
                              previous=None, previous_period="2024-05")
     ws = load_workbook(path)[CHANGES_SHEET]
-    assert ws["A1"].value == "没有 2024-05 的数据，无法与上月比较。" and ws.max_row == 1
+    assert ws["A1"].value == "没有 2024-05 的数据，无法与上月比较。" and ws.max_row == 1  # real data: no mark
 
 
 def test_legend_lists_the_status_table_with_colours_and_meanings(sample_book):
@@ -291,7 +294,7 @@ def test_supervision_sheet_says_why_it_has_no_items(sample_book, store_book, tmp
 
     _, wb = sample_book
     (line,) = [r[0] for r in wb[SUPERVISION_SHEET].iter_rows(values_only=True)]
-    assert line.startswith("本报告读取样例数据") and "未使用数据库，没有督办记录" in line
+    assert line.startswith("【样例数据，非真实报送】本报告读取样例数据") and "未使用数据库，没有督办记录" in line
     bare = store_book[3]
     before = hashlib.sha256(bare.read_bytes()).hexdigest()
     report = MonthlyReport.build("bayannur", PERIOD, store=bare)

@@ -42,8 +42,8 @@ def displayed_orders(monthly, unit, tmp_path) -> dict[str, list[str]]:
         "milestone columns": re.findall(r"tz-badge tz-(\w+)", head),
         "unit task list": list(dict.fromkeys(re.findall(r"tz-badge tz-(\w+)", body))),
         "Excel 总览": [LABEL_TO_CODE[v] for v in header[1:-1]],
-        "Excel 台账 rows": list(dict.fromkeys(LABEL_TO_CODE[r[2].split(" ", 1)[1]]
-                                            for r in wb["台账"].iter_rows(min_row=5, values_only=True))),
+        "Excel 台账 rows": list(dict.fromkeys(LABEL_TO_CODE[r[2].split(" ", 1)[1]] for r in wb["台账"].iter_rows(
+            min_row=next(c.row for c in wb["台账"]["A"] if c.value == "单位") + 1, values_only=True))),
     }
 
 

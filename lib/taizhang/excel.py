@@ -379,14 +379,22 @@ def write_ledger_xlsx(ledger: pd.DataFrame, path: Path, meta: dict[str, str], fi
         ws.write_string(r, 1, SHEET_NOTES[key])
 
     full = ledger_spec(ledger, None, kinds=kinds)  # every applicable row once: the 台账 and the unit sheets
+    # what the data is, on top of every working sheet as on the report's first page: the what-if and the
+    # sample mark lead the sheet's first line; the 台账 also says the month's coverage
+    marks = "".join(f"【{meta[k]}】" for k in ("情景推演", "数据性质") if meta.get(k))
+
+    def marked(sheet, *extra: str):
+        return replace(sheet, lines=(marks + sheet.lines[0], *extra, *sheet.lines[1:]))
+
+    coverage = (f"报送情况：{meta['报送情况']}",) if meta.get("报送情况") else ()
     ws = book.wb.add_worksheet(sheets[LEDGER_SHEET])
-    write_sheet(book, ws, ledger_sheet(ledger, period, tasks=tasks, values=values, spec=full,
-                                       heading=heading or str(meta.get("方案", ""))), header)
+    write_sheet(book, ws, marked(ledger_sheet(ledger, period, tasks=tasks, values=values, spec=full,
+                                              heading=heading or str(meta.get("方案", ""))), *coverage), header)
     ws = book.wb.add_worksheet(sheets[CHANGES_SHEET])
-    write_sheet(book, ws, changes_sheet(ledger, previous, previous_period or "上月"), header)
+    write_sheet(book, ws, marked(changes_sheet(ledger, previous, previous_period or "上月")), header)
     ws = book.wb.add_worksheet(sheets[SUPERVISION_SHEET])
-    write_sheet(book, ws, supervision if supervision is not None else
-                Sheet(("本工作簿未载入督办数据（督办事项见 taizhang supervise list）。",)), header)
+    write_sheet(book, ws, marked(supervision if supervision is not None else
+                                 Sheet(("本工作簿未载入督办数据（督办事项见 taizhang supervise list）。",))), header)
     ws = book.wb.add_worksheet(sheets[LEGEND_SHEET])
     write_sheet(book, ws, legend_sheet(), header)
 
