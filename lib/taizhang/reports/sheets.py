@@ -277,7 +277,7 @@ def _has_runs(store: Path, plan_id: str, period: str) -> bool:
 
     if not store.is_file():
         return False
-    with closing(sqlite3.connect(f"file:{store}?mode=ro", uri=True)) as con:
+    with closing(sqlite3.connect(f"{store.resolve().as_uri()}?mode=ro", uri=True)) as con:
         if con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sv_runs'").fetchone() is None:
             return False
         return con.execute("SELECT 1 FROM sv_runs WHERE plan = ? AND period = ?", (plan_id, period)).fetchone() \
