@@ -1,4 +1,5 @@
-"""The Excel ledger: overview + one sheet per unit, coloured status cells, frozen header, filters, numbers, no formulas."""
+"""The Excel ledger's 总览 and unit sheets: coloured status cells, frozen header, filters, numbers, no formulas
+(the working sheets 台账, 与上月相比, 督办台账, 图例: test_excel_workbook.py)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ def test_overview_and_one_sheet_per_unit(monthly, registry, tmp_path):
     path = monthly.write_excel(tmp_path / "台账.xlsx")
     wb = load_workbook(path)
     units = [u.name for u in registry.unit_list("bayannur")]
-    assert wb.sheetnames == ["总览"] + units + ["报表文件"]  # the files that fed the month (provenance)
+    # the working sheets, then one per unit, then the files that fed the month (provenance)
+    assert wb.sheetnames == ["总览", "台账", "与上月相比", "督办台账", "图例"] + units + ["报表文件"]
     ov = wb["总览"]
     assert ov["A1"].value == "方案" and ov["B2"].value == "2024-06"
     # the overview counts add up to the applicable ledger rows
@@ -36,7 +38,7 @@ def test_unit_sheet_values_fills_and_layout(monthly, tmp_path):
     ws = load_workbook(path)["临河区"]
     header = [c.value for c in ws[1]]
     assert header[:3] == ["章节", "类别", "目标"] and "状态" in header and "最新值" in header
-    assert ws.freeze_panes == "A2"
+    assert ws.freeze_panes == "D2"  # the header row and 章节, 类别, 目标 stay in view
     assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
     assert ws.column_dimensions["D"].width == pytest.approx(60, abs=1)  # the plan's words get room
     col = {name: i for i, name in enumerate(header)}

@@ -42,6 +42,8 @@ def displayed_orders(monthly, unit, tmp_path) -> dict[str, list[str]]:
         "milestone columns": re.findall(r"tz-badge tz-(\w+)", head),
         "unit task list": list(dict.fromkeys(re.findall(r"tz-badge tz-(\w+)", body))),
         "Excel 总览": [LABEL_TO_CODE[v] for v in header[1:-1]],
+        "Excel 台账 rows": list(dict.fromkeys(LABEL_TO_CODE[r[2].split(" ", 1)[1]] for r in wb["台账"].iter_rows(
+            min_row=next(c.row for c in wb["台账"]["A"] if c.value == "单位") + 1, values_only=True))),
     }
 
 
@@ -75,4 +77,4 @@ def test_reversing_the_display_order_is_caught(reports, tmp_path, monkeypatch):
         check_worst_first(orders)
     wrong = [name for name, codes in orders.items()
              if [statuses.status(c).rank for c in codes] != sorted(statuses.status(c).rank for c in codes)]
-    assert {"heat map legend", "milestone columns", "unit task list", "Excel 总览"} <= set(wrong)
+    assert {"heat map legend", "milestone columns", "unit task list", "Excel 总览", "Excel 台账 rows"} <= set(wrong)

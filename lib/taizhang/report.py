@@ -386,6 +386,7 @@ class EvaluatedMonth:
     forced: str = ""  # why the month is beyond the data, when the run was forced
     n_sample: int = 0  # accepted files that are sample returns
     store: Path | None = None  # the store the returns came from (issue 14: its 督办 records), None otherwise
+    source: DataSource | None = None  # where the returns came from (the Excel 督办台账 reads a store's items)
     _metric_parts: list | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
@@ -414,7 +415,8 @@ class EvaluatedMonth:
         return cls(registry=registry, plan=registry.plan(plan), period=period, inputs=folder, returns=returns,
                    ledger=ledger, values=values, previous=previous, data_label=label, whatif=whatif,
                    coverage=coverage(base, plan, returns, period, source), forced=beyond,
-                   n_sample=source.sample_files(returns), store=source.path if source.kind == "store" else None)
+                   n_sample=source.sample_files(returns), store=source.path if source.kind == "store" else None,
+                   source=source)
 
     def metric_parts(self) -> list[tuple[str, "TrendChart", pd.DataFrame]]:
         """``(metric, chart, ranking)`` of every charted metric, computed on first use and then kept, so the
@@ -585,12 +587,20 @@ class MonthlyReport:
         return write_notice(self, Path(path))
 
     def write_excel(self, path: str | Path) -> Path:
-        """Write the Excel ledger (overview sheet + one sheet per unit) to ``path``."""
+        """Write the Excel ledger (:func:`taizhang.excel.write_ledger_xlsx`: 总览, 台账, 与上月相比, 督办台账, 图例,
+        one sheet per unit, 报表文件) to ``path``."""
         from .excel import write_ledger_xlsx
-
         from .provenance import fed_files
+        from .reports.sheets import supervision_sheet
 
-        return write_ledger_xlsx(self.ledger, Path(path), self._meta(), files=fed_files(self.returns.files, self.period))
+        m, src = self.month, self.month.source
+        sv = supervision_sheet(src.kind if src else "folder", src.path if src else None, self.registry,
+                               self.plan.plan, self.period, unit=self.unit, source_label=self.data_label)
+        returns = self.returns
+        tasks = returns.tasks if self.unit is None else returns.tasks[returns.tasks["unit"] == self.unit]
+        return write_ledger_xlsx(self.ledger, Path(path), self._meta(), files=fed_files(returns.files, self.period),
+                                 period=self.period, previous=self.previous, previous_period=_previous(self.period),
+                                 tasks=tasks, values=m.values, supervision=sv, heading=self.plan.document)
 
     def _meta(self) -> dict:
         meta = {"方案": self.plan.document, "统计月份": self.period,
@@ -817,7 +827,7 @@ class QualityReport:
         return cls(registry=registry, plan=registry.plan(plan), period=period, returns=returns, data_label=label,
                    parameters=parameters or {"plan": plan, "period": period, "inputs": str(inputs or ""),
                                              "store": str(store or "")}, store_frame=frame, history=history,
-                   n_sample=source.sample_files(returns))
+                   n_sample=source.sample_files(returns), source=source)
 
     def header(self) -> Blocks:
         return Blocks.of(Header("政务服务目标台账 · 数据质量", self.plan.document,

@@ -24,6 +24,11 @@ class Status:
     symbol: str
 
     @property
+    def meaning(self) -> str:
+        """What the status says, in one Chinese sentence (legends; :data:`MEANINGS`)."""
+        return MEANINGS.get(self.code, "")
+
+    @property
     def is_met(self) -> bool:
         return self.code in MET
 
@@ -50,6 +55,24 @@ STATUSES: tuple[Status, ...] = tuple(Status(code, label, rank, colour, ink, symb
         ("done", "已完成", "#1e8449", "#ffffff", "✓"),
         ("not_applicable", "不适用", "#ffffff", "#999999", "—"),
     )))
+
+#: what each status says, in the words of the judging rules (docs/evaluation.md), for legends
+MEANINGS: dict[str, str] = {
+    "overdue": "期限已过，最新值仍未达到目标值（周期性任务：上一周期或本周期次数不足）",
+    "task_overdue": "节点任务期限已过，尚未报送完成日期",
+    "regressed": "曾经达标，最新值又低于目标值（已达到的水平须保持）",
+    "due_soon": "尚未达标或完成，期限在统计月份之后的临期预警期内（默认 2 个月）",
+    "behind": "尚未达标，按当前进度和趋势到期限时达不到目标值",
+    "no_data": "统计月份及以前没有报送该项数值（节点任务：该单位没有报送报表）",
+    "stale": "最新数值距统计月份超过规定月数（默认 3 个月），不能据以判断",
+    "no_deadline": "方案没有写明期限，尚未达标或完成（不判逾期）",
+    "task_pending": "节点任务尚未完成，期限未到",
+    "on_track": "尚未达标，按当前趋势到期限时可以达标",
+    "done_late": "节点任务已完成，完成日期晚于期限",
+    "met": "最新值达到目标值",
+    "done": "节点任务已在期限内完成（已报送完成日期和佐证材料）",
+    "not_applicable": "该目标不适用于该单位的层级，不作评估",
+}
 
 BY_CODE: dict[str, Status] = {s.code: s for s in STATUSES}
 #: status codes in display order (worst first)
