@@ -202,7 +202,7 @@ def test_a_regress_on_a_single_months_value_is_flagged_for_checking():
                        "2024-06"))
     assert one["status"] == "regressed"
     assert one["status_note"] == "待核实：仅一个月数据回落"
-    assert "仅此一个月低于目标，待核实（连续 2 个月低于目标即确认回落）" in one["reason"]
+    assert "未达目标 ≥ 100%；仅此一个月未达标，待核实（连续 2 个月未达标即确认回落）" in one["reason"]
     # the next reported month below the target confirms it: no note
     two = row(evaluate(reg, PLAN, returns(rate_obs("a", months("2024-01", [90, 100, 100, 100, 100, 95, 96]))),
                        "2024-07"))

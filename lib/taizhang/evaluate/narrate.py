@@ -175,7 +175,7 @@ def _plan_meaning_quantitative(c: _Cite) -> None:
     if len(met) and x["tolerance"]:
         c.out[met] = np.char.add(c.out[met].astype(str), _tolerance_text(c, met).astype(str)).astype(object)
     c.put(c.status(q, "regressed") & x["unconfirmed"], lambda r: (
-        f"曾于 {m} 达标，最新值 {v}（{p}）低于目标 {lb}；仅此一个月低于目标，待核实（连续 2 个月低于目标即确认回落）"
+        f"曾于 {m} 达标，最新值 {v}（{p}）未达目标 {lb}；仅此一个月未达标，待核实（连续 2 个月未达标即确认回落）"
         for m, v, p, lb in zip(c.last_met_period[r], c.value(r), c.vper(r), c.label(r))))
 
 
