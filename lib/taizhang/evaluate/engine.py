@@ -79,7 +79,8 @@ def evaluate(registry: Registry, plan_id: str, returns: ReturnSet, as_of, settin
     reaches the target (YYYY-MM, empty if not within ``horizon_months``). ``assumed_deadlines`` maps target ids
     without a deadline to an assumed date; those rows carry ``deadline_assumed`` and say so in the reason.
     ``include_not_applicable=False`` (an output switch, not a method parameter) leaves out the
-    ``not_applicable`` rows; the other rows are the same either way. The settings used are kept in
+    ``not_applicable`` rows; the other rows are the same either way. ``status_note`` flags a row for checking
+    (a 达标后回落 resting on a single month's value: ``待核实：仅一个月数据回落``). The settings used are kept in
     ``ledger.attrs["settings"]``. Parameters out of range raise :class:`~taizhang.errors.ParameterError`.
     """
     cfg = Settings.of(settings, **method)
