@@ -19,6 +19,7 @@ ALONE = {
     "missed_deadline": ({"past": True}, {"met": True}),
     "period_ended_short": ({"past": True}, {"met": True}),
     "value_too_old": ({"stale": True}, {"stale": False}),
+    "met_after_deadline": ({"met": True, "past": True, "short_at_deadline": True}, {"short_at_deadline": False}),
     "reached": ({"met": True}, {"met": False}),
     "undated": ({}, {"has_deadline": True}),
     "deadline_near": ({"soon": True}, {"soon": False}),
@@ -59,6 +60,10 @@ def test_first_matching_rule_wins():
     assert _decide("quantitative", past=True, stale=True) == "overdue"
     assert _decide("quantitative", met=True, stale=True) == "stale"
     assert _decide("quantitative", met=True, past=True) == "met"
+    # met now, short at the deadline: 逾期达标 — but only once the deadline has passed, and a stale value is stale
+    assert _decide("quantitative", met=True, past=True, short_at_deadline=True) == "met_late"
+    assert _decide("quantitative", met=True, short_at_deadline=True) == "met"
+    assert _decide("quantitative", met=True, past=True, short_at_deadline=True, stale=True) == "stale"
     assert _decide("quantitative", soon=True, has_deadline=False) == "no_deadline"
     assert _decide("quantitative", soon=True, on_pace=True) == "due_soon"
     assert _decide("quantitative", on_pace=True) == "on_track"

@@ -27,7 +27,7 @@ STABLE_COLUMNS = [
     "unit", "target_id", "value", "value_period", "gap", "deadline", "deadline_text", "days_to_deadline",
     "status", "status_label", "reason", "done_date", "deadlines_all", "deadline_assumed", "baseline",
     "baseline_period", "required_value", "progress_ratio", "projected_value", "projected_met", "trend_slope",
-    "trend_points", "data_age_months", "was_met", "periods_missed", "due_soon_flag",
+    "trend_points", "data_age_months", "was_met", "periods_missed", "due_soon_flag", "status_note",
 ]
 #: ledger columns that only copy the registry (unit and target attributes)
 COPIED_COLUMNS = ["unit_name", "unit_level", "title", "kind", "metric", "metric_name", "section", "op",

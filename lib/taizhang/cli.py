@@ -359,6 +359,7 @@ EVALUATE_CSV_COLUMNS = [
     "days_to_deadline", "projected_value", "projected_met", "reason", "unit_name", "title", "kind",
     "value_period", "deadlines_all", "deadline_assumed", "baseline", "baseline_period", "required_value",
     "progress_ratio", "trend_points", "data_age_months", "periods_missed", "due_soon_flag", "done_date",
+    "status_note",
 ]
 
 

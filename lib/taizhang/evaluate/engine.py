@@ -39,6 +39,8 @@ LEDGER_COLUMNS = [
     "deadlines_all", "deadline_assumed", "baseline", "baseline_period", "required_value", "progress_ratio",
     "projected_value", "projected_met", "trend_slope", "trend_points", "data_age_months", "was_met",
     "periods_missed", "due_soon_flag",
+    # rules that match the plans' meaning (issue 12 point 5)
+    "status_note",
 ]
 
 _STATUS_ARR = np.array(statuses.ORDER, dtype=object)
@@ -77,7 +79,8 @@ def evaluate(registry: Registry, plan_id: str, returns: ReturnSet, as_of, settin
     reaches the target (YYYY-MM, empty if not within ``horizon_months``). ``assumed_deadlines`` maps target ids
     without a deadline to an assumed date; those rows carry ``deadline_assumed`` and say so in the reason.
     ``include_not_applicable=False`` (an output switch, not a method parameter) leaves out the
-    ``not_applicable`` rows; the other rows are the same either way. The settings used are kept in
+    ``not_applicable`` rows; the other rows are the same either way. ``status_note`` flags a row for checking
+    (a 达标后回落 resting on a single month's value: ``待核实：仅一个月数据回落``). The settings used are kept in
     ``ledger.attrs["settings"]``. Parameters out of range raise :class:`~taizhang.errors.ParameterError`.
     """
     cfg = Settings.of(settings, **method)
@@ -147,15 +150,22 @@ class _Scan:
     reported_u: np.ndarray
     width: int
     unit_pos: dict
+    thr_eff: np.ndarray  # per target: the threshold judged (judges.effective_threshold)
+    short_dl: np.ndarray  # met now, but not at the deadline (the latest value on or before its month fell short)
+    dl_k: np.ndarray  # the month of that value at the deadline (−1: none)
+    dl_value: np.ndarray  # and the value
+    met_after_k: np.ndarray  # the first month after the deadline's that met the target (−1: none)
+    below: np.ndarray  # reported months below the target since it was last met (not met now, met before)
 
     @classmethod
-    def empty(cls, n_t: int, n_u: int, width: int, unit_pos: dict) -> "_Scan":
+    def empty(cls, n_t: int, n_u: int, width: int, unit_pos: dict, thr_eff: np.ndarray) -> "_Scan":
         shape = (n_t, n_u)
         return cls(np.full(shape, np.nan), np.full(shape, -1, dtype=np.int64), np.full(shape, np.nan),
                    np.full(shape, -1, dtype=np.int64), np.zeros(shape, dtype=bool), np.full(shape, -1, dtype=np.int64),
                    np.full(shape, np.nan), np.full(shape, np.nan), np.zeros(shape, dtype=np.int64),
                    np.full(shape, -1, dtype=np.int64), np.full(shape, np.nan), np.zeros(n_u, dtype=bool), width,
-                   unit_pos)
+                   unit_pos, thr_eff, np.zeros(shape, dtype=bool), np.full(shape, -1, dtype=np.int64),
+                   np.full(shape, np.nan), np.full(shape, -1, dtype=np.int64), np.zeros(shape, dtype=np.int64))
 
 
 def _scan_metrics(registry: Registry, ta: TargetAxis, units, obs: pd.DataFrame, axis: _MonthAxis,
@@ -168,7 +178,9 @@ def _scan_metrics(registry: Registry, ta: TargetAxis, units, obs: pd.DataFrame, 
     unit_pos = {u.id: i for i, u in enumerate(units)}
     cube, field_pos = field_cube(obs, unit_pos, fields, axis.first, axis.n)
     n_u = len(units)
-    scan = _Scan.empty(ta.n, n_u, min(cfg.trend_months, axis.n), unit_pos)
+    is_pct_t = np.array([t.unit == "%" for t in targets], dtype=bool)
+    thr_eff = judges.effective_threshold(ta.threshold, ta.opc, is_pct_t, cfg.achieved_tolerance)
+    scan = _Scan.empty(ta.n, n_u, min(cfg.trend_months, axis.n), unit_pos, thr_eff)
     t_axis = np.arange(-scan.width + 1, 1, dtype=float)
     targets_of: dict[str, list[int]] = {}
     for i, t in enumerate(targets):
@@ -185,13 +197,19 @@ def _scan_metrics(registry: Registry, ta: TargetAxis, units, obs: pd.DataFrame, 
         scan.reported_u[rel[latest.any]] = True
         need = np.zeros(V.shape[0], dtype=bool)
         for i in tix:
-            op, thr = targets[i].op or "", ta.threshold[i]
+            op, thr = targets[i].op or "", thr_eff[i]
             scan.value_k[i, sub] = latest.month
             if ta.kind[i] == 0:
                 scan.value[i, sub], scan.baseline[i, sub], scan.base_k[i, sub] = (
                     latest.value, latest.base_value, latest.base_month)
-                scan.was_met[i, sub], scan.last_met_k[i, sub], needs = judges.scan_quantitative(V, latest, op, thr)
-                need |= ta.applicable[i, sub] & needs
+                dl = ta.deadline[i]
+                dl_k = None if dl is None else Month.parse(dl).ordinal - axis.first
+                qs = judges.scan_quantitative(V, latest, op, thr, dl_k)
+                scan.was_met[i, sub], scan.last_met_k[i, sub] = qs.ever, qs.last_met
+                scan.short_dl[i, sub], scan.dl_k[i, sub], scan.dl_value[i, sub], scan.met_after_k[i, sub] = (
+                    qs.short_at_deadline, qs.dl_month, qs.dl_value, qs.met_after)
+                scan.below[i, sub] = qs.below
+                need |= ta.applicable[i, sub] & qs.needs_trend
             else:
                 _scan_recurring(scan, ta, i, sub, V, axis)
         if need.any():
@@ -212,7 +230,8 @@ def _scan_recurring(scan: _Scan, ta: TargetAxis, i: int, sub, V: np.ndarray, axi
     if ta.prev_end[i] >= axis.first:
         prev = (max(int(ta.prev_start[i]) - axis.first, 0), int(ta.prev_end[i]) - axis.first)
     year_start = max(max(axis.as_of - axis.as_of % 12, ta.plan_ord) - axis.first, 0)
-    value, prev_value, missed = judges.scan_recurring(V, ta.targets[i].op or "", ta.threshold[i], ta.per_month[i],
+    multiples = judges.per_month(ta.recurrence[i], axis.first, axis.n)
+    value, prev_value, missed = judges.scan_recurring(V, ta.targets[i].op or "", ta.threshold[i], multiples,
                                                       ta.recurrence[i], k0, prev, year_start)
     scan.value[i, sub] = value
     if prev_value is not None:
@@ -280,7 +299,9 @@ def _judge_rows(registry: Registry, ta: TargetAxis, rows: _Rows, scan: _Scan, ax
     has_dl = ~np.isnan(days)
     quant, recur, mile = kind == 0, kind == 1, kind == 2
     is_pct = np.array([t.unit == "%" for t in ta.targets])[t_idx]
-    thr_period = thr * ta.per_month[t_idx]
+    # the count a recurring period requires (每周 / 每日: this month's weeks / working days); a quantitative
+    # target's effective threshold (a 100 % target less achieved_tolerance, 0 by default)
+    thr_period = np.where(quant, scan.thr_eff[t_idx], thr * ta.per_month[t_idx])
     met = judges.meets(val, opc, thr_period) & ~np.isnan(val)
     with np.errstate(invalid="ignore"):
         gap = np.where(np.isnan(val) | np.isnan(thr), np.nan, sign * (val - thr_period))
@@ -291,7 +312,8 @@ def _judge_rows(registry: Registry, ta: TargetAxis, rows: _Rows, scan: _Scan, ax
     base_day = np.where(bk >= 0, axis.month_end_day[np.maximum(bk, 0)], np.nan)
     is_rate = np.array([registry.metrics[t.metric].type == "rate" for t in ta.targets])[t_idx]
     q = judges.quantitative_facts(val, rows.flat(scan.baseline), base_day, as_of_day, ta.dl_day[t_idx], days, thr,
-                                  opc, sign, is_pct, is_rate, rows.flat(scan.slope), rows.flat(scan.intercept), cfg)
+                                  thr_period, opc, sign, is_rate, rows.flat(scan.slope), rows.flat(scan.intercept),
+                                  cfg)
     span_t = np.array([judges.PERIOD_MONTHS.get(r, 1) for r in ta.recurrence])
     elapsed_t = np.where(ta.kind == 1, axis.as_of - ta.period_start + 1, 1)
     prev_val = rows.flat(scan.prev_value)
@@ -302,7 +324,8 @@ def _judge_rows(registry: Registry, ta: TargetAxis, rows: _Rows, scan: _Scan, ax
     facts = rules.Facts(applicable=appl, has_value=~np.isnan(val), stale=age > cfg.stale_months, met=met,
                         was_met=quant & rows.flat(scan.was_met), has_deadline=has_dl, past=past, soon=soon,
                         on_pace=np.where(quant, q.on_pace, r.on_pace), previous_short=recur & r.previous_short,
-                        done=is_done, done_late=late, reported=scan.reported_u[rows.u_idx])
+                        done=is_done, done_late=late, reported=scan.reported_u[rows.u_idx],
+                        short_at_deadline=quant & rows.flat(scan.short_dl))
     code = np.select([quant, recur], [rules.decide(rules.QUANTITATIVE, facts), rules.decide(rules.RECURRING, facts)],
                      default=rules.decide(rules.MILESTONE, facts))
     # overdue for the previous period (rule 2), not for the current one ended this month
@@ -457,9 +480,22 @@ def _assemble(registry: Registry, ta: TargetAxis, units, rows: _Rows, scan: _Sca
         "was_met": quant & rows.flat(scan.was_met),
         "periods_missed": pd.array(np.where(missed >= 0, missed, np.nan), dtype="Float64").astype("Int64"),
         "due_soon_flag": j["due_soon_flag"],
+        "status_note": None,
     }
+    code = j["code"]
+    unconfirmed = (code == rules.POSITION["regressed"]) & (rows.flat(scan.below) < judges.REGRESS_CONFIRM_MONTHS)
+    f["status_note"] = np.where(unconfirmed, judges.REGRESS_UNCONFIRMED, "").astype(object)
+    late = code == rules.POSITION["met_late"]
+    dl_k, after_k = rows.flat(scan.dl_k), rows.flat(scan.met_after_k)
+    value_at = np.where(late, rows.flat(scan.dl_value), np.nan)
+    monthly = recur & np.array([r in ("week", "day") for r in ta.recurrence], dtype=bool)[t_idx]
+    cal_note_t = np.array([judges.calendar_note(r, axis.as_of) for r in ta.recurrence], dtype=object)
+    extra = dict(value_at_deadline=value_at, deadline_period=period_lookup[np.where(late & (dl_k >= 0), dl_k, axis.n)],
+                 met_after_period=period_lookup[np.where(late & (after_k >= 0), after_k, axis.n)],
+                 unconfirmed=unconfirmed, monthly=monthly, calendar_note=cal_note_t[t_idx],
+                 tolerance=cfg.achieved_tolerance, threshold=ta.threshold[t_idx])
     cited = np.where(prev_over, dt.prev_cited[t_idx], dt.cited[t_idx])
-    f["reason"] = reasons(f, j["code"], j["appl"], j["kind"], j["days"], age, missed, cited, ta.dl_day[t_idx],
+    f["reason"] = reasons(f, code, j["appl"], j["kind"], j["days"], age, missed, cited, ta.dl_day[t_idx],
                           j["cur_val"], period_lookup[np.where(last_met >= 0, last_met, axis.n)], scan.width, cfg,
-                          j["thr_period"], prev_over)
+                          j["thr_period"], prev_over, extra)
     return f

@@ -87,15 +87,25 @@ class _Cite:
 def reasons(f: dict, code: np.ndarray, appl: np.ndarray, kind: np.ndarray, days: np.ndarray, age: np.ndarray,
             missed: np.ndarray, dl_text: np.ndarray, days_dl: np.ndarray, cur_value: np.ndarray,
             last_met_period: np.ndarray, trend_window: int, settings, thr_cmp: np.ndarray,
-            prev_over: np.ndarray | None = None) -> np.ndarray:
+            prev_over: np.ndarray | None = None, extra: dict | None = None) -> np.ndarray:
     """The reason column of a ledger (``f``: its columns as row arrays; ``code``: status positions;
-    ``prev_over``: recurring rows overdue for the previous period rather than the current one)."""
+    ``prev_over``: recurring rows overdue for the previous period rather than the current one; ``extra``: row
+    arrays of the plan-meaning rules — ``value_at_deadline``, ``deadline_period``, ``met_after_period``
+    (逾期达标), ``unconfirmed`` (a 达标后回落 on one month's value), ``monthly`` (每周 / 每日 rows, their month's
+    count being ``thr_cmp``), ``calendar_note``, ``tolerance`` and ``threshold`` (the plan's own))."""
     c = _Cite(f, code, appl, kind, days, age, missed, dl_text, days_dl, cur_value, last_met_period, trend_window,
               settings, thr_cmp)
     c.prev_over = np.zeros(len(appl), dtype=bool) if prev_over is None else prev_over
+    n = len(appl)
+    c.x = {"value_at_deadline": np.full(n, np.nan), "deadline_period": np.full(n, None, dtype=object),
+           "met_after_period": np.full(n, None, dtype=object), "unconfirmed": np.zeros(n, dtype=bool),
+           "monthly": np.zeros(n, dtype=bool), "calendar_note": np.full(n, "", dtype=object), "tolerance": 0.0,
+           "threshold": thr_cmp, **(extra or {})}
     if appl.any():
         _quantitative(c)
+        _plan_meaning_quantitative(c)
         _recurring(c)
+        _plan_meaning_recurring(c)
         _milestones(c)
     return c.out
 
@@ -138,6 +148,57 @@ def _quantitative(c: _Cite) -> None:
                                                       c.num(f["required_value"], r)))
 
     c.put(c.status(q, "on_track") | c.status(q, "behind"), on_or_behind)
+
+
+def _tolerance_text(c: _Cite, r) -> np.ndarray:
+    """"（在 N 个百分点容差内，视为达标）" for met rows that meet only the tolerated threshold."""
+    tol, x = c.x["tolerance"], c.x
+    if not tol:
+        return np.full(len(r), "", dtype=object)
+    from .judges import OPS, meets
+
+    opc = np.array([OPS.get(o, 3) for o in c.f["op"][r]])
+    strict = meets(c.f["value"][r], opc, x["threshold"][r])
+    return np.where(strict, "", f"（在 {tol:g} 个百分点容差内，视为达标）").astype(object)
+
+
+def _plan_meaning_quantitative(c: _Cite) -> None:
+    """逾期达标, a 100 % target's tolerance, and a 达标后回落 resting on one month (docs/evaluation.md)."""
+    q, f, x = c.quant, c.f, c.x
+    c.put(c.status(q, "met_late"), lambda r: (
+        f"最新值 {v}（{p}），达到目标 {lb}；期限 {dl} 时未达标（{dv}，{dp}），期限后于 {fm} 达标{t}"
+        for v, p, lb, dl, dv, dp, fm, t in zip(
+            c.value(r), c.vper(r), c.label(r), c.dl_text[r],
+            format_values(x["value_at_deadline"][r], f["target_unit"][r], threshold=c.thr_cmp[r], op=f["op"][r]),
+            x["deadline_period"][r], x["met_after_period"][r], _tolerance_text(c, r))))
+    met = np.flatnonzero(c.status(q, "met"))
+    if len(met) and x["tolerance"]:
+        c.out[met] = np.char.add(c.out[met].astype(str), _tolerance_text(c, met).astype(str)).astype(object)
+    c.put(c.status(q, "regressed") & x["unconfirmed"], lambda r: (
+        f"曾于 {m} 达标，最新值 {v}（{p}）未达目标 {lb}；仅此一个月未达标，待核实（连续 2 个月未达标即确认回落）"
+        for m, v, p, lb in zip(c.last_met_period[r], c.value(r), c.vper(r), c.label(r))))
+
+
+def _plan_meaning_recurring(c: _Cite) -> None:
+    """每周 / 每日 duties: the count the month requires — its weeks or working days (docs/evaluation.md)."""
+    q, f, x = c.recur & c.x["monthly"], c.f, c.x
+
+    def need(r):
+        note = x["calendar_note"][r]
+        req = format_values(c.thr_cmp[r], f["target_unit"][r])
+        return [f"本月应完成 {n}（{lb}{'；' + w if w else ''}）" for n, lb, w in zip(req, c.label(r), note)]
+
+    c.put(c.status(q, "met"), lambda r: (
+        f"{pe}已完成 {v}，{nd}，已达要求{m}" for pe, v, nd, m in zip(c.per_text(r), c.value(r), need(r),
+                                                               c.miss_text(r))))
+    c.put(c.status(q, "overdue") & ~c.prev_over, lambda r: (
+        f"本期（{p}）已结束，完成 {v}，{nd}；期限 {dl} {d}{m}"
+        for p, v, nd, dl, d, m in zip(c.vper(r), c.value(r), need(r), c.dl_text[r], c.past_text(r),
+                                      c.miss_text(r))))
+    on = S["on_track"]
+    c.put(c.status(q, "on_track") | c.status(q, "behind"), lambda r: (
+        f"{pe}完成 {v}，{nd}，{'进度正常' if k == on else '进度落后'}{m}"
+        for pe, v, nd, k, m in zip(c.per_text(r), c.value(r), need(r), c.code[r], c.miss_text(r))))
 
 
 def _recurring(c: _Cite) -> None:

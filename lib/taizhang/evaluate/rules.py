@@ -41,6 +41,7 @@ class Facts:
     done: np.ndarray  # milestone: a completion date was reported
     done_late: np.ndarray  # milestone: completed after the deadline
     reported: np.ndarray  # the unit sent any return up to the as-of month
+    short_at_deadline: np.ndarray  # quantitative: the value known at the deadline (its month) did not meet the target
 
     @classmethod
     def blank(cls, n: int, **given) -> "Facts":
@@ -90,6 +91,10 @@ def value_too_old(f: Facts) -> np.ndarray:
     return f.stale
 
 
+def met_after_deadline(f: Facts) -> np.ndarray:
+    return f.met & f.past & f.short_at_deadline
+
+
 def reached(f: Facts) -> np.ndarray:
     return f.met
 
@@ -133,13 +138,15 @@ QUANTITATIVE: tuple[Rule, ...] = (
     _NA,
     Rule("no_value", "no_data", no_value, "no value on or before the as-of month"),
     Rule("slipped_back", "regressed", slipped_back,
-         "not met now, but met in an earlier month (the level must be kept, deadline or not)"),
+         "not met now, but met in an earlier month (the level must be kept, deadline or not); resting on a single month's value it carries `status_note` 待核实 (see \"Slipped back\")"),
     Rule("missed_deadline", "overdue", missed_deadline,
          "not met and the deadline has passed — a deadline in the as-of month has passed in that month's report (read after the month); the reason gives the days overdue"),
     Rule("value_too_old", "stale", value_too_old,
          "the latest value is more than `stale_months` (3) months older than the as-of month"),
+    Rule("met_after_deadline", "met_late", met_after_deadline,
+         "the latest value meets the target, but the value known at the deadline — the latest on or before the deadline's month — did not (see \"Met after the deadline\")"),
     Rule("reached", "met", reached,
-         "the latest value meets the target (≥ / ≤ / = with a 1e-9 tolerance; exactly on the threshold is met)"),
+         "the latest value meets the target (≥ / ≤ / = with a 1e-9 tolerance; exactly on the threshold is met; a 100 % target only at 100 %, see \"100 % targets\")"),
     Rule("undated", "no_deadline", undated, "not met and no date (never overdue); the reason still gives the projected month"),
     Rule("deadline_near", "due_soon", deadline_near,
          "not met and the deadline falls 1–`due_soon_months` (2) months after the as-of month (a mid-month date: 0–`due_soon_days` (60) days away)"),

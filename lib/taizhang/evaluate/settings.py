@@ -28,7 +28,9 @@ class Settings:
     trend_months: int = _setting(12, "趋势计算月数", 2, 36, "2–36 的整数（月）")
     min_trend_points: int = _setting(3, "趋势最少数据点", 2, 36, "2 至 trend_months 之间的整数")
     on_track_ratio: float = _setting(0.95, "按期推进比率", 0, 2, "大于 0、不超过 2 的数")
-    achieved_tolerance: float = _setting(1.0, "回落容差百分点", 0, 10, "0–10 的数（百分点）")
+    #: percentage points by which a 100 % (or "≤ 0 %") target may be missed and still count as met — in the
+    #: status, the reason and the projection alike; 0 by default: a 100 % target is met only at 100 %
+    achieved_tolerance: float = _setting(0.0, "100%目标容差百分点", 0, 10, "0–10 的数（百分点）")
     horizon_months: int = _setting(120, "趋势预测月数", 1, 600, "1–600 的整数（月）")
 
     def check(self) -> "Settings":

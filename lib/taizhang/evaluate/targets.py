@@ -11,7 +11,7 @@ import numpy as np
 from ..errors import ParameterError
 from ..kernel.months import Month, label as month_label
 from ..targets import reporting_levels
-from .judges import OPS, PER_MONTH, PERIOD_MONTHS, period_of
+from .judges import OPS, PERIOD_MONTHS, per_month as month_multiple, period_of
 
 KINDS = {"quantitative": 0, "recurring": 1, "milestone": 2}
 
@@ -62,7 +62,7 @@ class TargetAxis:
     period_end: np.ndarray
     prev_start: np.ndarray  # recurring: the previous period, when it is judged (−1 otherwise)
     prev_end: np.ndarray
-    per_month: np.ndarray
+    per_month: np.ndarray  # the as-of month's occurrences per one of the period (每周: its weeks, 每日: working days)
     dl_day: np.ndarray  # deadline as a day number (NaN: none)
     prev_day: np.ndarray  # the previous period's last day (NaN: not judged)
     plan_ord: int
@@ -101,7 +101,7 @@ def target_axis(plan, units, assumed: dict[str, date], as_of_ord: int) -> Target
         ps_t[i], pe_t[i] = period_of(rec[i], as_of_ord)
         deadline[i] = Month(int(pe_t[i])).end
         if PERIOD_MONTHS[rec[i]] == 1:
-            per_month[i] = PER_MONTH.get(rec[i], 1)
+            per_month[i] = month_multiple(rec[i], as_of_ord)[0]
         ps, pe = period_of(rec[i], int(ps_t[i]) - 1)
         # a missed period stays on record until the period that follows is judged (at its own end)
         if as_of_ord < pe_t[i] and ps >= plan_ord:

@@ -6,6 +6,8 @@
   ink, symbol and the met / overdue groupings. Tiles, heat map, Excel, task lists, change list and CLI read it.
 * :mod:`.formatting` — the one value formatter (units, decimals, percentage points); a value that misses its
   threshold is never printed as reaching it.
+* :mod:`.workdays` — the Chinese holiday calendar (``chinesecalendar``: 法定节假日 and 调休): working days,
+  a month's working days and weeks (每日 / 每周 duties), 整改期限 in working days.
 
 The kernel imports nothing of ours (a test checks this), so any module may import it.
 """

@@ -50,6 +50,7 @@ STATUSES: tuple[Status, ...] = tuple(Status(code, label, rank, colour, ink, symb
         ("no_deadline", "期限未明确", "#d6cfe6", "#3d3d3d", "～"),
         ("task_pending", "未到期", "#f6d55c", "#3d3d3d", "…"),
         ("on_track", "按期推进", "#a9dfbf", "#1e4d2b", "▲"),
+        ("met_late", "逾期达标", "#a9d8b8", "#1e4d2b", "✓"),
         ("done_late", "逾期完成", "#a9d8b8", "#1e4d2b", "✓"),
         ("met", "已达标", "#1e8449", "#ffffff", "✓"),
         ("done", "已完成", "#1e8449", "#ffffff", "✓"),
@@ -79,8 +80,9 @@ BY_CODE: dict[str, Status] = {s.code: s for s in STATUSES}
 ORDER: tuple[str, ...] = tuple(s.code for s in STATUSES)
 LABELS: dict[str, str] = {s.code: s.label for s in STATUSES}
 RANK: dict[str, int] = {s.code: s.rank for s in STATUSES}
-#: statuses that count as achieved (a target met, a task done — also late)
-MET: frozenset[str] = frozenset({"met", "done", "done_late"})
+#: statuses that count as achieved (a target met, a task done — also late: 逾期达标 and 逾期完成 are achieved,
+#: ranked below their on-time peers in the order of merit and above every status not achieved)
+MET: frozenset[str] = frozenset({"met", "met_late", "done", "done_late"})
 #: statuses past their deadline and not achieved
 OVERDUE: frozenset[str] = frozenset({"overdue", "task_overdue"})
 #: statuses that say the data is missing (no value, no return, only an old value): a move into one is

@@ -1,6 +1,6 @@
 """督办 → 整改 → 销号: every problem the ledger finds followed until it is closed.
 
-Modules, one concern each: :mod:`.workdays` (working days with 调休), :mod:`.rules` (``targets/supervision.yaml``),
+Modules, one concern each: :mod:`.workdays` (working days with 调休, from :mod:`taizhang.kernel.workdays`), :mod:`.rules` (``targets/supervision.yaml``),
 :mod:`.schema` (store tables and upgrade), :mod:`.items` (the item life and the tables reports show),
 :mod:`.answers` (the 整改情况 sheet of the monthly return), :mod:`.notices` (督办通知单, summary, 催报).
 """
