@@ -223,6 +223,13 @@ class Registry:
     version: str
     unit_rules: dict[str, UnitRule] = field(default_factory=dict)  # metrics.yaml ``units``
 
+    def __post_init__(self) -> None:
+        # the one value formatter shows every unit with its declared decimals (docs/evaluation.md)
+        if self.unit_rules:
+            from .kernel.formatting import use_unit_decimals
+
+            use_unit_decimals({u: r.decimals for u, r in self.unit_rules.items()})
+
     @property
     def plan_ids(self) -> tuple[str, ...]:
         """Every plan id, in plan order (``order`` in each plan file, then id)."""
