@@ -410,7 +410,7 @@ def _cmd_evaluate(args) -> int:
         raise ParameterError("--" + err.parameter.replace("_", "-"), err.given, err.allowed) from None
     options = dict(assumed_deadlines=_assumed_deadlines(args.assume))
     if args.view == "ranking":
-        _write_csv(rank_units(registry, args.plan, returns, as_of, settings))
+        _write_csv(rank_units(registry, args.plan, returns, as_of, settings=settings))
         return 0
     if args.view in ("score", "score-items") or args.scoring:
         from .scoring import ScoringRequired, load_scoring, score_units

@@ -132,6 +132,7 @@ class Plan(BaseModel):
     rankings: tuple[str, ...] = ()  # metrics the plan asks to rank units by (collected monthly, no threshold)
     rankings_section: Optional[str] = None
     rankings_quote: Optional[str] = None  # the plan's words asking for the ranking (checked verbatim)
+    rankings_by: Optional[str] = None  # the level the plan ranks by (乌拉特中旗: department); None = the plan's units
     targets: tuple[Target, ...] = ()
 
     @model_validator(mode="after")

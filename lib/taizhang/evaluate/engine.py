@@ -299,7 +299,7 @@ def _judge_rows(registry: Registry, ta: TargetAxis, rows: _Rows, scan: _Scan, ax
                                ta.per_month[t_idx])
     done_day = _done_days(ta, rows, tasks, scan, axis) if mile.any() else np.full(len(t_idx), -1, dtype=np.int64)
     is_done, late = judges.milestone_facts(done_day, has_dl, ta.dl_day[t_idx])
-    facts = rules.Facts(applicable=appl, has_value=~np.isnan(val), stale=age > cfg.stale_months, met=met,
+    facts = rules.Facts(applicable=appl, has_value=~np.isnan(val), stale=cfg.is_stale(age), met=met,
                         was_met=quant & rows.flat(scan.was_met), has_deadline=has_dl, past=past, soon=soon,
                         on_pace=np.where(quant, q.on_pace, r.on_pace), previous_short=recur & r.previous_short,
                         done=is_done, done_late=late, reported=scan.reported_u[rows.u_idx])
