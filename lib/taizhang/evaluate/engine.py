@@ -147,6 +147,7 @@ class _Scan:
     reported_u: np.ndarray
     width: int
     unit_pos: dict
+    span: np.ndarray | None = None  # months from the unit's first value in the trend window to the as-of month
 
     @classmethod
     def empty(cls, n_t: int, n_u: int, width: int, unit_pos: dict) -> "_Scan":
@@ -155,7 +156,7 @@ class _Scan:
                    np.full(shape, -1, dtype=np.int64), np.zeros(shape, dtype=bool), np.full(shape, -1, dtype=np.int64),
                    np.full(shape, np.nan), np.full(shape, np.nan), np.zeros(shape, dtype=np.int64),
                    np.full(shape, -1, dtype=np.int64), np.full(shape, np.nan), np.zeros(n_u, dtype=bool), width,
-                   unit_pos)
+                   unit_pos, np.zeros(shape, dtype=np.int64))
 
 
 def _scan_metrics(registry: Registry, ta: TargetAxis, units, obs: pd.DataFrame, axis: _MonthAxis,
@@ -196,10 +197,13 @@ def _scan_metrics(registry: Registry, ta: TargetAxis, units, obs: pd.DataFrame, 
                 _scan_recurring(scan, ta, i, sub, V, axis)
         if need.any():
             sel = np.flatnonzero(need)
-            s, a, n = theil_sen(V[sel, axis.n - scan.width:], t_axis, cfg.min_trend_points)
+            window = V[sel, axis.n - scan.width:]
+            s, a, n = theil_sen(window, t_axis, cfg.min_trend_points)
+            span = scan.width - np.argmax(~np.isnan(window), axis=1)  # the unit's own months (近N个月)
             for i in tix:
                 if ta.kind[i] == 0:
                     scan.slope[i, rel[sel]], scan.intercept[i, rel[sel]], scan.points[i, rel[sel]] = s, a, n
+                    scan.span[i, rel[sel]] = span
         del V, latest
     _reported_units(scan, ta, obs, cube, axis)
     return scan
@@ -384,6 +388,19 @@ def _day_numbers(values) -> np.ndarray:
     return days[codes_]
 
 
+def _since_note(registry: Registry, target) -> str:
+    """What a 无数据 reason adds for a target whose metric reads a field added to the template later
+    (metrics.yaml ``since``): returns made from the older template do not carry it."""
+    if target.kind == "milestone":
+        return ""
+    added = [(registry.fields[f].name, registry.fields[f].since) for f in registry.metrics[target.metric].fields
+             if f and registry.fields[f].since]
+    if not added:
+        return ""
+    names = "、".join(f"“{n}”" for n, _ in added)
+    return f"（{names}自 {min(s for _, s in added)} 起列入报表模板，此前按旧模板报送的报表未含此项）"
+
+
 def _assemble(registry: Registry, ta: TargetAxis, units, rows: _Rows, scan: _Scan, axis: _MonthAxis, j: dict,
               cfg: Settings) -> dict:
     """The ledger's columns (:data:`LEDGER_COLUMNS`) as row arrays, the reasons last (they cite the others).
@@ -461,5 +478,6 @@ def _assemble(registry: Registry, ta: TargetAxis, units, rows: _Rows, scan: _Sca
     cited = np.where(prev_over, dt.prev_cited[t_idx], dt.cited[t_idx])
     f["reason"] = reasons(f, j["code"], j["appl"], j["kind"], j["days"], age, missed, cited, ta.dl_day[t_idx],
                           j["cur_val"], period_lookup[np.where(last_met >= 0, last_met, axis.n)], scan.width, cfg,
-                          j["thr_period"], prev_over)
+                          j["thr_period"], prev_over, trend_span=rows.flat(scan.span),
+                          field_note=per_target([_since_note(registry, t) for t in targets]))
     return f
