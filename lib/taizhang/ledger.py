@@ -16,6 +16,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from .evaluate import Settings, rank_table, status_counts
+from .evaluate.ranking import SINGLE_NOTE
 from .kernel import statuses
 from .kernel.formatting import format_change, format_gap, format_value
 from .kernel.statuses import ORDER as STATUS_ORDER  # display order, worst first (kept for importers; the
@@ -355,10 +356,13 @@ def ranking_spec(frame: pd.DataFrame, stale_months: int | None = None) -> TableS
     if frame["stale"].any():
         notes.append(f"数据过期（超过 {stale_months} 个月未更新）的单位列出最新值，不排名。" if stale_months
                      else "数据过期的单位列出最新值，不排名。")
+    if (frame["note"] == SINGLE_NOTE).any():
+        notes.append("同级无其他可比单位的，不排名。")
 
     def value_runs(r):
         runs = (Text(format_value(r.value, r.target_unit or ""), "nw"),)
-        return runs + ((Text(f"（{r.note}）", "hint"),) if r.note and r.note != "无数据" else ())
+        hint = "数据过期" if r.stale and pd.notna(r.value) else "无同级可比" if r.note == SINGLE_NOTE else ""
+        return runs + ((Text(f"（{hint}）", "hint"),) if hint else ())
 
     return _spec(frame, _RANK_COLUMNS, lambda r: (
         text(_rank_text(r)), text(r.unit_name), Cell(value_runs(r), _number(r.value)),

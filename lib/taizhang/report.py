@@ -717,7 +717,7 @@ class MonthlyReport:
         if not missing:
             return []
         names = "、".join(self.registry.metrics[k].name for k in missing)
-        return [Notice(f"{names}排名{next(iter(missing.values()))}，故不排名。", css="tz-no-data")]
+        return [Notice(f"{names}排名{next(iter(missing.values()))}。", css="tz-no-data")]
 
     def unit_ledgers(self) -> Blocks:
         """Every unit's ledger of quantitative and recurring targets, each under the unit's name."""
