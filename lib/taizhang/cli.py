@@ -223,11 +223,13 @@ def _cmd_targets(args) -> int:
         print(f"共 {len(frame)} 条。", file=sys.stderr)
         return 0
     if args.format == "csv":
+        from .kernel.formatting import csv_ready
+
         if args.out:
-            frame.to_csv(args.out, index=False, encoding="utf-8-sig")
+            csv_ready(frame).to_csv(args.out, index=False, encoding="utf-8-sig")
             print(args.out)
         else:
-            frame.to_csv(sys.stdout, index=False)
+            _write_csv(frame)
         return 0
     if not args.out:
         raise ParameterError("--out", None, "导出 xlsx 时必须指定输出文件，例如 --out 目标清单.xlsx")
