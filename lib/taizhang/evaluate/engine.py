@@ -156,7 +156,7 @@ class _Scan:
                    np.full(shape, -1, dtype=np.int64), np.zeros(shape, dtype=bool), np.full(shape, -1, dtype=np.int64),
                    np.full(shape, np.nan), np.full(shape, np.nan), np.zeros(shape, dtype=np.int64),
                    np.full(shape, -1, dtype=np.int64), np.full(shape, np.nan), np.zeros(n_u, dtype=bool), width,
-                   unit_pos, np.zeros(shape, dtype=np.int64))
+                   unit_pos, np.zeros(shape, dtype=np.int16))
 
 
 def _scan_metrics(registry: Registry, ta: TargetAxis, units, obs: pd.DataFrame, axis: _MonthAxis,
