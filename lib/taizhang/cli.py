@@ -223,11 +223,13 @@ def _cmd_targets(args) -> int:
         print(f"共 {len(frame)} 条。", file=sys.stderr)
         return 0
     if args.format == "csv":
+        from .kernel.formatting import csv_ready
+
         if args.out:
-            frame.to_csv(args.out, index=False, encoding="utf-8-sig")
+            csv_ready(frame).to_csv(args.out, index=False, encoding="utf-8-sig")
             print(args.out)
         else:
-            frame.to_csv(sys.stdout, index=False)
+            _write_csv(frame)
         return 0
     if not args.out:
         raise ParameterError("--out", None, "导出 xlsx 时必须指定输出文件，例如 --out 目标清单.xlsx")
@@ -363,6 +365,13 @@ EVALUATE_CSV_COLUMNS = [
 ]
 
 
+def _write_csv(frame) -> None:
+    """A CSV on stdout without float noise or −0.0 (:func:`taizhang.kernel.formatting.csv_ready`)."""
+    from .kernel.formatting import csv_ready
+
+    csv_ready(frame).to_csv(sys.stdout, index=False)
+
+
 def _assumed_deadlines(items: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in items:
@@ -404,7 +413,7 @@ def _cmd_evaluate(args) -> int:
         raise ParameterError("--" + err.parameter.replace("_", "-"), err.given, err.allowed) from None
     options = dict(assumed_deadlines=_assumed_deadlines(args.assume))
     if args.view == "ranking":
-        rank_units(registry, args.plan, returns, as_of).to_csv(sys.stdout, index=False)
+        _write_csv(rank_units(registry, args.plan, returns, as_of, settings=settings))
         return 0
     if args.view in ("score", "score-items") or args.scoring:
         from .scoring import ScoringRequired, load_scoring, score_units
@@ -417,14 +426,14 @@ def _cmd_evaluate(args) -> int:
         totals, items = score_units(registry, args.plan, returns, as_of, scoring)
         if scoring.example:
             print(f"注意：评分方案“{scoring.title}”是示例，原文未规定权重与分档，结果不作考核依据。", file=sys.stderr)
-        (totals if args.view == "score" else items).to_csv(sys.stdout, index=False)
+        _write_csv(totals if args.view == "score" else items)
         return 0
     ledger = evaluate(registry, args.plan, returns, as_of, settings, **options)
     if args.view == "changes":
         before = evaluate(registry, args.plan, returns, previous_month(as_of), settings, **options)
-        month_over_month(ledger, before).to_csv(sys.stdout, index=False)
+        _write_csv(month_over_month(ledger, before))
         return 0
-    ledger[EVALUATE_CSV_COLUMNS].to_csv(sys.stdout, index=False)
+    _write_csv(ledger[EVALUATE_CSV_COLUMNS])
     if returns.rejected:
         print(f"注意：有 {len(returns.rejected)} 份报表未通过校验，未计入台账。", file=sys.stderr)
     return 0

@@ -16,6 +16,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from .evaluate import Settings, rank_table, status_counts
+from .evaluate.ranking import SINGLE_NOTE
 from .kernel import statuses
 from .kernel.formatting import format_change, format_gap, format_value
 from .kernel.statuses import ORDER as STATUS_ORDER  # display order, worst first (kept for importers; the
@@ -321,26 +322,51 @@ def heatmap_html(ledger: pd.DataFrame) -> str:
 
 
 def ranking_table(ledger: pd.DataFrame, values: pd.DataFrame, metric: str, period: str,
-                  higher_is_better: bool = True) -> pd.DataFrame:
-    """Units ranked by their latest value of ``metric``: ``rank, unit, unit_name, value, change, status``.
+                  higher_is_better: bool = True, settings=None) -> pd.DataFrame:
+    """Units ranked by their latest value of ``metric``: ``rank, unit, unit_name, value, change, status`` …
 
     The one ranking (:func:`taizhang.evaluate.rank_table`, the same units and ranks as the CLI's
-    ``--view ranking``); ``change`` is the difference to the unit's value of the month before.
+    ``--view ranking``: within a level, stale values unranked); ``change`` is the difference to the unit's
+    value of the month before.
     """
-    return rank_table(ledger, values, metric, period, higher_is_better)
+    return rank_table(ledger, values, metric, period, higher_is_better, settings)
 
 
 _RANK_COLUMNS = (Column("rank", "名次"), Column("unit", "单位"), Column("value", "最新值"), Column("change", "较上月"),
                  Column("status", "状态"))
 
 
-def ranking_spec(frame: pd.DataFrame) -> TableSpec | None:
-    """The ranking of :func:`ranking_table` (None when no unit has a target of the metric)."""
+def _rank_text(r) -> str:
+    if pd.isna(r.rank):
+        return "—"
+    return str(int(r.rank)) if not r.multi else f"{r.group} {int(r.rank)}/{int(r.of)}"
+
+
+def ranking_spec(frame: pd.DataFrame, stale_months: int | None = None) -> TableSpec | None:
+    """The ranking of :func:`ranking_table` (None when no unit has a target of the metric). Units that are
+    not ranked show "—" and why (数据过期, 同级无其他可比单位) next to their value; with more than one level,
+    the rank names its level ("旗县区级 3/10")."""
     if frame.empty:
         return None
+    frame = frame.assign(multi=frame["group"].nunique() > 1)
+    notes = []  # a rate's change says 百分点 itself (kernel.formatting.format_change)
+    if frame["multi"].iloc[0]:
+        notes.append("名次在同级单位中排列。")
+    if frame["stale"].any():
+        notes.append(f"数据过期（超过 {stale_months} 个月未更新）的单位列出最新值，不排名。" if stale_months
+                     else "数据过期的单位列出最新值，不排名。")
+    if (frame["note"] == SINGLE_NOTE).any():
+        notes.append("同级无其他可比单位的，不排名。")
+
+    def value_runs(r):
+        runs = (Text(format_value(r.value, r.target_unit or ""), "nw"),)
+        hint = "数据过期" if r.stale and pd.notna(r.value) else "无同级可比" if r.note == SINGLE_NOTE else ""
+        return runs + ((Text(f"（{hint}）", "hint"),) if hint else ())
+
     return _spec(frame, _RANK_COLUMNS, lambda r: (
-        text("—" if pd.isna(r.rank) else str(int(r.rank))), text(r.unit_name), text(format_value(r.value, r.target_unit or "")),
-        text(format_change(r.change, r.target_unit or "")), status_cell(r.status)), css="tz-rank")
+        text(_rank_text(r)), text(r.unit_name), Cell(value_runs(r), _number(r.value)),
+        text(format_change(r.change, r.target_unit or "")), status_cell(r.status)), css="tz-rank",
+        note="".join(notes), note_css="tz-hint")
 
 
 def ledger_table(ledger: pd.DataFrame, unit: str, kinds=("quantitative", "recurring")) -> pd.DataFrame:

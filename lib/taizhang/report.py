@@ -425,6 +425,9 @@ class EvaluatedMonth:
             from .charts import TrendChart, chart_metrics
             from .ledger import ranking_table
 
+            from .evaluate import Settings
+
+            cfg = Settings.from_ledger(self.ledger)
             q = self.ledger[self.ledger["kind"] != "milestone"]
             ledgers = dict(tuple(q.groupby("metric", sort=False)))
             values = dict(tuple(self.values.groupby("metric", sort=False)))
@@ -433,7 +436,7 @@ class EvaluatedMonth:
             for metric in chart_metrics(self.registry, self.plan.plan):
                 m = self.registry.metrics[metric]
                 lm, vm = ledgers.get(metric, q.iloc[:0]), values.get(metric, empty)
-                rank = ranking_table(lm, vm, metric, self.period, m.higher_is_better)
+                rank = ranking_table(lm, vm, metric, self.period, m.higher_is_better, cfg)
                 out.append((metric, TrendChart.build(self.registry, self.plan.plan, metric, vm, lm, self.period),
                             rank))
             self._metric_parts = out
@@ -725,15 +728,28 @@ class MonthlyReport:
             title = chart.title(highlight) or m.name  # a chart is titled with its target's name
             direction = "越高越好" if m.higher_is_better else "越低越好"
             parts.append(MetricBlock(title, direction if title == m.name else f"{m.name} · {direction}",
-                                     chart.svg(highlight), ranking_spec(rank)))
+                                     chart.svg(highlight),
+                                     ranking_spec(rank, self.month.ledger.attrs.get("settings", {}).get("stale_months"))))
         if empty:
             what = "各项指标均" if not parts else f"以下 {len(empty)} 项指标"
             note = Notice(f"截至 {self.period}，{what}尚无数据，未绘图" + ("。" if not parts else f"：{'、'.join(empty)}。"),
                           css="tz-no-data")
             parts = [note] + parts if not parts else parts + [note]
+        parts += self._unproduced_rankings()
         if not parts:
             return Blocks.of(Notice("没有可绘制的量化指标。"))
         return Blocks(tuple(parts))
+
+    def _unproduced_rankings(self) -> list:
+        """A notice where a ranking the plan asks for would be, saying why it is not produced (乌拉特中旗
+        按部门: no department units; :func:`taizhang.evaluate.ranking.unproduced_rankings`)."""
+        from .evaluate.ranking import unproduced_rankings
+
+        missing = unproduced_rankings(self.registry, self.plan.plan)
+        if not missing:
+            return []
+        names = "、".join(self.registry.metrics[k].name for k in missing)
+        return [Notice(f"{names}排名{next(iter(missing.values()))}。", css="tz-no-data")]
 
     def unit_ledgers(self) -> Blocks:
         """Every unit's ledger of quantitative and recurring targets, each under the unit's name."""

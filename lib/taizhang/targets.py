@@ -132,6 +132,7 @@ class Plan(BaseModel):
     rankings: tuple[str, ...] = ()  # metrics the plan asks to rank units by (collected monthly, no threshold)
     rankings_section: Optional[str] = None
     rankings_quote: Optional[str] = None  # the plan's words asking for the ranking (checked verbatim)
+    rankings_by: Optional[str] = None  # the level the plan ranks by (乌拉特中旗: department); None = the plan's units
     targets: tuple[Target, ...] = ()
 
     @model_validator(mode="after")
@@ -165,6 +166,9 @@ class FieldDef(BaseModel):
     name: str
     unit: str
     optional: bool = False  # may be left blank (e.g. "本月无调整时不填")
+    # the first month whose return template carries the field (YYYY-MM): a return for an earlier month made
+    # from an older template may lack its row and is accepted; targets on it are then 无数据, said so
+    since: Optional[str] = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
     min: float | None = None  # plausibility limits: a value outside [min, max] is refused as implausible
     max: float | None = None
 
@@ -222,6 +226,13 @@ class Registry:
     units: dict[str, tuple[Unit, ...]]
     version: str
     unit_rules: dict[str, UnitRule] = field(default_factory=dict)  # metrics.yaml ``units``
+
+    def __post_init__(self) -> None:
+        # the one value formatter shows every unit with its declared decimals (docs/evaluation.md)
+        if self.unit_rules:
+            from .kernel.formatting import use_unit_decimals
+
+            use_unit_decimals({u: r.decimals for u, r in self.unit_rules.items()})
 
     @property
     def plan_ids(self) -> tuple[str, ...]:
@@ -583,6 +594,8 @@ def _collect(root: Path) -> tuple[Registry | None, list[Problem]]:
     for pid in plans:
         if pid not in units:
             problems.append(Problem(f"units/{pid}.yaml", "缺少该方案的填报单位清单"))
+        else:
+            problems += _level_problems(plans[pid], units[pid])
     for pid in units:
         if pid not in plans and not (root / "plans" / f"{pid}.yaml").is_file():
             problems.append(Problem(f"units/{pid}.yaml", f"没有对应的方案文件 plans/{pid}.yaml"))
@@ -595,6 +608,28 @@ def _collect(root: Path) -> tuple[Registry | None, list[Problem]]:
     registry = Registry(root=root, fields=fields, metrics=metrics, plans=plans, units=units,
                         version=digest.hexdigest()[:12], unit_rules=unit_rules)
     return registry, problems
+
+
+def _level_problems(plan: Plan, units: tuple[Unit, ...]) -> list[Problem]:
+    """Targets for different levels judged on the same data: one unit level reporting a metric for a target
+    of its own level and, through a lower level it aggregates (:func:`reporting_levels`), for a target of
+    that lower level only (包头 三(一)4: the 旗县区 centre and the 苏木乡镇 centres) — the lower level's target
+    needs its own metric (docs/evaluation.md, "Targets for different levels")."""
+    present = {u.level for u in units}
+    own: dict[tuple[str, str], str] = {}
+    below: dict[tuple[str, str], str] = {}
+    for t in plan.targets:
+        if t.kind == "milestone":
+            continue
+        for lv in reporting_levels(t.levels, present):
+            (own if lv in t.levels else below).setdefault((t.metric, lv), t.id)
+    out = []
+    for key, tid in below.items():
+        if key in own:
+            out.append(Problem(f"plans/{plan.plan}.yaml / 目标 {tid}",
+                               f"由{LEVEL_LABELS.get(key[1], key[1])}单位代下级报送，却与本级目标 {own[key]} 用同一指标 "
+                               f"{key[0]}；请为下级设单独的字段和指标"))
+    return out
 
 
 def check_registry(root: Path | None = None) -> list[Problem]:

@@ -156,6 +156,7 @@ class _Scan:
     dl_value: np.ndarray  # and the value
     met_after_k: np.ndarray  # the first month after the deadline's that met the target (−1: none)
     below: np.ndarray  # reported months below the target since it was last met (not met now, met before)
+    span: np.ndarray | None = None  # months from the unit's first value in the trend window to the as-of month
 
     @classmethod
     def empty(cls, n_t: int, n_u: int, width: int, unit_pos: dict, thr_eff: np.ndarray) -> "_Scan":
@@ -165,7 +166,8 @@ class _Scan:
                    np.full(shape, np.nan), np.full(shape, np.nan), np.zeros(shape, dtype=np.int64),
                    np.full(shape, -1, dtype=np.int64), np.full(shape, np.nan), np.zeros(n_u, dtype=bool), width,
                    unit_pos, thr_eff, np.zeros(shape, dtype=bool), np.full(shape, -1, dtype=np.int64),
-                   np.full(shape, np.nan), np.full(shape, -1, dtype=np.int64), np.zeros(shape, dtype=np.int64))
+                   np.full(shape, np.nan), np.full(shape, -1, dtype=np.int64), np.zeros(shape, dtype=np.int64),
+                   np.zeros(shape, dtype=np.int16))
 
 
 def _scan_metrics(registry: Registry, ta: TargetAxis, units, obs: pd.DataFrame, axis: _MonthAxis,
@@ -214,10 +216,13 @@ def _scan_metrics(registry: Registry, ta: TargetAxis, units, obs: pd.DataFrame, 
                 _scan_recurring(scan, ta, i, sub, V, axis)
         if need.any():
             sel = np.flatnonzero(need)
-            s, a, n = theil_sen(V[sel, axis.n - scan.width:], t_axis, cfg.min_trend_points)
+            window = V[sel, axis.n - scan.width:]
+            s, a, n = theil_sen(window, t_axis, cfg.min_trend_points)
+            span = scan.width - np.argmax(~np.isnan(window), axis=1)  # the unit's own months (近N个月)
             for i in tix:
                 if ta.kind[i] == 0:
                     scan.slope[i, rel[sel]], scan.intercept[i, rel[sel]], scan.points[i, rel[sel]] = s, a, n
+                    scan.span[i, rel[sel]] = span
         del V, latest
     _reported_units(scan, ta, obs, cube, axis)
     return scan
@@ -321,7 +326,7 @@ def _judge_rows(registry: Registry, ta: TargetAxis, rows: _Rows, scan: _Scan, ax
                                ta.per_month[t_idx])
     done_day = _done_days(ta, rows, tasks, scan, axis) if mile.any() else np.full(len(t_idx), -1, dtype=np.int64)
     is_done, late = judges.milestone_facts(done_day, has_dl, ta.dl_day[t_idx])
-    facts = rules.Facts(applicable=appl, has_value=~np.isnan(val), stale=age > cfg.stale_months, met=met,
+    facts = rules.Facts(applicable=appl, has_value=~np.isnan(val), stale=cfg.is_stale(age), met=met,
                         was_met=quant & rows.flat(scan.was_met), has_deadline=has_dl, past=past, soon=soon,
                         on_pace=np.where(quant, q.on_pace, r.on_pace), previous_short=recur & r.previous_short,
                         done=is_done, done_late=late, reported=scan.reported_u[rows.u_idx],
@@ -405,6 +410,19 @@ def _day_numbers(values) -> np.ndarray:
         except (ValueError, TypeError):
             days[i] = -1
     return days[codes_]
+
+
+def _since_note(registry: Registry, target) -> str:
+    """What a 无数据 reason adds for a target whose metric reads a field added to the template later
+    (metrics.yaml ``since``): returns made from the older template do not carry it."""
+    if target.kind == "milestone":
+        return ""
+    added = [(registry.fields[f].name, registry.fields[f].since) for f in registry.metrics[target.metric].fields
+             if f and registry.fields[f].since]
+    if not added:
+        return ""
+    names = "、".join(f"“{n}”" for n, _ in added)
+    return f"（{names}自 {min(s for _, s in added)} 起列入报表模板，此前按旧模板报送的报表未含此项）"
 
 
 def _assemble(registry: Registry, ta: TargetAxis, units, rows: _Rows, scan: _Scan, axis: _MonthAxis, j: dict,
@@ -497,5 +515,6 @@ def _assemble(registry: Registry, ta: TargetAxis, units, rows: _Rows, scan: _Sca
     cited = np.where(prev_over, dt.prev_cited[t_idx], dt.cited[t_idx])
     f["reason"] = reasons(f, code, j["appl"], j["kind"], j["days"], age, missed, cited, ta.dl_day[t_idx],
                           j["cur_val"], period_lookup[np.where(last_met >= 0, last_met, axis.n)], scan.width, cfg,
-                          j["thr_period"], prev_over, extra)
+                          j["thr_period"], prev_over, extra, trend_span=rows.flat(scan.span),
+                          field_note=per_target([_since_note(registry, t) for t in targets]))
     return f

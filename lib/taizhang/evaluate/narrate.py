@@ -45,6 +45,11 @@ class _Cite:
         return format_values(self.f["value"][r], self.f["target_unit"][r], threshold=self.thr_cmp[r],
                              op=self.f["op"][r])
 
+    def projected(self, r):
+        """The projected value at the deadline: a projected miss is never printed as reaching the target."""
+        return format_values(self.f["projected_value"][r], self.f["target_unit"][r], threshold=self.thr_cmp[r],
+                             op=self.f["op"][r])
+
     def label(self, r):
         return self.f["threshold_label"][r]
 
@@ -87,14 +92,20 @@ class _Cite:
 def reasons(f: dict, code: np.ndarray, appl: np.ndarray, kind: np.ndarray, days: np.ndarray, age: np.ndarray,
             missed: np.ndarray, dl_text: np.ndarray, days_dl: np.ndarray, cur_value: np.ndarray,
             last_met_period: np.ndarray, trend_window: int, settings, thr_cmp: np.ndarray,
-            prev_over: np.ndarray | None = None, extra: dict | None = None) -> np.ndarray:
+            prev_over: np.ndarray | None = None, extra: dict | None = None, trend_span: np.ndarray | None = None,
+            field_note: np.ndarray | None = None) -> np.ndarray:
     """The reason column of a ledger (``f``: its columns as row arrays; ``code``: status positions;
     ``prev_over``: recurring rows overdue for the previous period rather than the current one; ``extra``: row
     arrays of the plan-meaning rules — ``value_at_deadline``, ``deadline_period``, ``met_after_period``
     (逾期达标), ``unconfirmed`` (a 达标后回落 on one month's value), ``monthly`` (每周 / 每日 rows, their month's
-    count being ``thr_cmp``), ``calendar_note``, ``tolerance`` and ``threshold`` (the plan's own))."""
+    count being ``thr_cmp``), ``calendar_note``, ``tolerance`` and ``threshold`` (the plan's own);
+    ``trend_span``: per row, the months of the unit's own trend window — from its first value in the window
+    to the as-of month — that "按近N个月趋势" cites (default ``trend_window`` for every row); ``field_note``: per
+    row, why a field is missing from older returns (a field listed in the template only since a month))."""
     c = _Cite(f, code, appl, kind, days, age, missed, dl_text, days_dl, cur_value, last_met_period, trend_window,
               settings, thr_cmp)
+    c.trend_span = np.full(len(appl), trend_window, dtype=np.int64) if trend_span is None else trend_span
+    c.field_note = np.full(len(appl), "", dtype=object) if field_note is None else field_note
     c.prev_over = np.zeros(len(appl), dtype=bool) if prev_over is None else prev_over
     n = len(appl)
     c.x = {"value_at_deadline": np.full(n, np.nan), "deadline_period": np.full(n, None, dtype=object),
@@ -112,7 +123,7 @@ def reasons(f: dict, code: np.ndarray, appl: np.ndarray, kind: np.ndarray, days:
 
 def _quantitative(c: _Cite) -> None:
     q, f = c.quant, c.f
-    c.const(c.status(q, "no_data"), "截至本月未收到该单位的相关数据")
+    c.put(c.status(q, "no_data"), lambda r: ("截至本月未收到该单位的相关数据" + n for n in c.field_note[r]))
     c.put(c.status(q, "stale"), lambda r: (
         f"最新值 {v}（{p}），已 {a} 个月未更新，无法判断当前进展（目标 {lb}）"
         for v, p, a, lb in zip(c.value(r), c.vper(r), _int_text(c.age[r]), c.label(r))))
@@ -131,21 +142,21 @@ def _quantitative(c: _Cite) -> None:
         f"最新值 {v}（{p}），未达目标 {lb}；距期限 {dl} 仅剩 {d} 天"
         for v, p, lb, dl, d in zip(c.value(r), c.vper(r), c.label(r), c.dl_text[r], c.day_text(r))))
 
-    def trend(pv, pm, ratio, req):
+    def trend(pv, pm, ratio, req, span):
         if pv is not None:
             where = f"预计 {pm} 达标" if pm else "按此趋势期限内难以达标"
-            return f"按近{c.trend_window}个月趋势，期限时预计 {pv}，{where}"
+            return f"按近{span}个月趋势，期限时预计 {pv}，{where}"
         if ratio == ratio:
             return f"按进度应达 {req}，实际完成进度比 {ratio:.2f}"
         return "数据不足以推算趋势"
 
     def on_or_behind(r):
         pv = f["projected_value"][r]
-        pv_text = np.where(np.isnan(pv), None, c.num(f["projected_value"], r))
-        return (f"最新值 {v}（{p}），目标 {lb}，期限 {dl}；{trend(x, pm, ra, rq)}"
-                for v, p, lb, dl, x, pm, ra, rq in zip(c.value(r), c.vper(r), c.label(r), c.dl_text[r], pv_text,
-                                                      f["projected_met"][r], f["progress_ratio"][r],
-                                                      c.num(f["required_value"], r)))
+        pv_text = np.where(np.isnan(pv), None, c.projected(r))
+        return (f"最新值 {v}（{p}），目标 {lb}，期限 {dl}；{trend(x, pm, ra, rq, n)}"
+                for v, p, lb, dl, x, pm, ra, rq, n in zip(c.value(r), c.vper(r), c.label(r), c.dl_text[r], pv_text,
+                                                         f["projected_met"][r], f["progress_ratio"][r],
+                                                         c.num(f["required_value"], r), c.trend_span[r]))
 
     c.put(c.status(q, "on_track") | c.status(q, "behind"), on_or_behind)
 

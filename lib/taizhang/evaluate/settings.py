@@ -11,6 +11,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
+
 from ..errors import ParameterError
 
 
@@ -66,6 +68,12 @@ class Settings:
     def from_ledger(cls, ledger) -> "Settings":
         """The settings a ledger was judged with (kept in ``ledger.attrs["settings"]``)."""
         return cls(**ledger.attrs.get("settings", {}))
+
+    def is_stale(self, age_months):
+        """Whether a value ``age_months`` months older than the as-of month is too old to vouch for (the
+        ledger's 数据过期, rule ``value_too_old``; the ranking leaves such values unranked). Elementwise on
+        arrays; a negative age (no value) is never stale."""
+        return np.asarray(age_months) > self.stale_months
 
     def as_dict(self) -> dict:
         return asdict(self)

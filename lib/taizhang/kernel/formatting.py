@@ -1,32 +1,61 @@
 """The one value formatter: numbers as a reader writes them, with their unit.
 
-Rules (every table, reason, chart label and notice uses them):
+Rules (every table, reason, chart label and notice uses them; ``docs/evaluation.md``, "Display precision"):
 
-* a percentage (unit ``%``) has one decimal; a whole number none; any other number one decimal;
+* a value is shown with its unit's display decimals (targets/metrics.yaml ``units:``, ``decimals``; the
+  registry installs them with :func:`use_unit_decimals` when it is built): a percentage (``%``) always
+  with them ("70.0%"), any other unit only when the value is not whole ("15名", "2.5小时"); a unit no
+  registry declared: one decimal;
 * a missing value is ``—``;
 * **a miss is never printed as reaching the threshold**: given the threshold and comparator, a value that
-  misses the target but would round onto or past it (69.96 against ≥ 70 → "70.0%") is rounded towards the
-  miss instead ("69.9%"); a negative margin never prints as "−0.0";
+  misses the target but whose rounded text would meet it gets **more decimals** until the miss is visible
+  (69.99 against ≥ 70 → "69.99%", never "70.0%"); past :data:`MAX_DECIMALS` it is written as the bound it
+  misses ("<70%", ">5%", "≠3个"). Rounding towards the failing side ("69.9%") was the earlier rule: it
+  printed a number the unit never reported, so the reader could not check it against the return;
+* a negative margin never prints as "−0.0";
 * a change of a percentage is in percentage points (:func:`format_change`, :func:`format_points`), and a
   change that rounds to zero is "持平" (no "↑0.0");
 * a threshold is written as the plan writes it (:func:`format_number`: 70, 2.5).
 
 :func:`format_values` is the vectorised form: it formats each distinct (value, unit) once.
+:func:`csv_ready` rounds a frame's floats for machine-readable output (no float noise, no −0.0).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 EPS = 1e-9
 MISSING = "—"
+#: the most decimals a miss is given to make it visible before it is written as the bound it misses
+MAX_DECIMALS = 4
+#: decimals written to CSV files (enough for any display precision; float noise such as 69.99000000000001
+#: and −0.0 disappear)
+CSV_DECIMALS = 6
+DEFAULT_DECIMALS = 1
+
+_UNIT_DECIMALS: dict[str, int] = {"%": 1}
+
+
+def use_unit_decimals(decimals: Mapping[str, int]) -> None:
+    """Install the display decimals of units of measure (``{unit: decimals}``, from metrics.yaml ``units``).
+
+    Called by the registry when it is built; the kernel itself imports nothing of ours.
+    """
+    _UNIT_DECIMALS.update({str(u): int(d) for u, d in decimals.items()})
+
+
+def unit_decimals(unit: str) -> int:
+    """The display decimals of ``unit`` (one for a unit no registry declared)."""
+    return _UNIT_DECIMALS.get(unit or "", DEFAULT_DECIMALS)
 
 
 def _decimals(x: float, unit: str) -> int:
-    return 1 if unit == "%" or abs(x - round(x)) > EPS else 0
+    return unit_decimals(unit) if unit == "%" or abs(x - round(x)) > EPS else 0
 
 
 def _meets(x: float, op: str | None, threshold: float) -> bool:
@@ -39,40 +68,38 @@ def _meets(x: float, op: str | None, threshold: float) -> bool:
     return True
 
 
-def _toward_miss(x: float, dec: int, op: str | None, threshold) -> float:
-    """``x`` rounded to ``dec`` decimals, towards the miss when plain rounding would reach the threshold."""
-    r = round(x, dec)
-    if threshold is None or op is None or (isinstance(threshold, float) and math.isnan(threshold)):
-        return r
-    threshold = float(threshold)
-    if _meets(x, op, threshold) or not _meets(r, op, threshold):
-        return r
-    scale = 10.0 ** dec
-    if op == ">=":
-        return math.floor(x * scale) / scale
-    if op == "<=":
-        return math.ceil(x * scale) / scale
-    return r  # "==": handled by more decimals in format_value
+def _rounded(x: float, dec: int) -> float:
+    return float(np.round(x, dec))
+
+
+def _bound_text(op: str, threshold: float, unit: str) -> str:
+    return {">=": "<", "<=": ">", "==": "≠"}[op] + format_number(threshold) + unit
 
 
 def format_value(x, unit: str = "", *, threshold=None, op: str | None = None) -> str:
     """``x`` with its unit ("70.0%", "15名", "2.5天"); ``—`` when missing.
 
     With ``threshold`` and ``op`` (``>=``, ``<=``, ``==``) a value that misses the target is never printed as
-    reaching it.
+    reaching it: it gets more decimals until the miss shows, or is written as the bound it misses.
 
     >>> format_value(69.99, "%", threshold=70, op=">="), format_value(15, "名"), format_value(None, "%")
-    ('69.9%', '15名', '—')
+    ('69.99%', '15名', '—')
     """
     if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)):
         return MISSING
     x = float(x)
     unit = unit or ""
     dec = _decimals(x, unit)
-    if op == "==" and threshold is not None and not _meets(x, op, float(threshold)):
-        while dec < 6 and round(x, dec) == float(threshold):
-            dec += 1
-    return f"{_toward_miss(x, dec, op, threshold):.{dec}f}{unit}"
+    if threshold is None or op not in (">=", "<=", "==") or (isinstance(threshold, float) and math.isnan(threshold)):
+        return f"{_rounded(x, dec):.{dec}f}{unit}"
+    threshold = float(threshold)
+    if _meets(x, op, threshold):
+        return f"{_rounded(x, dec):.{dec}f}{unit}"
+    while _meets(_rounded(x, dec), op, threshold):
+        if dec >= max(MAX_DECIMALS, _decimals(x, unit)):
+            return _bound_text(op, threshold, unit)
+        dec += 1
+    return f"{_rounded(x, dec):.{dec}f}{unit}"
 
 
 def format_number(x) -> str:
@@ -81,7 +108,7 @@ def format_number(x) -> str:
 
 
 def format_gap(x, unit: str = "") -> str:
-    """A margin to the target, signed ("+2.0%", "−0.1%"); a negative margin never prints as zero."""
+    """A margin to the target, signed ("+2.0%", "−0.01%"); a negative margin never prints as zero."""
     if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)):
         return MISSING
     x = float(x)
@@ -114,43 +141,53 @@ def format_values(x: np.ndarray, unit: np.ndarray, *, threshold: np.ndarray | No
     """:func:`format_value` of every element (an object array of texts), each distinct value formatted once.
 
     ``unit`` holds each row's unit; ``threshold`` and ``op`` (optional, per row) switch on the rule that a
-    miss is never printed as reaching the threshold.
+    miss is never printed as reaching the threshold (the few such rows take the scalar path).
     """
     x = np.asarray(x, dtype=float)
     unit = np.asarray(unit, dtype=object)
     out = np.full(len(x), MISSING, dtype=object)
-    ok = ~np.isnan(x)
-    pct = unit == "%"
-    one = ok & (pct | (np.abs(x - np.round(x)) > EPS))
-    for dec, sel in ((1, one), (0, ok & ~one)):
-        pos = np.flatnonzero(sel)
-        if len(pos) == 0:
-            continue
-        r = np.round(x[pos], dec)
-        if threshold is not None and op is not None:
-            r = _directed(x[pos], r, dec, np.asarray(threshold, dtype=float)[pos], np.asarray(op, dtype=object)[pos])
-        ucode, units = pd.factorize(unit[pos])
-        for i, u in enumerate(units):
-            part = slice(None) if len(units) == 1 else ucode == i
-            uniq, inv = np.unique(r[part], return_inverse=True)
-            out[pos[part]] = np.array([f"{v:.{dec}f}{u}" for v in uniq], dtype=object)[inv]
-    if threshold is not None and op is not None:  # "==" misses that round onto the threshold: scalar path
-        eq = np.flatnonzero(ok & (np.asarray(op, dtype=object) == "=="))
-        for i in eq:
-            out[i] = format_value(x[i], unit[i], threshold=float(np.asarray(threshold)[i]), op="==")
+    pos = np.flatnonzero(~np.isnan(x))
+    if len(pos) == 0:
+        return out
+    xs = x[pos]
+    ucode, units = pd.factorize(unit[pos])
+    dec_u = np.array([unit_decimals(u) for u in units], dtype=np.int64)
+    pct_u = np.array([u == "%" for u in units])
+    whole = np.abs(xs - np.round(xs)) <= EPS
+    dec = np.where(pct_u[ucode] | ~whole, dec_u[ucode], 0)
+    shown = np.empty(len(xs))
+    for d in np.unique(dec):
+        sel = dec == d
+        shown[sel] = np.round(xs[sel], int(d))
+    group = ucode * 16 + dec  # (unit, decimals); decimals stay below 16
+    for g in np.unique(group):
+        sel = group == g
+        u, d = units[g // 16], int(g % 16)
+        uniq, inv = np.unique(shown[sel], return_inverse=True)
+        out[pos[sel]] = np.array([f"{v:.{d}f}{u}" for v in uniq], dtype=object)[inv]
+    if threshold is not None and op is not None:
+        thr = np.asarray(threshold, dtype=float)[pos]
+        opa = np.asarray(op, dtype=object)[pos]
+        with np.errstate(invalid="ignore"):
+            miss = ((opa == ">=") & (xs < thr - EPS) & (shown >= thr - EPS)) \
+                | ((opa == "<=") & (xs > thr + EPS) & (shown <= thr + EPS)) \
+                | ((opa == "==") & (np.abs(xs - thr) > EPS) & (np.abs(shown - thr) <= EPS))
+        for k in np.flatnonzero(miss):
+            out[pos[k]] = format_value(xs[k], units[ucode[k]], threshold=float(thr[k]), op=opa[k])
     return out
 
 
-def _directed(x: np.ndarray, r: np.ndarray, dec: int, thr: np.ndarray, op: np.ndarray) -> np.ndarray:
-    """``r`` (``x`` rounded) with misses that round onto the threshold rounded towards the miss."""
-    scale = 10.0 ** dec
-    with np.errstate(invalid="ignore"):
-        ge, le = op == ">=", op == "<="
-        miss_ge = ge & (x < thr - EPS) & (r >= thr - EPS)
-        miss_le = le & (x > thr + EPS) & (r <= thr + EPS)
-    if not (miss_ge.any() or miss_le.any()):
-        return r
-    r = r.copy()
-    r[miss_ge] = np.floor(x[miss_ge] * scale) / scale
-    r[miss_le] = np.ceil(x[miss_le] * scale) / scale
-    return r
+def csv_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` for CSV output: float columns rounded to :data:`CSV_DECIMALS` decimals, with no
+    float noise (69.99000000000001 → 69.99) and no −0.0 (→ 0.0). Values keep their full precision up to
+    that; display rounding is for reports, not for data."""
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if pd.api.types.is_float_dtype(s.dtype):
+            out[col] = s.round(CSV_DECIMALS) + 0.0
+        elif s.dtype == object:
+            floats = s.map(lambda v: isinstance(v, float))
+            if floats.any():
+                out[col] = s.where(~floats, s[floats].map(lambda v: round(v, CSV_DECIMALS) + 0.0))
+    return out

@@ -247,6 +247,8 @@ def read_return(path: Path | str, registry: Registry, plan_id: str | None, today
     for code in required:
         fdef = registry.fields[code]
         if code not in seen:
+            if fdef.since and period and period < fdef.since:
+                continue  # an older template, from before the field was added (metrics.yaml ``since``)
             problems.add("field.missing", field=code, label=fdef.name, code=code)
         elif code not in values and not fdef.optional and cell_ref(value_col, seen[code]) not in reported:
             problems.add("value.blank", cell_ref(value_col, seen[code]), field=code, label=fdef.name)

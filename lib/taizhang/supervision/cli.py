@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from ..errors import ParameterError
+from ..kernel.formatting import csv_ready
 
 
 def add_parser(sub, plan_arg) -> None:
@@ -186,7 +187,7 @@ def _list(args) -> int:
     if args.state == "open":
         df = df[df["state"] != "closed"]
     if args.format == "csv":
-        df[LIST_CSV_COLUMNS].to_csv(sys.stdout, index=False)
+        csv_ready(df[LIST_CSV_COLUMNS]).to_csv(sys.stdout, index=False)
         return 0
     for r in df.itertuples(index=False):
         esc = f" [{r.escalation}]" if r.escalation else ""
