@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from taizhang.errors import ParameterError
+from taizhang.evaluate.judges import REGRESS_UNCONFIRMED
 from taizhang.project import project_root
 from taizhang.sample import generate_plan_sample
 from taizhang.store import ingest, load_returnset
@@ -211,6 +212,15 @@ def test_fall_back_after_closing_opens_a_new_linked_item(registry, tmp_path):
     # reopen is refused while a newer item of the same unit and target is open
     with pytest.raises(SupervisionError, match="bayannur-202406-001"):
         reopen_item(store, "bayannur-202403-001", "复核")
+
+
+def test_a_fall_back_on_one_month_opens_no_item_until_confirmed(registry, tmp_path):
+    store = tmp_path / "s.sqlite"
+    one = _ledger([("regressed", 90.0)]).assign(status_note=REGRESS_UNCONFIRMED)
+    assert supervise(store, registry, "bayannur", "2024-01", by="t", ledger=one).changes["new"] == []
+    two = _ledger([("regressed", 88.0)]).assign(status_note="")  # a second month below: the fall-back is confirmed
+    assert supervise(store, registry, "bayannur", "2024-02", by="t", ledger=two).changes["new"] == \
+        ["bayannur-202402-001"]
 
 
 def test_unique_key_allows_one_open_item_per_unit_and_target(registry, tmp_path):

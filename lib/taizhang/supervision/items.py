@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..evaluate.judges import REGRESS_UNCONFIRMED
 from ..errors import ParameterError
 from ..targets import Registry
 from .errors import SupervisionError
@@ -256,7 +257,9 @@ def _apply(con, registry: Registry, plan_id: str, period: str, ledger: pd.DataFr
                        f"{period} 台账：{_status_label(status)}（{reason}）")
             continue
         prev_closed = latest_closed.get(key)
-        if status not in rules.open_statuses:
+        # a 达标后回落 resting on one month's value is flagged 待核实 by the ledger: no item until it is confirmed
+        opens = status in rules.open_statuses and str(rec.get("status_note") or "") != REGRESS_UNCONFIRMED
+        if not opens:
             if prev_closed is not None and prev_closed["last_status"] in rules.open_statuses:
                 con.execute("UPDATE sv_items SET last_period = ?, last_status = ?, last_reason = ? WHERE id = ?",
                             (period, status, reason, prev_closed["id"]))  # the problem went away after a manual close
