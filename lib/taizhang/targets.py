@@ -268,6 +268,11 @@ class Registry:
                 return unit
         return None
 
+    def plan_metrics(self, plan_id: str, kinds: tuple[str, ...] = ("quantitative", "recurring")) -> list[str]:
+        """The metrics of the plan's targets of ``kinds``, each once, in the order of the plan's targets —
+        the one ordering of "the metrics of a plan" (the explorer's picker, the charts, the rankings)."""
+        return list(dict.fromkeys(t.metric for t in self.plan(plan_id).targets if t.kind in kinds and t.metric))
+
     def return_fields(self, plan_id: str) -> list[str]:
         """The fields a monthly return for this plan carries, in catalogue order."""
         used: set[str] = set()
