@@ -345,15 +345,6 @@ def _cmd_ingest(args) -> int:
     return 1 if bad else 0
 
 
-def _latest_period(folder: Path) -> str:
-    from .returns import FILE_RE, find_return_files
-
-    periods = [m.group("period") for f in find_return_files([folder]) if (m := FILE_RE.match(f.name))]
-    if not periods:
-        raise ParameterError("--inputs", str(folder), "含有 <单位>_<YYYY-MM>.xlsx 报表的文件夹")
-    return max(periods)
-
-
 EVALUATE_CSV_COLUMNS = [
     "unit", "target_id", "metric", "status", "status_label", "value", "threshold", "gap", "deadline",
     "days_to_deadline", "projected_value", "projected_met", "reason", "unit_name", "title", "kind",

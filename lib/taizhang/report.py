@@ -652,13 +652,12 @@ class MonthlyReport:
         if before_plan(self.plan, self.period):
             return Notice(f"统计月份早于方案印发（{self.plan.issued:%Y-%m}），不作临期预警。")
         cfg = Settings.from_ledger(self.ledger)  # the run's settings, e.g. a scenario's
-        days = cfg.due_soon_days
         if self.unit is not None:
-            return due_soon_spec(self.ledger, days, limit=200)
+            return due_soon_spec(self.ledger, limit=200)
         # a month report judges 临期 in months after the report month (docs/evaluation.md, issue 12 point 4)
         return Blocks.of(Notice(f"期限在本月之后 {cfg.due_soon_months} 个月内、尚未达标或完成的目标与任务，"
                                 "按单位排列，同一单位内期限近者在前。"),
-                         due_soon_spec(self.ledger, days))
+                         due_soon_spec(self.ledger))
 
     def heatmap(self) -> TableSpec:
         from .ledger import heatmap_spec
