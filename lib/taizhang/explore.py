@@ -221,6 +221,21 @@ def _target_label(t: Target) -> str:
     return f"{t.section} {kind}{t.title}（{t.threshold_label}；{t.deadline or '期限未明确'}）"
 
 
+def _method_widget(name: str, default):
+    """The input of one method parameter (a Settings field), of the kind its default is."""
+    import ipywidgets as w
+
+    kw = dict(description=method_label(name), value=default, style=_METHOD_DESC, layout=w.Layout(width="100%"),
+              tooltip=method_label(name))
+    if isinstance(default, bool):
+        return w.Checkbox(**kw)
+    if isinstance(default, int):
+        return w.BoundedIntText(min=0, max=10_000, **kw)
+    if isinstance(default, float):
+        return w.FloatText(**kw)
+    return w.Text(**kw)
+
+
 class Explorer:
     """The interactive explore view. Build it with :meth:`build` (the notebook) or the constructor (tests).
 
@@ -260,20 +275,10 @@ class Explorer:
         self.deadline = w.DatePicker(description="完成期限", layout=w.Layout(width="50%"), style=style)
         self.reset_target = w.Button(description="撤销本目标调整", icon="undo", layout=w.Layout(width="auto"))
         self.clear = w.Button(description="清除全部调整", icon="trash", layout=w.Layout(width="auto"))
-        self.method_widgets: dict[str, w.Widget] = {}
-        for name, default in self._defaults.items():
-            kw = dict(description=method_label(name), value=default, style=_METHOD_DESC, layout=lay,
-                      tooltip=method_label(name))
-            if isinstance(default, bool):
-                widget = w.Checkbox(**kw)
-            elif isinstance(default, int):
-                widget = w.BoundedIntText(min=0, max=10_000, **kw)
-            elif isinstance(default, float):
-                widget = w.FloatText(**kw)
-            else:
-                widget = w.Text(**kw)
+        self.method_widgets: dict[str, w.Widget] = {name: _method_widget(name, default)
+                                                    for name, default in self._defaults.items()}
+        for widget in self.method_widgets.values():
             widget.observe(self._on_method, names="value")
-            self.method_widgets[name] = widget
         self.scenario_name = w.Text(description="情景名称", placeholder="例如 bayannur-one-window-85", layout=lay, style=style)
         self.scenario_title = w.Text(description="情景标题", placeholder="例如 一窗受理率提高到85%", layout=lay, style=style)
         self.save = w.Button(description="另存为情景", icon="save", button_style="primary",
