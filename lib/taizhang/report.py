@@ -29,7 +29,7 @@ import pandas as pd
 from .errors import ParameterError
 from .evaluate import Settings, evaluate, metric_values
 from .project import code_version
-from .reports.blocks import (Blocks, Cell, Column, Footer, Header, Heading, Legend, MetricBlock, Notice, Raw,
+from .reports.blocks import (Blocks, Cell, Column, Footer, Header, Heading, Legend, MetricBlock, Notice,
                              TableSpec, Text, Tile, Tiles, lines, text)
 from .reports.specs import SPECS
 from .kernel.months import Month, MonthError
@@ -354,9 +354,9 @@ class WhatIf:
         """The first-page notice listing every override and assumed deadline (empty when there is none)."""
         parts = []
         if self.scenario is not None:
-            from .scenario import scenario_notice_html
+            from .scenario import scenario_notice
 
-            parts.append(Raw(scenario_notice_html(self.scenario, self.base)))
+            parts.append(scenario_notice(self.scenario, self.base))
         if self.assumed:
             by_id = {t.id: t for p in self.base.plans.values() for t in p.targets}
             items = tuple(f"{by_id[tid].title}（{by_id[tid].section}，{tid}）：原文未规定期限，本报告假定为 {day}"
