@@ -454,7 +454,9 @@ def _cmd_run(args) -> int:
                 jobs.append(Job(notebook, plan=plan))
                 continue
             source = DataSource.of(plan, args.inputs, args.store, sample=args.sample)
-            returns = source.load(registry, plan)  # fails here (exit 2) when the store has no returns of the plan
+            # the files behind the data, without the values (fails here, exit 2, when the store has no returns
+            # of the plan); the kernel reads the data itself, and an unchanged report reads nothing more
+            returns = source.files_only(registry, plan)
             plan_period = period or latest_period(returns, "--period")
             beyond = month_beyond_data(returns, plan_period)
             if beyond and not args.force:
