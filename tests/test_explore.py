@@ -249,12 +249,17 @@ def test_switching_plan_reloads_units_and_drops_overrides(explorer):
     assert all(t.startswith("urad-middle.") for _, t in explorer.target.options)
 
 
-def test_save_as_scenario_writes_a_loadable_file(explorer, registry, tmp_path):
+def _save_one_window(explorer):
+    """Raise the 一窗 threshold to 85 and save it as "my-what-if"; the saved path (or None)."""
     explorer.target.value = ONE_WINDOW
     explorer.threshold.value = 85
     explorer.scenario_name.value = "my-what-if"
     explorer.scenario_title.value = "一窗受理率提高到85%"
-    path = explorer._on_save()
+    return explorer._on_save()
+
+
+def test_save_as_scenario_writes_a_loadable_file(explorer, registry, tmp_path):
+    path = _save_one_window(explorer)
     assert path == tmp_path / "my-what-if.yaml"
     assert "已保存情景" in explorer.message.value and "--scenario my-what-if" in explorer.message.value
     s = load_scenario("my-what-if", registry, tmp_path)
@@ -277,11 +282,7 @@ def test_starting_from_a_saved_scenario(registry, tmp_path):
 
 
 def test_saving_under_an_existing_name_asks_before_overwriting(explorer, registry, tmp_path):
-    explorer.target.value = ONE_WINDOW
-    explorer.threshold.value = 85
-    explorer.scenario_name.value = "my-what-if"
-    explorer.scenario_title.value = "一窗受理率提高到85%"
-    path = explorer._on_save()
+    path = _save_one_window(explorer)
     first = path.read_text(encoding="utf-8")
     assert explorer.overwrite.layout.display == "none"
     explorer.threshold.value = 90

@@ -436,7 +436,9 @@ def scenario_notice(scenario: Scenario, registry: Registry):
     every override (a :class:`~taizhang.reports.blocks.Notice`, rendered by the report's templates)."""
     from .reports.blocks import Notice
 
-    desc = f"{scenario.description.strip()} " if scenario.description else ""
+    desc = (scenario.description or "").strip()
+    if desc and not desc.endswith(("。", "！", "？", ".")):
+        desc += "。"
     items = tuple(describe_overrides(scenario, registry)) or ("（无调整）",)
     return Notice(f"{scenario.title}（情景名称 {scenario.name}）。{desc}本报告按以下调整计算：", "notice",
                   "情景推演（非实际考核口径）", "tz-scenario", items)
