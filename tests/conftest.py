@@ -21,7 +21,7 @@ from taizhang.targets import load_registry
 
 _COPIED = ("targets", "notebooks")  # small, and tests may write into them (scenarios, drafts, notebooks)
 _OWN = ("inputs", "reports")  # written by tests: a fresh folder with only the tracked files
-_SKIPPED = {".git", ".venv", ".pytest_cache", ".hypothesis", "build", "__pycache__"}
+_SKIPPED = {".git", ".pytest_cache", ".hypothesis", "build", "__pycache__"}  # .venv is linked: tools/lab.sh uses it
 
 
 def make_test_home(checkout: Path, home: Path) -> Path:
