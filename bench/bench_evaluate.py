@@ -17,13 +17,28 @@ national ledger are "does not apply to this level" and every report filters them
 the default (``True``, all 3.3 M rows) is timed and reported separately.
 
     .venv/bin/python bench/bench_evaluate.py [--runs 5] [--counties 2844] [--townships 38000] [--months 48]
+
+Against an earlier version (issue "One owner for every concept": the evaluate package must not be more than
+10% slower than the single module it replaced; the commit before the move is ``de10838``)::
+
+    .venv/bin/python bench/bench_evaluate.py --against de10838 [--runs 5] ...
+
+checks that commit out in a temporary ``git worktree`` (under /tmp, removed afterwards), runs this same script
+there (its own ``lib/`` and ``targets/``) and here, alternately, and prints both medians (wall and CPU) and the
+ratios new / old. Each side builds the same synthetic set from its own registry; the set sizes are printed so
+that a difference in the registry shows.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
+import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -142,13 +157,56 @@ def plain_scan(obs: pd.DataFrame) -> pd.Series:
     return obs.groupby(["unit", "field"], observed=True, sort=False)["value"].last()
 
 
+def _side(checkout: Path, args, runs: int) -> dict:
+    """Run this script once in ``checkout`` (its lib/ and targets/) and return its ``--json`` summary."""
+    env = {**os.environ, "PYTHONPATH": str(checkout / "lib"), "TAIZHANG_HOME": str(checkout)}
+    cmd = [sys.executable, __file__, "--json", "--runs", str(runs), "--counties", str(args.counties),
+           "--townships", str(args.townships), "--months", str(args.months)]
+    out = subprocess.run(cmd, env=env, cwd=checkout, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def against(rev: str, args) -> None:
+    """Compare this checkout with ``rev``: the runs alternate between the two, one process per run batch."""
+    here = Path(__file__).resolve().parents[1]
+    old = Path(tempfile.mkdtemp(prefix="taizhang-bench-")) / "old"
+    subprocess.run(["git", "-C", str(here), "worktree", "add", "--detach", str(old), rev], check=True,
+                   capture_output=True)
+    try:
+        sides: dict[str, list[dict]] = {"old": [], "new": []}
+        for _ in range(args.runs):  # alternate, so that a change of load hits both sides alike
+            for name, checkout in (("old", old), ("new", here)):
+                sides[name].append(_side(checkout, args, 1))
+        print(f"old = {rev}, new = {here.name} working tree; {args.runs} alternating runs each")
+        med = {}
+        for name, rows in sides.items():
+            wall = [r["wall"][0] for r in rows]
+            cpu = [r["cpu"][0] for r in rows]
+            med[name] = (statistics.median(wall), statistics.median(cpu))
+            print(f"{name}: {rows[0]['set']}")
+            print(f"  evaluate wall median {med[name][0]:.2f} s (runs {', '.join(f'{x:.2f}' for x in wall)}); "
+                  f"CPU median {med[name][1]:.2f} s (runs {', '.join(f'{x:.2f}' for x in cpu)}); "
+                  f"ledger rows {rows[0]['rows']:,}")
+        ratio_wall, ratio_cpu = med["new"][0] / med["old"][0], med["new"][1] / med["old"][1]
+        print(f"ratio new / old: wall {ratio_wall:.3f}, CPU {ratio_cpu:.3f}")
+        print("goal (new ≤ 1.10 × old, CPU):", "met" if ratio_cpu <= 1.10 else "NOT met")
+    finally:
+        subprocess.run(["git", "-C", str(here), "worktree", "remove", "--force", str(old)], check=False,
+                       capture_output=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--counties", type=int, default=2844)
     ap.add_argument("--townships", type=int, default=38000)
     ap.add_argument("--months", type=int, default=48)
+    ap.add_argument("--against", metavar="REV", help="compare with this commit (e.g. de10838)")
+    ap.add_argument("--json", action="store_true", help="time the evaluate runs only; print one JSON line")
     args = ap.parse_args()
+    if args.against:
+        against(args.against, args)
+        return
 
     t0 = time.perf_counter()
     registry = synthetic_registry(args.counties, args.townships)
@@ -162,6 +220,21 @@ def main() -> None:
           f"{obs['field'].cat.categories.size} fields, {args.months} months, {len(obs):,} observations, "
           f"{obs.memory_usage(deep=False).sum() / 2**30:.2f} GiB; built in {time.perf_counter() - t0:.1f} s")
     print(f"resident after building the data: {_vm('VmRSS'):.2f} GiB")
+
+    if args.json:
+        wall, cpu = [], []
+        for _ in range(args.runs):
+            gc.collect()
+            t, c = time.perf_counter(), time.process_time()
+            ledger = evaluate(registry, "bench", returns, as_of, include_not_applicable=False)
+            wall.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
+            rows = len(ledger)
+            del ledger
+        print(json.dumps({"wall": wall, "cpu": cpu, "rows": rows,
+                          "set": f"{len(registry.units['bench']):,} units, {len(plan.targets)} targets, "
+                                 f"{len(obs):,} observations"}))
+        return
 
     eval_times, eval_cpu, scan_times, peaks = [], [], [], []
     ledger = None

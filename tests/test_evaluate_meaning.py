@@ -45,7 +45,7 @@ def test_met_late_reason_cites_the_value_at_the_deadline_and_the_month_it_was_me
                      "2024-06"))
     assert r["status"] == "met_late" and r["status_label"] == "逾期达标"
     # the value at the deadline is a miss: never printed as reaching 100 %
-    assert r["reason"] == ("最新值 100.0%（2024-06），达到目标 ≥ 100%；期限 2024-03-31 时未达标（99.9%，2024-03），"
+    assert r["reason"] == ("最新值 100.0%（2024-06），达到目标 ≥ 100%；期限 2024-03-31 时未达标（99.96%，2024-03），"
                            "期限后于 2024-05 达标")
     assert r["gap"] == 0 and not r["due_soon_flag"]
 

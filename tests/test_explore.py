@@ -33,21 +33,32 @@ def explorer(registry, tmp_path):
 
 
 def _ns(**kw):
-    ns = {"plan": "bayannur", "as_of": "", "units": "", "metric": "", "inputs": "", "scenario": ""}
+    ns = {"plan": "bayannur", "period": "", "units": "", "metric": "", "store": "", "inputs": "", "sample": "",
+          "scenario": ""}
     ns.update(kw)
     return ns
 
 
 def test_parameters_are_checked_and_normalised(registry):
-    p = check_explore_parameters({**_ns(units="linhe，五原县", metric="one_window_rate", as_of="2024-06"),
-                                  "In": [], "_": None, "get_ipython": print}, registry)
-    assert p == {"plan": "bayannur", "as_of": "2024-06", "units": ("linhe", "wuyuan"), "metric": "one_window_rate",
-                 "inputs": "", "scenario": ""}
+    p = check_explore_parameters({**_ns(units="linhe，五原县", metric="one_window_rate", period="2024-06",
+                                      sample=True), "In": [], "_": None, "get_ipython": print}, registry)
+    assert p == {"plan": "bayannur", "period": "2024-06", "units": ("linhe", "wuyuan"), "metric": "one_window_rate",
+                 "store": "", "inputs": "", "sample": "是", "scenario": ""}
+
+
+def test_old_month_name_is_told_to_use_period(registry):
+    ns = _ns()
+    del ns["period"]
+    with pytest.raises(ParameterError) as err:
+        check_explore_parameters({**ns, "as_of": "2024-06"}, registry)
+    assert err.value.parameter == "as_of" and "是否应为 period" in err.value.allowed
 
 
 @pytest.mark.parametrize("kw, parameter, given, allowed_word", [
     ({"plan": "bayanur"}, "plan", "bayanur", "bayannur"),
-    ({"as_of": "2024-13"}, "as_of", "2024-13", "YYYY-MM"),
+    ({"period": "2024-13"}, "period", "2024-13", "YYYY-MM"),
+    ({"store": "/nonexistent/taizhang.sqlite"}, "store", "/nonexistent/taizhang.sqlite", "数据库文件"),
+    ({"sample": "maybe"}, "sample", "maybe", "是 或 否"),
     ({"units": "linhe,包头市本级"}, "units", "包头市本级", "临河区"),
     ({"metric": "speed"}, "metric", "speed", "one_window_rate"),
     ({"inputs": "/nonexistent/folder"}, "inputs", "/nonexistent/folder", "报表文件夹"),
@@ -65,7 +76,7 @@ def test_wrong_parameter_names_parameter_given_and_allowed(registry, kw, paramet
 
 
 def test_every_parameter_has_a_chinese_description():
-    assert set(EXPLORE_PARAMETERS) == {"plan", "as_of", "units", "metric", "inputs", "scenario"}
+    assert set(EXPLORE_PARAMETERS) == {"plan", "period", "units", "metric", "store", "inputs", "sample", "scenario"}
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in d) for d in EXPLORE_PARAMETERS.values())
 
 
@@ -73,7 +84,7 @@ def test_every_parameter_has_a_chinese_description():
 
 
 def test_initial_view_shows_counts_ledger_and_no_overrides(explorer):
-    assert explorer.as_of.value == explorer.as_of.options[-1]
+    assert explorer.period.value == explorer.period.options[-1]
     assert "tz-tile" in _html(explorer.counts_out)
     assert 'class="tz-table tz-ledger"' in _html(explorer.ledger_out)
     assert "无调整" in _html(explorer.overrides_out)
@@ -133,8 +144,8 @@ def test_selecting_a_metric_limits_rows_and_targets(explorer):
 
 def test_changing_the_month_re_evaluates(explorer):
     latest = explorer.view
-    explorer.as_of.value = "2023-06"
-    assert explorer.view.as_of == "2023-06"
+    explorer.period.value = "2023-06"
+    assert explorer.view.period == "2023-06"
     assert not explorer.view.counts.equals(latest.counts)
     assert "截至 2023-06 月末" in _html(explorer.counts_out)
     assert explorer.current_scenario().as_of == "2023-06"
@@ -142,7 +153,7 @@ def test_changing_the_month_re_evaluates(explorer):
 
 def test_method_parameter_changes_the_judgement(explorer):
     params = method_parameters()
-    explorer.as_of.value = "2022-10"  # most deadlines (2022-12-31) lie within a few months
+    explorer.period.value = "2022-10"  # most deadlines (2022-12-31) lie within a few months
     # a month is judged with the 临期 window in months (issue 12 point 4)
     widget = explorer.method_widgets["due_soon_months"]
     explorer.method_widgets["due_soon_months"].value = 0
@@ -176,18 +187,43 @@ def test_method_widgets_are_exactly_the_settings_fields(explorer):
         assert widget.value == getattr(Settings(), name)
 
 
-def test_returns_cache_sees_a_changed_csv_return(tmp_path, registry):
+def test_returns_come_from_the_one_data_source_cached_on_content(tmp_path, registry):
     import shutil
 
     from taizhang.explore import plan_returns
-    from taizhang.report import default_inputs
+    from taizhang.report import load_data
+    from taizhang.source import default_inputs
 
     folder = tmp_path / "returns"
     shutil.copytree(default_inputs("bayannur"), folder)
-    _, first = plan_returns(registry, "bayannur", folder)
+    src, first = plan_returns(registry, "bayannur", folder)
+    assert src.kind == "folder" and src.path == folder
     assert plan_returns(registry, "bayannur", folder)[1] is first  # unchanged: cached
-    (folder / "notes.csv").write_text("x\n", encoding="utf-8")  # any file, not only *.xlsx
+    assert load_data(registry, "bayannur", folder)[0] is first  # the reports' cache: one cache, not two
+    # a file whose content changes is read again, whatever its suffix (a .csv return, not only *.xlsx)
+    shutil.copy(sorted(folder.glob("*_2024-01.xlsx"))[0], folder / "extra.csv")
     assert plan_returns(registry, "bayannur", folder)[1] is not first
+
+
+def test_explorer_reads_the_store(tmp_path, registry):
+    from taizhang.cli import main
+    from taizhang.source import default_inputs
+
+    store = tmp_path / "taizhang.sqlite"
+    files = sorted(default_inputs("bayannur").glob("*_2024-0[1-3].xlsx"))
+    assert files
+    assert main(["ingest", *map(str, files), "--plan", "bayannur", "--store", str(store)]) == 0
+    p = check_explore_parameters(_ns(store=str(store)), registry)
+    x = Explorer.build(**p)
+    assert x.source.kind == "store" and x.period.options[-1] == "2024-03"
+    html = _html(x.counts_out)
+    assert "数据：数据库" in html
+    assert "样例数据，非真实报送" in html  # the store holds sample returns (their digests are stamped): marked
+
+
+def test_sample_view_carries_the_sample_mark(explorer):
+    assert explorer.source.kind == "sample"
+    assert "样例数据，非真实报送" in _html(explorer.counts_out)
 
 
 def test_reset_and_clear(explorer):
@@ -213,12 +249,17 @@ def test_switching_plan_reloads_units_and_drops_overrides(explorer):
     assert all(t.startswith("urad-middle.") for _, t in explorer.target.options)
 
 
-def test_save_as_scenario_writes_a_loadable_file(explorer, registry, tmp_path):
+def _save_one_window(explorer):
+    """Raise the 一窗 threshold to 85 and save it as "my-what-if"; the saved path (or None)."""
     explorer.target.value = ONE_WINDOW
     explorer.threshold.value = 85
     explorer.scenario_name.value = "my-what-if"
     explorer.scenario_title.value = "一窗受理率提高到85%"
-    path = explorer._on_save()
+    return explorer._on_save()
+
+
+def test_save_as_scenario_writes_a_loadable_file(explorer, registry, tmp_path):
+    path = _save_one_window(explorer)
     assert path == tmp_path / "my-what-if.yaml"
     assert "已保存情景" in explorer.message.value and "--scenario my-what-if" in explorer.message.value
     s = load_scenario("my-what-if", registry, tmp_path)
@@ -240,6 +281,35 @@ def test_starting_from_a_saved_scenario(registry, tmp_path):
     assert x.scenario_name.value == "bayannur-one-window-85"
 
 
+def test_saving_under_an_existing_name_asks_before_overwriting(explorer, registry, tmp_path):
+    path = _save_one_window(explorer)
+    first = path.read_text(encoding="utf-8")
+    assert explorer.overwrite.layout.display == "none"
+    explorer.threshold.value = 90
+    assert explorer._on_save() is None  # the name is taken: asks, writes nothing
+    assert path.read_text(encoding="utf-8") == first
+    assert "已有同名情景 my-what-if" in explorer.message.value and "覆盖同名情景" in explorer.message.value
+    assert explorer.overwrite.layout.display == "" and explorer.cancel.layout.display == ""
+    explorer._on_cancel()  # keep the old one
+    assert path.read_text(encoding="utf-8") == first and explorer.overwrite.layout.display == "none"
+    assert explorer._on_overwrite() is None and path.read_text(encoding="utf-8") == first  # nothing pending
+    explorer._on_save()
+    assert explorer._on_overwrite() == path  # confirmed: replaced
+    assert load_scenario("my-what-if", registry, tmp_path).override_for(ONE_WINDOW).value == 90
+    assert "已保存情景" in explorer.message.value and explorer.overwrite.layout.display == "none"
+
+
+def test_renaming_while_asked_withdraws_the_question(explorer, tmp_path):
+    explorer.scenario_name.value = "taken"
+    explorer.scenario_title.value = "同名测试"
+    explorer._on_save()
+    explorer._on_save()
+    assert explorer.overwrite.layout.display == ""
+    explorer.scenario_name.value = "other-name"
+    assert explorer.overwrite.layout.display == "none" and explorer._on_overwrite() is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.yaml"]
+
+
 def test_chart_is_drawn_and_follows_the_metric(registry, tmp_path):
     x = Explorer("bayannur", metric="one_window_rate", registry=registry, scenarios_dir=tmp_path)
     first = x.chart_out.outputs[0]["data"]
@@ -252,7 +322,22 @@ def test_chart_is_drawn_and_follows_the_metric(registry, tmp_path):
 def test_ui_is_one_widget_with_scoped_css(explorer):
     import ipywidgets as w
 
-    assert isinstance(explorer.ui, w.VBox)
+    ui = explorer.ui
+    assert isinstance(ui, w.VBox)
+    # the two control columns: fixed widths that fit side by side and wrap in a narrow window; every
+    # control fills its column with a label column wide enough for its Chinese label (no overlap)
+    columns = ui.children[1]
+    assert columns.layout.flex_flow == "row wrap"
+    for col in columns.children:
+        assert col.layout.width.endswith("px")
+    widgets = [explorer.plan, explorer.units, explorer.metric, explorer.period, explorer.target,
+               explorer.scenario_name, explorer.scenario_title, *explorer.method_widgets.values()]
+    for widget in widgets:
+        assert widget.layout.width == "100%", widget.description
+        label_px = int(widget.style.description_width.rstrip("px"))
+        # 13 px type: a Chinese character (or full-width bracket) about 14 px, a Latin letter 8 px at most
+        needed = sum(14 if ord(ch) > 0x2e80 else 8 for ch in widget.description)
+        assert label_px >= needed, widget.description
     css = explore_css()
     assert ".tz-table" in css and "@page" not in css and "@media" not in css
     selectors = [sel.strip() for rule in css.split("}") if rule.strip() for sel in rule.split("{")[0].split(",")]

@@ -76,7 +76,9 @@ def test_notebook_holds_no_evaluation_logic():
 
 @pytest.mark.parametrize("parameters, name, given", [
     ({"plan": "beijing"}, "plan", "beijing"),
-    ({"as_of": "2024-13"}, "as_of", "2024-13"),
+    ({"period": "2024-13"}, "period", "2024-13"),
+    ({"as_of": "2024-06"}, "as_of", "2024-06"),  # the old name: "是否应为 period？"
+    ({"store": "no/such.sqlite"}, "store", "no/such.sqlite"),
     ({"units": "包头市本级"}, "units", "包头市本级"),
     ({"colour": "red"}, "colour", "red"),
 ])
@@ -91,6 +93,8 @@ def test_wrong_parameter_fails_in_the_first_cell_with_chinese_message(tmp_path, 
     failed = [c for c in executed.cells if c.cell_type == "code"
               and any(o.get("output_type") == "error" for o in c.get("outputs", []))]
     assert len(failed) == 1 and "setup" in failed[0].metadata.get("tags", [])
+    if name == "as_of":
+        assert "是否应为 period" in err.value.evalue
 
 
 def test_nbval_passes_on_the_executed_notebook(tmp_path):
@@ -211,6 +215,24 @@ def test_jupyterlab_runs_explore_notebook_in_chinese_and_shows_ledger(lab, tmp_p
             errors = page.query_selector_all(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
             assert not [e.inner_text() for e in errors if "Traceback" in e.inner_text()]
             met_before = page.inner_text(".jp-OutputArea .tz-tile[data-status='met'] .tz-tile-n")
+            # the controls: no two overlap, and no label is cut off (each fits its label column)
+            layout = page.evaluate("""() => {
+                const els = [...document.querySelectorAll(
+                    '.jp-OutputArea .widget-inline-hbox, .jp-OutputArea button.jupyter-button')]
+                    .filter(e => e.offsetParent !== null);
+                const r = els.map(e => e.getBoundingClientRect());
+                const overlaps = [];
+                for (let i = 0; i < r.length; i++) for (let j = i + 1; j < r.length; j++) {
+                    const a = r[i], b = r[j];
+                    if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1)
+                        overlaps.push([els[i].innerText, els[j].innerText]);
+                }
+                const cut = els.map(e => e.querySelector('label.widget-label'))
+                    .filter(l => l && l.scrollWidth > l.clientWidth + 1).map(l => l.innerText);
+                return {n: els.length, overlaps, cut};
+            }""")
+            assert layout["n"] >= 15, layout
+            assert layout["overlaps"] == [] and layout["cut"] == [], layout
 
             # change the first target's threshold in the browser: the tiles update in place
             box = page.locator(".widget-text:has(label:text-is('目标值')) input")

@@ -156,4 +156,12 @@ def test_quality_report_tells_the_filing_history(tmp_path, registry):
     text = render(q.summary())
     assert "磴口县：退回 1 次，已重报" in text
     tiles = q.summary().parts[0].tiles
-    assert [t.number for t in tiles] == ["3/" + str(len(ids)), "1", "3"]  # 2024-06 only: 临河 05 not counted
+    # 2024-06 only: 临河 05 not counted; the units with no return at all are counted (未报送)
+    assert [t.number for t in tiles] == ["3/" + str(len(ids)), "1", "3", str(len(ids) - 3)]
+    assert "未报送单位" in tiles[3].label
+    # per unit, months without any return are counted from the first month with returns (2024-05)
+    missing = q.missing_counts()
+    assert missing["临河区"] == 0 and missing["五原县"] == 1 and missing["磴口县"] == 1
+    assert all(n == 2 for u, n in missing.items() if u not in ("临河区", "五原县", "磴口县"))
+    matrix = render(q.matrix())
+    assert "未报送月数" in matrix and "自有报表的首月 2024-05 起计" in matrix

@@ -13,7 +13,7 @@ from taizhang.evaluate import evaluate
 from taizhang.kernel import statuses
 from taizhang.scenario import (
     Scenario, ScenarioError, TargetOverride, apply_scenario, check_scenario, describe_overrides, list_scenarios,
-    load_scenario, method_parameters, save_scenario, scenario_notice_html, scenarios_dir,
+    load_scenario, method_parameters, save_scenario, scenario_notice, scenarios_dir,
 )
 
 EXAMPLE = "bayannur-one-window-85"
@@ -78,9 +78,15 @@ def test_describe_overrides_includes_as_of_and_method(registry):
 
 def test_notice_html_says_it_is_a_scenario(registry):
     s = load_scenario(EXAMPLE, registry)
-    html = scenario_notice_html(s, registry)
-    assert "情景推演" in html and s.title in html
+    html = scenario_notice(s, registry).data  # rendered by the Jinja2 templates (autoescape)
+    assert "情景推演" in html and s.title in html and 'class="tz-notice tz-scenario"' in html
     assert "目标值：≥70% → ≥85%" in html and "2026-06-30" in html
+
+
+def test_notice_escapes_the_scenario_text(registry):
+    s = Scenario(name="x", title="<b>标题</b>", plan="bayannur", description="<script>x</script>")
+    html = scenario_notice(s, registry).data
+    assert "<b>标题" not in html and "<script>" not in html and "&lt;script&gt;" in html and "（无调整）" in html
 
 
 # ------------------------------------------------------------------------------------------------- apply

@@ -37,12 +37,8 @@ _LINESTYLES = ["-", "--", ":", "-."]
 
 
 def chart_metrics(registry: Registry, plan_id: str) -> list[str]:
-    """The metrics charted for a plan: those of its quantitative targets, in registry order."""
-    seen: dict[str, None] = {}
-    for t in registry.plan(plan_id).targets:
-        if t.kind == "quantitative":
-            seen.setdefault(t.metric, None)
-    return list(seen)
+    """The metrics charted for a plan: those of its quantitative targets (:meth:`Registry.plan_metrics`)."""
+    return registry.plan_metrics(plan_id, ("quantitative",))
 
 
 def target_titles(ledger: pd.DataFrame, metric: str, unit: str | None = None) -> str:

@@ -347,15 +347,6 @@ def _cmd_ingest(args) -> int:
     return 1 if bad else 0
 
 
-def _latest_period(folder: Path) -> str:
-    from .returns import FILE_RE, find_return_files
-
-    periods = [m.group("period") for f in find_return_files([folder]) if (m := FILE_RE.match(f.name))]
-    if not periods:
-        raise ParameterError("--inputs", str(folder), "含有 <单位>_<YYYY-MM>.xlsx 报表的文件夹")
-    return max(periods)
-
-
 EVALUATE_CSV_COLUMNS = [
     "unit", "target_id", "metric", "status", "status_label", "value", "threshold", "gap", "deadline",
     "days_to_deadline", "projected_value", "projected_met", "reason", "unit_name", "title", "kind",
@@ -473,7 +464,9 @@ def _cmd_run(args) -> int:
                 jobs.append(Job(notebook, plan=plan))
                 continue
             source = DataSource.of(plan, args.inputs, args.store, sample=args.sample)
-            returns = source.load(registry, plan)  # fails here (exit 2) when the store has no returns of the plan
+            # the files behind the data, without the values (fails here, exit 2, when the store has no returns
+            # of the plan); the kernel reads the data itself, and an unchanged report reads nothing more
+            returns = source.files_only(registry, plan)
             plan_period = period or latest_period(returns, "--period")
             beyond = month_beyond_data(returns, plan_period)
             if beyond and not args.force:

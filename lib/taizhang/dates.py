@@ -5,19 +5,15 @@ The rules are documented in ``targets/README.md`` ("Date rules") and tested in `
 
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import date
+
+from .kernel.months import month_end
 
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _DASH = "[—–－\\-~～至到]"
 _YEAR = r"(?P<year>20\d\d)年"
 _MONTH = r"(?P<month>1[0-2]|[1-9])月"
-
-
-def month_end(year: int, month: int) -> date:
-    """The last day of ``year``-``month``."""
-    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 def _year_for_month(month: int, issued: date | None) -> int | None:

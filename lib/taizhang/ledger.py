@@ -19,8 +19,6 @@ from .evaluate import Settings, rank_table, status_counts
 from .evaluate.ranking import SINGLE_NOTE
 from .kernel import statuses
 from .kernel.formatting import format_change, format_gap, format_value
-from .kernel.statuses import ORDER as STATUS_ORDER  # display order, worst first (kept for importers; the
-# functions below call statuses.in_order, so every display follows the one table)
 from .reports.blocks import (AS_SHOWN, Blocks, Cell, Column, Counts, Notice, Problems, TableSpec, Text, Tile, Tiles,
                              lines, status_cell, text)
 
@@ -47,29 +45,18 @@ def status_style(code: str) -> StatusStyle:
     return StatusStyle(st.colour, st.ink, st.symbol)
 
 
-def _get(r, name: str, default=None):
-    """A ledger row's column that newer evaluators add (``default`` while it does not exist)."""
-    value = getattr(r, name, default)
-    try:
-        if pd.isna(value):
-            return default
-    except (TypeError, ValueError):
-        pass
-    return value
-
-
 def deadline_runs(r) -> tuple:
     """Every deadline of a target in the plan's words (one line each); two deadlines both shown with a hint;
     an assumed date labelled."""
-    text_ = str(_get(r, "deadline_text", "") or "期限未明确")
-    dates = _get(r, "deadlines_all")
+    text_ = str(r.deadline_text or "期限未明确")
+    dates = r.deadlines_all
     parts = [p for p in text_.split("；") if p] or ["期限未明确"]
     runs = list(lines(parts))
     several = (len(parts) > 1) or (isinstance(dates, (list, tuple)) and len(dates) > 1)
     if several:
         runs.append(Text("两个期限，按较早者评估", "hint", True))
-    if _get(r, "deadline_assumed", False) is True:
-        d = _get(r, "deadline")
+    if r.deadline_assumed is True:
+        d = r.deadline
         runs.append(Text(f"假定期限 {d if d is not None else ''}", "assumed", True))
     return tuple(runs)
 
@@ -211,27 +198,19 @@ def overdue_spec(ledger: pd.DataFrame, limit: int = 40) -> TableSpec:
         note=_more(len(frame) - len(shown), "另有 {} 项，见分单位台账与 Excel 台账。"))
 
 
-DUE_SOON_DAYS = Settings().due_soon_days  # the default; a run passes its own Settings.due_soon_days
-
-
-def due_soon_table(ledger: pd.DataFrame, days: int = DUE_SOON_DAYS) -> pd.DataFrame:
-    """临期预警: targets and tasks not yet met/done whose (earliest) deadline falls within ``days`` days.
-
-    Uses the evaluator's ``due_soon`` status when it exists; otherwise every not-yet-due, unmet row with
-    0 ≤ days to deadline ≤ ``days``. By unit (registry order), nearest deadline first.
-    """
-    a = ledger[ledger["status"] != "not_applicable"]
-    if (a["status"] == "due_soon").any():
-        rows = a[a["status"] == "due_soon"]
-    else:
-        open_ = a["status"].isin(["not_due", "task_pending", "behind", "on_track", "no_data"])
-        dtd = pd.to_numeric(a["days_to_deadline"], errors="coerce")
-        rows = a[open_ & (dtd >= 0) & (dtd <= days)]
+def due_soon_table(ledger: pd.DataFrame) -> pd.DataFrame:
+    """临期预警: the rows the evaluator judged ``due_soon`` (its window is the run's :class:`Settings`), by unit
+    (registry order), nearest deadline first."""
+    rows = ledger[ledger["status"] == "due_soon"]
     return sort_by_unit(rows, ledger, ["days_to_deadline"])
 
 
-def due_soon_spec(ledger: pd.DataFrame, days: int = DUE_SOON_DAYS, limit: int = 40) -> TableSpec:
-    frame = due_soon_table(ledger, days)
+def due_soon_spec(ledger: pd.DataFrame, limit: int = 40) -> TableSpec:
+    """:func:`due_soon_table` as a table; its empty text names the window the ledger was judged with."""
+    from .evaluate import Settings
+
+    months = Settings.from_ledger(ledger).due_soon_months
+    frame = due_soon_table(ledger)
     shown = frame.head(limit)
     cols = (_UNIT, Column("title", "目标或任务", "tz-c-text"), Column("deadline", "期限", "tz-c-date"),
             Column("days", "剩余天数", "tz-c-num"), Column("value", "最新值", "tz-c-num"),
@@ -240,7 +219,7 @@ def due_soon_spec(ledger: pd.DataFrame, days: int = DUE_SOON_DAYS, limit: int = 
         text(r.unit_name), text(r.title), deadline_cell(r), text(_fmt_days(r.days_to_deadline)),
         value_cell(r.value, r.target_unit, r.threshold, r.op) if r.kind != "milestone" else text("—"), Cell(threshold_runs(r.threshold_label)),
         status_cell(r.status),
-    ), css="tz-list", empty=f"未来 {days} 天内没有到期的未完成目标或任务。",
+    ), css="tz-list", empty=f"本月之后 {months} 个月内没有到期的未完成目标或任务。",
         note=_more(len(frame) - len(shown), "另有 {} 项临期，见分单位台账与 Excel 台账。"))
 
 
@@ -417,7 +396,7 @@ def _deadline_note(r) -> str:
     n = []
     if "；" in str(r.deadline_text):
         n.append("两个期限，按较早者评估")
-    if _get(r, "deadline_assumed", False) is True:
+    if r.deadline_assumed is True:
         n.append("假定期限")
     return "；".join(n)
 
@@ -432,7 +411,7 @@ def _ledger_cells(r, kind_labels, op_labels) -> tuple:
         text(r.deadline_text, raw=r.deadline_text), text(None, raw=_as_date(r.deadline), num_format="yyyy-mm-dd"),
         text(None, raw=_deadline_note(r)), value_cell(r.value, unit, r.threshold, r.op),
         text(unit, raw="" if unit is None or (isinstance(unit, float) and pd.isna(unit)) else unit),
-        text(r.value_period, raw=_get(r, "value_period")), text(op_labels.get(op, ""), raw=op_labels.get(op, "")),
+        text(r.value_period, raw=r.value_period), text(op_labels.get(op, ""), raw=op_labels.get(op, "")),
         Cell(threshold_runs(r.threshold_label), None if pd.isna(threshold) else float(threshold)),
         gap_cell(r.gap, unit), text(r.threshold_label, raw=r.threshold_label), status_cell(r.status),
         text(r.reason, raw=r.reason), text(r.lead or "—", raw=r.lead), text(r.target_id, raw=r.target_id),

@@ -321,7 +321,9 @@ def _shared_client(km):
     return client
 
 
-try:
+def _shared_kernel_client_class():
+    """The kernel client class the shared kernel uses (built on first use: importing jupyter_client costs
+    about 0.3 s, which a run that renders nothing — every report unchanged — need not pay)."""
     from jupyter_client.asynchronous import AsyncKernelClient as _AsyncKernelClient
 
     class _SharedKernelClient(_AsyncKernelClient):
@@ -342,8 +344,16 @@ try:
                 return
             await super().wait_for_ready(timeout=timeout)
             self._tz_ready = True
-except ImportError:  # pragma: no cover - jupyter_client is a papermill dependency
-    pass
+
+    return _SharedKernelClient
+
+
+def __getattr__(name: str):
+    """``taizhang.render._SharedKernelClient`` (named by import string to the kernel manager), built lazily."""
+    if name == "_SharedKernelClient":
+        cls = globals()[name] = _shared_kernel_client_class()
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _execute(notebook: str, parameters: dict, output: Path, km=None, kernel_name: str | None = None) -> Path:

@@ -29,7 +29,7 @@ import pandas as pd
 from .errors import ParameterError
 from .evaluate import Settings, evaluate, metric_values
 from .project import code_version
-from .reports.blocks import (Blocks, Cell, Column, Footer, Header, Heading, Legend, MetricBlock, Notice, Raw,
+from .reports.blocks import (Blocks, Cell, Column, Footer, Header, Heading, Legend, MetricBlock, Notice,
                              TableSpec, Text, Tile, Tiles, lines, text)
 from .reports.specs import SPECS
 from .kernel.months import Month, MonthError
@@ -354,9 +354,9 @@ class WhatIf:
         """The first-page notice listing every override and assumed deadline (empty when there is none)."""
         parts = []
         if self.scenario is not None:
-            from .scenario import scenario_notice_html
+            from .scenario import scenario_notice
 
-            parts.append(Raw(scenario_notice_html(self.scenario, self.base)))
+            parts.append(scenario_notice(self.scenario, self.base))
         if self.assumed:
             by_id = {t.id: t for p in self.base.plans.values() for t in p.targets}
             items = tuple(f"{by_id[tid].title}（{by_id[tid].section}，{tid}）：原文未规定期限，本报告假定为 {day}"
@@ -684,13 +684,12 @@ class MonthlyReport:
         if before_plan(self.plan, self.period):
             return Notice(f"统计月份早于方案印发（{self.plan.issued:%Y-%m}），不作临期预警。")
         cfg = Settings.from_ledger(self.ledger)  # the run's settings, e.g. a scenario's
-        days = cfg.due_soon_days
         if self.unit is not None:
-            return due_soon_spec(self.ledger, days, limit=200)
+            return due_soon_spec(self.ledger, limit=200)
         # a month report judges 临期 in months after the report month (docs/evaluation.md, issue 12 point 4)
         return Blocks.of(Notice(f"期限在本月之后 {cfg.due_soon_months} 个月内、尚未达标或完成的目标与任务，"
                                 "按单位排列，同一单位内期限近者在前。"),
-                         due_soon_spec(self.ledger, days))
+                         due_soon_spec(self.ledger))
 
     def heatmap(self) -> TableSpec:
         from .ledger import heatmap_spec
@@ -884,19 +883,37 @@ class QualityReport:
         data = {c: [self.filing(u.id, c)[0] for u in units] for c in cols}
         return pd.DataFrame(data, index=[u.name for u in units])
 
+    def first_month(self) -> str:
+        """The plan's first month with any return (accepted or rejected); months before it are not counted
+        as missing."""
+        periods = list(self.returns.files["period"]) + [r.period for r in self.returns.rejected
+                                                       if getattr(r, "period", None)]
+        if self.history is not None:
+            periods += [p for p in self.history["period"] if p]
+        return min(periods) if periods else self.period
+
+    def missing_counts(self, months: int = 12) -> dict[str, int]:
+        """Per unit (by name): how many of the last ``months`` months (from :meth:`first_month`) have no
+        return at all (未报送, ✕ in the matrix) — a missing return is itself counted."""
+        f = self.submission_frame(months)
+        counted = [c for c in f.columns if c >= self.first_month()]
+        return {u: int((f.loc[u, counted] == "missing").sum()) for u in f.index}
+
     def summary(self) -> Blocks:
         units = self.registry.unit_list(self.plan.plan)
         col = self.period
         filed = {u.name: self.filing(u.id, col) for u in units}
         got = sum(1 for s, _ in filed.values() if s in ("received", "late", "resubmitted"))
         miss = [u for u, (s, _) in filed.items() if s in ("missing", "rejected")]
+        n_missing = sum(1 for s, _ in filed.values() if s == "missing")
         month_files = self.returns.files[self.returns.files["period"] == col]
         if self.history is not None:
             month_rejected = int(((self.history["period"] == col) & (self.history["outcome"] == "rejected")).sum())
         else:
             month_rejected = sum(1 for r in self.returns.rejected if getattr(r, "period", None) == col)
         tiles = Tiles((Tile(f"{got}/{len(units)}", f"{col} 已报送单位"), Tile(str(month_rejected), "本月被退回的报表文件"),
-                       Tile(str(len(month_files)), "本月通过校验的报表文件")))
+                       Tile(str(len(month_files)), "本月通过校验的报表文件"),
+                       Tile(str(n_missing), f"{col} 未报送单位（未收到任何报表）")))
         history = [f"{u}：退回 {n} 次，{'已重报' if s in ('resubmitted', 'late', 'received') else '尚未重报'}"
                    + ("（逾期报送）" if s == "late" else "") for u, (s, n) in filed.items() if n]
         late = [u for u, (s, _) in filed.items() if s == "late"]
@@ -906,11 +923,18 @@ class QualityReport:
 
     def matrix(self) -> Blocks:
         f = self.submission_frame()
-        cols = (Column("unit", "单位", row_header=True),) + tuple(Column(c, c, vertical=True) for c in f.columns)
+        missing = self.missing_counts()
+        cols = ((Column("unit", "单位", row_header=True),) + tuple(Column(c, c, vertical=True) for c in f.columns)
+                + (Column("missing", "未报送月数", vertical=True),))
         rows = tuple((Cell((Text(u),)),) + tuple(Cell((Text(_SUBMISSION[v][0], _SUBMISSION[v][1]),), title=_SUBMISSION[v][2])
-                                                  for v in row) for u, row in f.iterrows())
+                                                  for v in row)
+                     + (Cell((Text(str(missing[u]), "q-miss" if missing[u] else ""),), missing[u]),)
+                     for u, row in f.iterrows())
         legend = Legend(tuple((s, f"tz-{c}", lab) for s, c, lab in _SUBMISSION.values()))
-        return Blocks.of(TableSpec(cols, rows, mode="heat"), legend)
+        since = self.first_month()
+        note = Notice(f"未报送月数：近 12 个月中没有收到任何报表（✕）的月数"
+                      + (f"，自有报表的首月 {since} 起计。" if since > f.columns[0] else "。"))
+        return Blocks.of(TableSpec(cols, rows, mode="heat"), legend, note)
 
     def rejected(self):
         from .ledger import rejected_block

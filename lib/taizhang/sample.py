@@ -15,8 +15,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
+from .kernel.months import Month
 from .returns import period_end, write_return
 from .targets import Registry, reporting_levels
 
@@ -29,7 +29,8 @@ def _seed(*parts: str) -> int:
 
 
 def _months(first: str, last: str) -> list[str]:
-    return [str(p) for p in pd.period_range(first, last, freq="M")]
+    a, b = Month.parse(first), Month.parse(last)
+    return [str(a + i) for i in range(b - a + 1)]
 
 
 def _path(value_at_cross: float, start: float, n: int, cross: int, archetype: str, rng: np.random.Generator,

@@ -431,14 +431,14 @@ def _scalar(v) -> str:
     return str(v)
 
 
-def scenario_notice_html(scenario: Scenario, registry: Registry) -> str:
-    """An HTML block for a report's first page: "情景推演" with the scenario's title and every override."""
-    import html
+def scenario_notice(scenario: Scenario, registry: Registry):
+    """The first-page notice of a report on a scenario: "情景推演" with its title, name, description and
+    every override (a :class:`~taizhang.reports.blocks.Notice`, rendered by the report's templates)."""
+    from .reports.blocks import Notice
 
-    e = html.escape
-    items = "".join(f"<li>{e(line)}</li>" for line in describe_overrides(scenario, registry)) or "<li>（无调整）</li>"
-    desc = f"<p>{e(scenario.description)}</p>" if scenario.description else ""
-    return (f'<div class="tz-scenario" style="border:2px solid #8e44ad;padding:8px 12px;margin:8px 0">'
-            f"<p><strong>情景推演（非实际考核口径）：{e(scenario.title)}</strong>"
-            f"（情景名称 <code>{e(scenario.name)}</code>）</p>{desc}"
-            f"<p>本报告按以下调整计算：</p><ul>{items}</ul></div>")
+    desc = (scenario.description or "").strip()
+    if desc and not desc.endswith(("。", "！", "？", ".")):
+        desc += "。"
+    items = tuple(describe_overrides(scenario, registry)) or ("（无调整）",)
+    return Notice(f"{scenario.title}（情景名称 {scenario.name}）。{desc}本报告按以下调整计算：", "notice",
+                  "情景推演（非实际考核口径）", "tz-scenario", items)

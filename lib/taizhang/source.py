@@ -137,6 +137,30 @@ class DataSource:
             h.update(f"{f}\0{file_digest(f)}\0".encode())
         return h.hexdigest()
 
+    def files_only(self, registry, plan: str):
+        """The plan's returns without their values: a :class:`~taizhang.returns.ReturnSet` whose ``files`` are
+        the accepted files behind the data (file, sha256, unit, period) and whose observations and tasks are
+        empty — what ``taizhang run`` needs to choose and check the month before any report is rendered (or
+        found unchanged). From a store it reads only the submission log (a fraction of :meth:`load`'s cost);
+        a folder or the sample is loaded as by :meth:`load`. A store without the plan's returns is a
+        :class:`NoDataError`, as in :meth:`load`."""
+        if self.kind != "store":
+            return self.load(registry, plan)
+        import pandas as pd
+
+        from .returns import ReturnSet
+        from .store import submissions_frame
+
+        registry.plan(plan)
+        log = submissions_frame(self.path, plan)
+        if log.empty:
+            raise _no_data(self.path, plan, True)
+        current = log[(log["outcome"] == "accepted") & (log["is_current"] == 1)]
+        files = current[["file", "sha256", "unit", "period"]].sort_values("file").reset_index(drop=True)
+        return ReturnSet(observations=pd.DataFrame(columns=["unit", "period", "field", "value"]),
+                         tasks=pd.DataFrame(columns=["unit", "period", "target_id", "done_date", "evidence"]),
+                         files=files)
+
     def load(self, registry, plan: str):
         """The returns of ``plan`` (a :class:`~taizhang.returns.ReturnSet`), cached by content."""
         if self.kind == "sample":

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .dates import parse_deadline
 from .errors import Problem, RegistryError
+from .kernel.formatting import format_number
 from .project import targets_dir
 
 Kind = Literal["quantitative", "recurring", "milestone"]
@@ -99,16 +100,12 @@ class Target(BaseModel):
         if self.kind == "milestone" or self.op is None or self.value is None:
             return "按期完成"
         unit = self.unit or ""
-        text = f"{OP_LABELS[self.op]} {_fmt(self.value)}{unit}"
+        text = f"{OP_LABELS[self.op]} {format_number(self.value)}{unit}"
         if self.upper is not None:
-            text += f"（参考上限 {_fmt(self.upper)}{unit}）"
+            text += f"（参考上限 {format_number(self.upper)}{unit}）"
         if self.recurrence:
             text = f"{RECURRENCE_LABELS[self.recurrence]} {text}"
         return text
-
-
-def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
 class Plan(BaseModel):
@@ -278,6 +275,11 @@ class Registry:
             if key in (unit.id, unit.name, *unit.aliases):
                 return unit
         return None
+
+    def plan_metrics(self, plan_id: str, kinds: tuple[str, ...] = ("quantitative", "recurring")) -> list[str]:
+        """The metrics of the plan's targets of ``kinds``, each once, in the order of the plan's targets —
+        the one ordering of "the metrics of a plan" (the explorer's picker, the charts, the rankings)."""
+        return list(dict.fromkeys(t.metric for t in self.plan(plan_id).targets if t.kind in kinds and t.metric))
 
     def return_fields(self, plan_id: str) -> list[str]:
         """The fields a monthly return for this plan carries, in catalogue order."""

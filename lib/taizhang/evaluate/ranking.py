@@ -40,8 +40,7 @@ def ranking_metrics(registry: Registry, plan_id: str) -> list[str]:
     """The metrics units of ``plan_id`` are ranked by: those of its quantitative targets, then the plan's
     ``rankings`` (metrics the plan asks to rank without a target, e.g. 乌拉特中旗's 办件量 ``total_cases``,
     网办比率 ``online_case_rate``, 按时办结率 ``ontime_rate``), each once, in that order."""
-    plan = registry.plan(plan_id)
-    keys = [t.metric for t in plan.targets if t.kind == "quantitative"] + list(plan.rankings)
+    keys = registry.plan_metrics(plan_id, ("quantitative",)) + list(registry.plan(plan_id).rankings)
     return list(dict.fromkeys(keys))
 
 

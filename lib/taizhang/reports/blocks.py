@@ -266,12 +266,3 @@ class Legend(_Block):
 
     items: tuple[tuple[str, str, str], ...]
     template = "legend.html.j2"
-
-
-@dataclass(frozen=True)
-class Raw(_Block):
-    """An HTML fragment another module rendered and escaped itself (the scenario notice of
-    :func:`taizhang.scenario.scenario_notice_html`), inserted as it is."""
-
-    markup: str
-    template = "raw.html.j2"

@@ -18,7 +18,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from .blocks import Blocks, Counts, Notice, Raw, TableSpec
+from .blocks import Blocks, Counts, Notice, TableSpec
 
 #: fonts named as Chinese offices expect, and the fallback a machine without them shows
 TITLE_FONT, BODY_FONT, H1_FONT, H2_FONT = "方正小标宋简体", "仿宋_GB2312", "黑体", "楷体_GB2312"
@@ -113,8 +113,7 @@ def table(doc, spec: TableSpec):
 def _notices(report) -> tuple[list[str], list[Notice]]:
     """The page-1 notices of ``report`` (:meth:`taizhang.report.MonthlyReport.page1_notices`) as the 通报 shows
     them: the running marks (the sample mark, printed in every page's header) and the boxed notices (sample,
-    forced run, coverage, before the plan, what-if), flattened in their order. A what-if notice rendered as
-    HTML (:class:`~taizhang.reports.blocks.Raw`) is named by the report's what-if label instead."""
+    forced run, coverage, before the plan, what-if with every override), flattened in their order."""
     running: list[str] = []
     boxed: list[Notice] = []
 
@@ -126,11 +125,6 @@ def _notices(report) -> tuple[list[str], list[Notice]]:
             running.append(block.text)
         elif isinstance(block, Notice):
             boxed.append(block)
-        elif isinstance(block, Raw):
-            from ..report import what_if_label
-
-            label = what_if_label(report.parameters.get("scenario", ""), report.parameters.get("assume", ""))
-            boxed.append(Notice(f"本通报按{label}推演，不是实际评估结果。", "notice", "情景推演"))
 
     walk(report.page1_notices())
     return running, boxed

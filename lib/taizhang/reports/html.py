@@ -3,7 +3,7 @@
 :func:`render` turns any block of :mod:`taizhang.reports.blocks` (or a list of them) into an HTML fragment;
 :func:`page` wraps a body into the self-contained page the reports are written as. Every text a block
 carries is escaped by the template engine; only the chart SVG (drawn and escaped by
-:mod:`taizhang.charts`) and :class:`~taizhang.reports.blocks.Raw` fragments are inserted as they are.
+:mod:`taizhang.charts`) is inserted as it is.
 Status colours, symbols and labels come from one place (:func:`status_look`).
 """
 

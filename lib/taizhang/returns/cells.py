@@ -7,11 +7,11 @@ a number in a cell formatted as a percentage is the percentage shown (0.85 in a 
 
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
+from ..kernel.months import month_end
 from .codes import MESSAGES, shown
 
 PERIOD_RE = re.compile(r"^(20\d\d)-(0[1-9]|1[0-2])$")
@@ -36,9 +36,8 @@ def check_period(text: str) -> str:
 
 @lru_cache(maxsize=4096)
 def period_end(period: str) -> date:
-    """The last day of a YYYY-MM month."""
-    year, month = int(period[:4]), int(period[5:7])
-    return date(year, month, calendar.monthrange(year, month)[1])
+    """The last day of a YYYY-MM month (:func:`taizhang.kernel.months.month_end`)."""
+    return month_end(int(period[:4]), int(period[5:7]))
 
 
 def due_date(period: str) -> date:

@@ -118,6 +118,171 @@ class _Problems(list):
         self.append(problem(kind, loc, **params))
 
 
+class _Reading:
+    """The metrics sheet of one file while it is read: its rows, header labels (``info``), the cells the
+    workbook scan noted, and the problems collected so far (each cell reported once)."""
+
+    def __init__(self, name: str, grid: Grid) -> None:
+        self.name, self.grid = name, grid
+        self.rows = grid.sheets[METRICS_SHEET]
+        self.problems = _Problems(name, "" if grid.csv else METRICS_SHEET)
+        self.no_value = grid.formulas_without_value.get(METRICS_SHEET, frozenset())
+        self.errors = grid.error_cells.get(METRICS_SHEET, {})
+        self.percent_cells = grid.percent_cells.get(METRICS_SHEET, frozenset())
+        self.reported: set[str] = set()
+        self.header_row, self.info = _header(self.rows)
+
+    def bad_cell(self, ref: str, label: str, field: str = "") -> bool:
+        """Report a formula without cached value or an error value at ``ref``; True if there was one."""
+        if ref in self.errors:
+            self.problems.add("cell.error_value", ref, field=field, label=label, error=self.errors[ref])
+        elif ref in self.no_value:
+            self.problems.add("cell.formula_without_value", ref, field=field, label=label)
+        else:
+            return False
+        self.reported.add(ref)
+        return True
+
+    def info_cell(self, key: str, default: str) -> tuple[str, object]:
+        """(cell reference, raw value) of a header label's value (``default`` cell, None when not labelled)."""
+        if key in self.info:
+            r, c, value = self.info[key]
+            return cell_ref(c, r), value
+        return default, None
+
+    def info_text(self, key: str) -> str:
+        return clean(self.info[key][2]) if key in self.info and not is_blank(self.info[key][2]) else ""
+
+
+def _plan_of(grid: Grid, path: Path, registry: Registry, plan_id: str | None) -> tuple[str, str]:
+    """(plan id, how it was found); a file whose plan cannot be found is rejected here."""
+    if plan_id is not None:
+        registry.plan(plan_id)
+        return plan_id, "导入时指定"
+    found, how = detect_plan(grid, path, registry)
+    if found is None:
+        p = problem("plan.unknown", Location(file=path.name), how=how)
+        raise ReturnRejected(f"{p.where}：无法接收", [p], file=path.name, sha256=grid.sha256)
+    registry.plan(found)
+    return found, how
+
+
+def _read_unit(r: _Reading, registry: Registry, plan_id: str, how: str):
+    """(unit or None, its cell, owners) from the 填报单位 cell. ``owners`` are the (plan, unit) pairs of other
+    plans the unit belongs to: one clear problem then stands for "unknown unit" and every field the other
+    plan asks for (the required fields and milestone tasks of ``plan_id`` are not checked)."""
+    unit_ref, unit_raw = r.info_cell("unit", UNIT_CELL)
+    unit_text = "" if is_blank(unit_raw) else clean(unit_raw)
+    unit = registry.find_unit(plan_id, unit_text) if unit_text else None
+    owners = [(p, u) for p in registry.plans if p != plan_id and (u := registry.find_unit(p, unit_text)) is not None] \
+        if unit_text and unit is None else []
+    cell_plan = r.info_text("plan")
+    if "unit" not in r.info:
+        r.problems.add("unit.label_missing")
+    elif not r.bad_cell(unit_ref, "填报单位"):
+        if not unit_text:
+            r.problems.add("unit.empty", unit_ref)
+        elif owners:
+            belongs = "、".join(f"{p}（{plan_label(registry, p)}）" for p, _ in owners)
+            why = f"{owners[0][1].name}是 {belongs}的单位"
+            if how == "方案编号单元格":
+                r.problems.add("plan.cell_vs_unit", r.info_cell("plan", PLAN_CELL)[0], plan=plan_id, unit=unit_text,
+                               why=why)
+            elif how == "导入时指定" and cell_plan and cell_plan != plan_id:
+                pass  # reported by _check_plan_cell: the 方案编号 cell contradicts --plan
+            elif how == "导入时指定":
+                r.problems.add("plan.import_vs_unit", unit_ref, plan=plan_id, unit=unit_text, why=why)
+            else:
+                r.problems.add("plan.detected_vs_unit", unit_ref, plan=plan_id, how=how, unit=unit_text, why=why)
+        elif unit is None:
+            names = [u.name for u in registry.unit_list(plan_id)]
+            aliases = {a: u.name for u in registry.unit_list(plan_id) for a in (u.name, *u.aliases)}
+            near = difflib.get_close_matches(unit_text[:40], list(aliases), n=1, cutoff=0.3)
+            hint = f"，是否为“{aliases[near[0]]}”？" if near else f"；本方案的单位为 {'、'.join(names)}"
+            r.problems.add("unit.unknown", unit_ref, unit=unit_text, hint=hint)
+    return unit, unit_ref, owners
+
+
+def _read_period(r: _Reading, registry: Registry, plan_id: str, unit, unit_ref: str, today: date) -> str | None:
+    """The 统计月份, checked against the file name (month and unit) and today."""
+    period_ref, period_raw = r.info_cell("period", PERIOD_CELL)
+    period = None
+    if "period" not in r.info:
+        r.problems.add("period.label_missing")
+    elif not r.bad_cell(period_ref, "统计月份"):
+        period = parse_month(period_raw)
+        if period is None:
+            r.problems.add("period.format", period_ref, found="" if is_blank(period_raw) else str(period_raw))
+    m = FILE_RE.match(r.name)
+    if m and period and m.group("period") != period:
+        r.problems.add("period.name_mismatch", period_ref, period=period, named=m.group("period"))
+    if m and unit is not None:
+        named = registry.find_unit(plan_id, m.group("unit"))
+        if named is not None and named.id != unit.id:
+            r.problems.add("unit.name_mismatch", unit_ref, unit=unit.name, named=named.name)
+    if period and period_end(period).replace(day=1) > today:
+        r.problems.add("period.future", period_ref, period=period, today=today)
+    return period
+
+
+def _check_plan_cell(r: _Reading, registry: Registry, plan_id: str) -> None:
+    """A 方案编号 cell that names another (or no known) plan than the one the file is read for."""
+    cell_plan = r.info_text("plan")
+    if cell_plan and cell_plan != plan_id:
+        plan_ref = r.info_cell("plan", PLAN_CELL)[0]
+        if cell_plan not in registry.plans:
+            r.problems.add("plan.cell_unknown", plan_ref, found=cell_plan)
+        else:
+            r.problems.add("plan.cell_mismatch", plan_ref, found=cell_plan, plan=plan_id)
+
+
+def _read_filed(r: _Reading, period: str | None, today: date) -> date | None:
+    """The 填报日期 when given and plausible (not after today, not before the month it reports)."""
+    if "filed" not in r.info or is_blank(r.info["filed"][2]):
+        return None
+    filed_ref = r.info_cell("filed", FILED_CELL)[0]
+    if r.bad_cell(filed_ref, "填报日期"):
+        return None
+    try:
+        filed = parse_date(r.info["filed"][2])
+    except ValueError:
+        r.problems.add("filed.format", filed_ref, found=str(r.info["filed"][2]))
+        return None
+    if filed and filed > today:
+        r.problems.add("filed.future", filed_ref, filed=filed, today=today)
+        return None
+    if filed and period and filed < date(int(period[:4]), int(period[5:]), 1):
+        r.problems.add("filed.before_period", filed_ref, filed=filed, period=period)
+        return None
+    return filed
+
+
+def _check_values(r: _Reading, registry: Registry, plan_id: str, values: dict, seen: dict, value_col,
+                  owners, period: str | None) -> None:
+    """Every field the plan needs is there and filled (a field listed in the template only ``since`` a month
+    later than ``period`` may be absent: an older template), no rate's numerator exceeds its denominator, and
+    no formula without a cached value is left unreported."""
+    required = registry.return_fields(plan_id) if value_col is not None and not owners else []
+    for code in required:
+        fdef = registry.fields[code]
+        if code not in seen:
+            if fdef.since and period and period < fdef.since:
+                continue  # an older template, from before the field was added (metrics.yaml ``since``)
+            r.problems.add("field.missing", field=code, label=fdef.name, code=code)
+        elif code not in values and not fdef.optional and cell_ref(value_col, seen[code]) not in r.reported:
+            r.problems.add("value.blank", cell_ref(value_col, seen[code]), field=code, label=fdef.name)
+    for metric in registry.metrics.values():
+        if metric.type != "rate":
+            continue
+        num, den = values.get(metric.numerator), values.get(metric.denominator)
+        if num is not None and den is not None and num > den:
+            r.problems.add("rate.numerator_gt_denominator", cell_ref(value_col, seen[metric.numerator]),
+                           field=metric.numerator, numerator=registry.fields[metric.numerator].name, num=fmt(num),
+                           denominator=registry.fields[metric.denominator].name, den=fmt(den))
+    for ref in sorted(set(r.no_value) - r.reported):
+        r.problems.add("cell.stray_formula", ref)
+
+
 def read_return(path: Path | str, registry: Registry, plan_id: str | None, today: date | None = None,
                 grid: Grid | None = None) -> MonthlyReturn:
     """Read and validate one monthly return (.xlsx, .xlsm or .csv) for ``plan_id``.
@@ -125,144 +290,29 @@ def read_return(path: Path | str, registry: Registry, plan_id: str | None, today
     ``plan_id`` None means: find the plan from the file (see :func:`detect_plan`). Every problem in the file
     is collected (a :class:`~taizhang.errors.Problem` with code and location: file / sheet / cell, what was
     expected, what was found) and then a :class:`ReturnRejected` is raised; otherwise the accepted values are
-    returned. The file is only read, never written.
+    returned. The file is only read, never written. The steps, one concern each: the plan
+    (:func:`_plan_of`), the unit (:func:`_read_unit`), the month (:func:`_read_period`), the 方案编号 cell,
+    the 填报日期, the metrics table (:func:`_read_metrics`, :func:`_check_values`) and the tasks sheet.
     """
     path = Path(path)
     name = path.name
     grid = grid or open_grid(path)
     sha = grid.sha256
-    how = "导入时指定"
-    if plan_id is None:
-        plan_id, how = detect_plan(grid, path, registry)
-        if plan_id is None:
-            p = problem("plan.unknown", Location(file=name), how=how)
-            raise ReturnRejected(f"{p.where}：无法接收", [p], file=name, sha256=sha)
-    registry.plan(plan_id)
+    plan_id, how = _plan_of(grid, path, registry, plan_id)
     today = today or date.today()
     if METRICS_SHEET not in grid.sheets:
         p = problem("sheet.missing", Location(file=name), sheet=METRICS_SHEET,
                     found="、".join(grid.sheet_names or grid.sheets) or "无")
         raise ReturnRejected(f"{name}：无法接收", [p], file=name, plan=plan_id, sha256=sha)
-    rows = grid.sheets[METRICS_SHEET]
-    problems = _Problems(name, "" if grid.csv else METRICS_SHEET)
-    no_value = grid.formulas_without_value.get(METRICS_SHEET, frozenset())
-    errors = grid.error_cells.get(METRICS_SHEET, {})
-    percent_cells = grid.percent_cells.get(METRICS_SHEET, frozenset())
-    reported: set[str] = set()
-
-    def bad_cell(ref: str, label: str, field: str = "") -> bool:
-        """Report a formula without cached value or an error value at ``ref``; True if there was one."""
-        if ref in errors:
-            problems.add("cell.error_value", ref, field=field, label=label, error=errors[ref])
-        elif ref in no_value:
-            problems.add("cell.formula_without_value", ref, field=field, label=label)
-        else:
-            return False
-        reported.add(ref)
-        return True
-
-    header_row, info = _header(rows)
-
-    def info_cell(key: str, default: str) -> tuple[str, object]:
-        if key in info:
-            r, c, value = info[key]
-            return cell_ref(c, r), value
-        return default, None
-
-    unit_ref, unit_raw = info_cell("unit", UNIT_CELL)
-    unit_text = "" if is_blank(unit_raw) else clean(unit_raw)
-    unit = registry.find_unit(plan_id, unit_text) if unit_text else None
-    # the unit belongs to another plan: one clear problem instead of "unknown unit" and every field the
-    # other plan asks for (the required fields and milestone tasks of plan_id are then not checked)
-    owners = [(p, u) for p in registry.plans if p != plan_id and (u := registry.find_unit(p, unit_text)) is not None] \
-        if unit_text and unit is None else []
-    cell_plan = clean(info["plan"][2]) if "plan" in info and not is_blank(info["plan"][2]) else ""
-    if "unit" not in info:
-        problems.add("unit.label_missing")
-    elif not bad_cell(unit_ref, "填报单位"):
-        if not unit_text:
-            problems.add("unit.empty", unit_ref)
-        elif owners:
-            belongs = "、".join(f"{p}（{plan_label(registry, p)}）" for p, _ in owners)
-            why = f"{owners[0][1].name}是 {belongs}的单位"
-            if how == "方案编号单元格":
-                problems.add("plan.cell_vs_unit", info_cell("plan", PLAN_CELL)[0], plan=plan_id, unit=unit_text, why=why)
-            elif how == "导入时指定" and cell_plan and cell_plan != plan_id:
-                pass  # reported below: the 方案编号 cell contradicts --plan
-            elif how == "导入时指定":
-                problems.add("plan.import_vs_unit", unit_ref, plan=plan_id, unit=unit_text, why=why)
-            else:
-                problems.add("plan.detected_vs_unit", unit_ref, plan=plan_id, how=how, unit=unit_text, why=why)
-        elif unit is None:
-            names = [u.name for u in registry.unit_list(plan_id)]
-            aliases = {a: u.name for u in registry.unit_list(plan_id) for a in (u.name, *u.aliases)}
-            near = difflib.get_close_matches(unit_text[:40], list(aliases), n=1, cutoff=0.3)
-            hint = f"，是否为“{aliases[near[0]]}”？" if near else f"；本方案的单位为 {'、'.join(names)}"
-            problems.add("unit.unknown", unit_ref, unit=unit_text, hint=hint)
-
-    period_ref, period_raw = info_cell("period", PERIOD_CELL)
-    period = None
-    if "period" not in info:
-        problems.add("period.label_missing")
-    elif not bad_cell(period_ref, "统计月份"):
-        period = parse_month(period_raw)
-        if period is None:
-            problems.add("period.format", period_ref, found="" if is_blank(period_raw) else str(period_raw))
-    m = FILE_RE.match(name)
-    if m and period and m.group("period") != period:
-        problems.add("period.name_mismatch", period_ref, period=period, named=m.group("period"))
-    if m and unit is not None:
-        named = registry.find_unit(plan_id, m.group("unit"))
-        if named is not None and named.id != unit.id:
-            problems.add("unit.name_mismatch", unit_ref, unit=unit.name, named=named.name)
-    if period and period_end(period).replace(day=1) > today:
-        problems.add("period.future", period_ref, period=period, today=today)
-
-    if cell_plan and cell_plan != plan_id:
-        plan_ref = info_cell("plan", PLAN_CELL)[0]
-        if cell_plan not in registry.plans:
-            problems.add("plan.cell_unknown", plan_ref, found=cell_plan)
-        else:
-            problems.add("plan.cell_mismatch", plan_ref, found=cell_plan, plan=plan_id)
-
-    filed = None
-    if "filed" in info and not is_blank(info["filed"][2]):
-        filed_ref = info_cell("filed", FILED_CELL)[0]
-        if not bad_cell(filed_ref, "填报日期"):
-            try:
-                filed = parse_date(info["filed"][2])
-            except ValueError:
-                problems.add("filed.format", filed_ref, found=str(info["filed"][2]))
-            if filed and filed > today:
-                problems.add("filed.future", filed_ref, filed=filed, today=today)
-                filed = None
-            elif filed and period and filed < date(int(period[:4]), int(period[5:]), 1):
-                problems.add("filed.before_period", filed_ref, filed=filed, period=period)
-                filed = None
-
-    values, seen, value_col = _read_metrics(rows, header_row, grid, registry, plan_id, problems, bad_cell, reported,
-                                            no_value, errors, percent_cells)
-    rows_read = value_col is not None
-    required = registry.return_fields(plan_id) if rows_read and not owners else []
-    for code in required:
-        fdef = registry.fields[code]
-        if code not in seen:
-            if fdef.since and period and period < fdef.since:
-                continue  # an older template, from before the field was added (metrics.yaml ``since``)
-            problems.add("field.missing", field=code, label=fdef.name, code=code)
-        elif code not in values and not fdef.optional and cell_ref(value_col, seen[code]) not in reported:
-            problems.add("value.blank", cell_ref(value_col, seen[code]), field=code, label=fdef.name)
-    for metric in registry.metrics.values():
-        if metric.type != "rate":
-            continue
-        num, den = values.get(metric.numerator), values.get(metric.denominator)
-        if num is not None and den is not None and num > den:
-            problems.add("rate.numerator_gt_denominator", cell_ref(value_col, seen[metric.numerator]),
-                         field=metric.numerator, numerator=registry.fields[metric.numerator].name, num=fmt(num),
-                         denominator=registry.fields[metric.denominator].name, den=fmt(den))
-    for ref in sorted(set(no_value) - reported):
-        problems.add("cell.stray_formula", ref)
-
+    r = _Reading(name, grid)
+    unit, unit_ref, owners = _read_unit(r, registry, plan_id, how)
+    period = _read_period(r, registry, plan_id, unit, unit_ref, today)
+    _check_plan_cell(r, registry, plan_id)
+    filed = _read_filed(r, period, today)
+    values, seen, value_col = _read_metrics(r.rows, r.header_row, grid, registry, plan_id, r.problems, r.bad_cell,
+                                            r.reported, r.no_value, r.errors, r.percent_cells)
+    _check_values(r, registry, plan_id, values, seen, value_col, owners, period)
+    problems = r.problems
     tasks = _read_tasks(grid, name, registry, plan_id, unit, period, today, problems) \
         if TASKS_SHEET in grid.sheets and not owners else []
     unit_id = unit.id if unit is not None else None

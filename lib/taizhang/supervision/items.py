@@ -25,7 +25,7 @@ import hashlib
 import json
 import shutil
 import sqlite3
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -338,6 +338,19 @@ def _item_row(con, item_id: str) -> dict:
     return dict(zip([d[0] for d in cur.description], row))
 
 
+@contextmanager
+def _immediate(con: sqlite3.Connection):
+    """One write transaction (``BEGIN IMMEDIATE``): committed when the block ends, rolled back on any error."""
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        raise
+
+
 def close_item(store: Path, item_id: str, reason: str, *, evidence: Path | None = None, by: str | None = None,
                ) -> dict:
     """Close (销号) an open item by hand; ``reason`` is required. ``evidence`` (a file) is copied next to the
@@ -350,8 +363,7 @@ def close_item(store: Path, item_id: str, reason: str, *, evidence: Path | None 
     by = by or default_user()
     at = now()
     with closing(open_store(store, create=False)) as con:
-        con.execute("BEGIN IMMEDIATE")
-        try:
+        with _immediate(con):
             item = _item_row(con, item_id)
             if item["state"] == "closed":
                 raise SupervisionError(f"督办事项 {item_id} 已于 {item['closed_period'] or '此前'}销号，不能重复销号")
@@ -368,11 +380,6 @@ def close_item(store: Path, item_id: str, reason: str, *, evidence: Path | None 
             con.execute("UPDATE sv_items SET state = 'closed', close_kind = 'manual', closed_period = last_period, "
                         "close_basis = ?, updated = ? WHERE id = ?", (basis, at, item_id))
             _event(con, item_id, at, by, "close", item["last_period"], item["state"], "closed", reason, kept)
-            con.execute("COMMIT")
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
         return _item_row(con, item_id)
 
 
@@ -385,8 +392,7 @@ def reopen_item(store: Path, item_id: str, reason: str, *, by: str | None = None
     by = by or default_user()
     at = now()
     with closing(open_store(store, create=False)) as con:
-        con.execute("BEGIN IMMEDIATE")
-        try:
+        with _immediate(con):
             item = _item_row(con, item_id)
             if item["state"] != "closed":
                 raise SupervisionError(f"督办事项 {item_id} 未销号（{STATES[item['state']]}），无需重新打开")
@@ -399,11 +405,6 @@ def reopen_item(store: Path, item_id: str, reason: str, *, by: str | None = None
             con.execute("UPDATE sv_items SET state = ?, close_kind = NULL, closed_period = NULL, close_basis = NULL, "
                         "updated = ? WHERE id = ?", (state, at, item_id))
             _event(con, item_id, at, by, "reopen", item["last_period"], "closed", state, reason)
-            con.execute("COMMIT")
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
         return _item_row(con, item_id)
 
 
