@@ -641,10 +641,10 @@ class MonthlyReport:
     def overdue(self):
         from .ledger import overdue_spec, overdue_tasks_spec
 
-        if self.unit is None:
-            return overdue_spec(self.ledger)
+        if self.unit is None:  # the unit ledgers (三) list every one; the first 15 here, most overdue first
+            return overdue_spec(self.ledger, limit=15)
         return Blocks.of(overdue_spec(self.ledger), Heading("逾期未完成的节点任务", css=""),
-                         overdue_tasks_spec(self.ledger, limit=200))
+                         overdue_tasks_spec(self.ledger))
 
     def due_soon(self):
         from .ledger import due_soon_spec
@@ -705,8 +705,10 @@ class MonthlyReport:
         return Blocks(tuple(parts))
 
     def unit_ledgers(self) -> Blocks:
-        """Every unit's ledger of quantitative and recurring targets, each under the unit's name."""
-        from .ledger import ledger_spec
+        """Every unit's ledger of quantitative and recurring targets, each under the unit's name: the targets
+        not met listed (the unit's name repeated at the top of each printed continuation page), the met ones
+        counted, with the pointer to the Excel sheet that lists every row (:func:`taizhang.ledger.unit_ledger_spec`)."""
+        from .ledger import unit_ledger_spec
 
         parts = []
         cov = self.month.coverage.set_index("unit")
@@ -716,8 +718,9 @@ class MonthlyReport:
             if c.status in ("missing", "rejected"):
                 title += f"（{self.period} {'未报送' if c.status == 'missing' else '被退回未重报'}" + \
                     (f"，数值为 {c.data_period} 的数据）" if c.data_period else "，无数据）")
-            parts += [Heading(title), ledger_spec(self.ledger, unit.id)]
-        return Blocks(tuple(parts))
+            spec, line = unit_ledger_spec(self.ledger, unit.id, unit.name)
+            parts += [Heading(title), spec, Notice(line, css="tz-unit-line") if line else None]
+        return Blocks.of(*parts)
 
     def ledger_table(self) -> TableSpec:
         """The unit's ledger of quantitative and recurring targets (unit scope)."""
@@ -734,7 +737,7 @@ class MonthlyReport:
     def milestones(self) -> Blocks:
         from .ledger import milestone_spec, overdue_tasks_spec
 
-        return Blocks.of(milestone_spec(self.ledger), Heading("逾期未完成的节点任务", css=""),
+        return Blocks.of(milestone_spec(self.ledger), Heading("逾期未完成的节点任务（全部）", css=""),
                          overdue_tasks_spec(self.ledger))
 
     def data_notes(self) -> Blocks:
