@@ -443,6 +443,22 @@ def ledger_html(ledger: pd.DataFrame, unit: str) -> str:
     return ledger_spec(ledger, unit)._repr_html_()
 
 
+def tasks_blocks(ledger: pd.DataFrame, unit: str) -> Blocks:
+    """The district report's tasks: the unit's milestone tasks not done (:func:`tasks_spec`), the done ones
+    counted in a line under them with the pointer to the Excel sheet that lists every task."""
+    frame = ledger_table(ledger, unit, kinds=("milestone",))
+    done = frame["status"].isin(statuses.MET)
+    late = int((frame["status"] == "done_late").sum())
+    shown = tasks_spec(ledger[~ledger["status"].isin(statuses.MET)], unit) if (~done).any() or frame.empty else None
+    n = int(done.sum())
+    line = ""
+    if n:
+        what = f"已完成 {n} 项" + (f"（其中逾期完成 {late} 项）" if late else "")
+        line = (f"本单位节点任务均已完成：{what}" if shown is None else f"另有{what}，未逐项列出") + \
+            f"（逐项见{excel_pointer()}）。"
+    return Blocks.of(shown, Notice(line, css="tz-unit-line") if line else None)
+
+
 def tasks_spec(ledger: pd.DataFrame, unit: str) -> TableSpec:
     """Every milestone task of one unit with its completion status (the district report), worst first."""
     frame = ledger_table(ledger, unit, kinds=("milestone",))
@@ -531,7 +547,8 @@ def overdue_tasks_spec(ledger: pd.DataFrame) -> TableSpec:
                      css="tz-list tz-list3 tz-overdue-tasks", empty="没有逾期未完成的节点任务。", note=note)
 
 
-def unit_ledger_spec(ledger: pd.DataFrame, unit: str, unit_name: str = "") -> tuple[TableSpec | None, str]:
+def unit_ledger_spec(ledger: pd.DataFrame, unit: str, unit_name: str = "",
+                     tasks_section: str = "四、节点任务完成情况") -> tuple[TableSpec | None, str]:
     """A unit's 台账 as printed in the monthly ledger: the targets not met (:func:`ledger_spec`'s rows, the
     met ones collapsed into a count), with the unit's name in a header row that repeats at the top of each
     continuation page; and the line under it (met count, where the full list is). The table is None when every
@@ -551,8 +568,8 @@ def unit_ledger_spec(ledger: pd.DataFrame, unit: str, unit_name: str = "") -> tu
     else:
         line = (f"另有 {n_met} 项已达标，未逐项列出（逐项见{excel_pointer()}）。" if n_met else "")
     tasks = int(((ledger["unit"] == unit) & (ledger["status"] == "task_overdue")).sum())
-    if tasks:
-        line += f"本单位逾期未完成的节点任务 {tasks} 项，见“四、节点任务完成情况”。"
+    if tasks and tasks_section:
+        line += f"本单位逾期未完成的节点任务 {tasks} 项，见“{tasks_section}”。"
     return spec, line
 
 

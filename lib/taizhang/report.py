@@ -722,17 +722,19 @@ class MonthlyReport:
             parts += [Heading(title), spec, Notice(line, css="tz-unit-line") if line else None]
         return Blocks.of(*parts)
 
-    def ledger_table(self) -> TableSpec:
-        """The unit's ledger of quantitative and recurring targets (unit scope)."""
-        from .ledger import ledger_spec
+    def ledger_table(self) -> Blocks:
+        """The unit's ledger of quantitative and recurring targets (unit scope): the targets not met, the met
+        ones counted (:func:`taizhang.ledger.unit_ledger_spec`)."""
+        from .ledger import unit_ledger_spec
 
-        return ledger_spec(self.ledger, self.unit)
+        spec, line = unit_ledger_spec(self.ledger, self.unit, self.unit_name, tasks_section="")
+        return Blocks.of(spec, Notice(line, css="tz-unit-line") if line else None)
 
-    def tasks(self) -> TableSpec:
-        """Every milestone task of the unit (unit scope), worst first."""
-        from .ledger import tasks_spec
+    def tasks(self) -> Blocks:
+        """The unit's milestone tasks not done (unit scope), worst first; the done ones counted."""
+        from .ledger import tasks_blocks
 
-        return tasks_spec(self.ledger, self.unit)
+        return tasks_blocks(self.ledger, self.unit)
 
     def milestones(self) -> Blocks:
         from .ledger import milestone_spec, overdue_tasks_spec

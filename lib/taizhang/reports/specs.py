@@ -165,7 +165,7 @@ DISTRICT = dataclasses.replace(
         Section("metrics", "二、指标走势与名次", "深蓝粗线为本单位，灰色细线为本方案其他单位；红色虚线为目标值，灰色点线为完成期限。",
                 volatile=True),
         Section("ledger_table", "三、量化指标台账"),
-        Section("tasks", "四、节点任务（全部）"),
+        Section("tasks", "四、节点任务", "未完成的节点任务逐项列出，最需关注的在前；已完成的只计数。"),
         Section("footer", volatile=True),
     ),
     formats=("html", "pdf", "xlsx"), folder=("{plan}", "{period}", "units", "{unit_label}"), stem="{unit_label}_{period}_单位台账{mark}",
