@@ -10,12 +10,14 @@ from docx.oxml.ns import qn
 
 from taizhang.brief import RED, TOP_PROBLEMS, build_brief, colour_group
 from taizhang.kernel.statuses import MET, ORDER, OVERDUE
-from taizhang.render import Job, run_jobs
+from taizhang.render import Job, run_jobs, version_line
 from taizhang.report import MonthlyReport
 from taizhang.reports.docx import BODY_FONT, ISSUER_PLACEHOLDER, NUMBER_PLACEHOLDER, TITLE_FONT
 from taizhang.reports.specs import BY_CLI, SPECS
+from taizhang.source import SAMPLE_MARK
+from taizhang.targets import load_registry
 
-PLANS = ("bayannur", "baotou", "urad-middle", "yinchuan", "artux")
+PLANS = load_registry().plan_ids
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +86,15 @@ def test_docx_reads_back_with_the_ledger_numbers(report, tmp_path):
     assert [r.cells[1].text for r in units.rows[1:]] == [str(r[1].value) for r in report.brief_parts.units.rows]
     title = next(p for p in doc.paragraphs if p.style.name == "Title")
     assert title.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == TITLE_FONT
-    body = doc.paragraphs[4].runs[0]._element.rPr.rFonts
+    body = next(p for p in doc.paragraphs if p.text == "各有关单位：").runs[0]._element.rPr.rFonts
     assert body.get(qn("w:eastAsia")) == BODY_FONT and body.get(qn("w:ascii")) == "FangSong"
+    # what the 通报 rests on comes before anything it says: the sample mark in every page's header, the
+    # sample and coverage notices between the title and the salutation
+    assert SAMPLE_MARK in "".join(p.text for p in doc.sections[0].header.paragraphs)
+    i_title, i_salute = texts.index(title.text), texts.index("各有关单位：")
+    between = texts[i_title + 1:i_salute]
+    assert any(t.startswith(SAMPLE_MARK) for t in between)
+    assert any(t.startswith("本月报送情况") and report.coverage_text() in t for t in between)
     footer = doc.sections[0].footer._element.xml
     assert "PAGE" in footer and "fldChar" in footer
     assert round(doc.sections[0].page_width.cm, 1) == 21.0 and round(doc.sections[0].page_height.cm, 1) == 29.7
@@ -102,4 +111,5 @@ def test_brief_fits_one_a4_page_for_every_plan(period, tmp_path):
     results = run_jobs(jobs, formats=("pdf", "docx"), out=tmp_path, progress=False)
     for r in results:
         assert _pages(r.pdf) == 1, (r.job.plan, period)
-        assert r.pdf.with_suffix(".docx").exists()
+        paras = [p.text for p in docx.Document(str(r.pdf.with_suffix(".docx"))).paragraphs]
+        assert paras[2] == version_line(r.version, r.provenance) and paras[2].startswith("第 1 版")

@@ -586,6 +586,11 @@ def _finish(job: Job, nb_path: Path, xlsx: Path | None, browser, formats, base: 
         return result
     if "pdf" in formats:
         result.pdf = browser.print_pdf(result.html, folder / f"{job.stem()}.pdf")
+    docx = folder / f"{job.stem()}.docx"
+    if "docx" in formats and "docx" in job.spec.formats and docx.is_file():
+        from .reports.docx import stamp_version
+
+        stamp_version(docx, version_line(result.version, result.provenance))
     t3 = time.perf_counter()
     result.seconds = {**seconds, "html": t2 - t1, "pdf": t3 - t2}
     _write_manifest(folder, result, base)

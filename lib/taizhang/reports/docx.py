@@ -18,7 +18,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from .blocks import Counts, Notice, TableSpec
+from .blocks import Blocks, Counts, Notice, Raw, TableSpec
 
 #: fonts named as Chinese offices expect, and the fallback a machine without them shows
 TITLE_FONT, BODY_FONT, H1_FONT, H2_FONT = "方正小标宋简体", "仿宋_GB2312", "黑体", "楷体_GB2312"
@@ -110,6 +110,71 @@ def table(doc, spec: TableSpec):
     return t
 
 
+def _notices(report) -> tuple[list[str], list[Notice]]:
+    """The page-1 notices of ``report`` (:meth:`taizhang.report.MonthlyReport.page1_notices`) as the 通报 shows
+    them: the running marks (the sample mark, printed in every page's header) and the boxed notices (sample,
+    forced run, coverage, before the plan, what-if), flattened in their order. A what-if notice rendered as
+    HTML (:class:`~taizhang.reports.blocks.Raw`) is named by the report's what-if label instead."""
+    running: list[str] = []
+    boxed: list[Notice] = []
+
+    def walk(block) -> None:
+        if isinstance(block, Blocks):
+            for part in block.parts:
+                walk(part)
+        elif isinstance(block, Notice) and block.kind == "running":
+            running.append(block.text)
+        elif isinstance(block, Notice):
+            boxed.append(block)
+        elif isinstance(block, Raw):
+            from ..report import what_if_label
+
+            label = what_if_label(report.parameters.get("scenario", ""), report.parameters.get("assume", ""))
+            boxed.append(Notice(f"本通报按{label}推演，不是实际评估结果。", "notice", "情景推演"))
+
+    walk(report.page1_notices())
+    return running, boxed
+
+
+def _boxed(doc, notice: Notice) -> None:
+    """A first-page notice: a bordered paragraph, its title in bold, its items as lines below."""
+    para = _paragraph(doc, "", BODY_FONT, 14, indent=False)
+    if notice.title:
+        _font(para.add_run(f"{notice.title}："), H1_FONT, 14, bold=True)
+    _font(para.add_run(notice.text), BODY_FONT, 14)
+    for item in notice.items:
+        _font(para.add_run("\n· " + item), BODY_FONT, 14)
+    ppr = para._p.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    for side in ("top", "left", "bottom", "right"):
+        b = OxmlElement(f"w:{side}")
+        b.set(qn("w:val"), "single")
+        b.set(qn("w:sz"), "8")
+        b.set(qn("w:space"), "4")
+        b.set(qn("w:color"), "C0392B")
+        borders.append(b)
+    ppr.append(borders)
+
+
+def stamp_version(path: Path, line: str) -> Path:
+    """Put the report's version line ("第 2 版 · 数据截至 … · 收到 7/8 单位", known only when the job is
+    rendered, :func:`taizhang.render.version_line`) under the 文号 line of a written 通报, in place and
+    atomically. Returns ``path``."""
+    if not line:
+        return path
+    path = Path(path)
+    doc = Document(str(path))
+    anchor = next(p for p in doc.paragraphs if p.text == NUMBER_PLACEHOLDER)
+    para = anchor.insert_paragraph_before("")
+    para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _font(para.add_run(line), BODY_FONT, 12)
+    anchor._p.addnext(para._p)  # after the 文号 line
+    tmp = path.with_name(path.name + ".part")
+    doc.save(tmp)
+    tmp.replace(path)
+    return path
+
+
 def write_notice(report, path: Path) -> Path:
     """Write the 通报 of a monthly report (:class:`taizhang.report.MonthlyReport`) to ``path`` and return it.
 
@@ -128,6 +193,13 @@ def write_notice(report, path: Path) -> Path:
     _font(foot.add_run("— "), BODY_FONT, 14)
     _page_field(foot)
     _font(foot.add_run(" —"), BODY_FONT, 14)
+    running, boxed = _notices(report)
+    if running:  # the sample mark on every page, like the PDF's running mark
+        head = sec.header.paragraphs[0]
+        head.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        mark = head.add_run("　".join(running))
+        _font(mark, H1_FONT, 12, bold=True)
+        mark.font.color.rgb = RGBColor(0xC0, 0x39, 0x2B)
 
     issuer = _paragraph(doc, ISSUER_PLACEHOLDER, TITLE_FONT, 26, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     issuer.runs[0].font.color.rgb = RGBColor(0xC0, 0, 0)
@@ -135,9 +207,12 @@ def write_notice(report, path: Path) -> Path:
     _paragraph(doc, "", indent=False)
     title = doc.add_paragraph(style="Title")
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    trun = title.add_run(f"关于{report.plan.short_name}政务服务目标任务落实情况的通报（{report.period}）")
+    what_if = "（情景推演）" if any(n.title == "情景推演" for n in boxed) or report.parameters.get("assume") else ""
+    trun = title.add_run(f"关于{report.plan.short_name}政务服务目标任务落实情况的通报（{report.period}）{what_if}")
     _font(trun, TITLE_FONT, 22)
     trun.font.color.rgb = RGBColor(0, 0, 0)
+    for notice in boxed:  # what the 通报 rests on, before anything it says (sample, coverage, what-if)
+        _boxed(doc, notice)
     _paragraph(doc, "各有关单位：", indent=False)
     _paragraph(doc, f"现将截至 {report.period} 月末《{report.plan.document}》各项目标与任务的落实情况通报如下。")
 
