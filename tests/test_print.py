@@ -151,3 +151,31 @@ def test_subset_font_has_truetype_outlines():
     assert "glyf" in font and "CFF " not in font
     glyph = font.getBestCmap()[ord("政")]
     assert font["glyf"][glyph].numberOfContours > 0
+
+
+def test_a_district_lists_its_tasks_not_done_and_counts_the_done_ones(registry):
+    from html import unescape
+
+    from taizhang.kernel.statuses import MET
+    from taizhang.report import MonthlyReport
+
+    unit = registry.unit_list(PLAN)[1]
+    report = MonthlyReport.build(PLAN, PERIOD, sample="是", unit=unit.id)
+    tasks = report.ledger[(report.ledger["kind"] == "milestone") & (report.ledger["status"] != "not_applicable")]
+    html = unescape(report.tasks().data)
+    done = tasks[tasks["status"].isin(MET)]
+    assert len(done) and f"已完成 {len(done)} 项" in html
+    for r in tasks.itertuples():
+        assert (f">{r.title}<" in html) == (r.status not in MET), r.title
+    overview = unescape(report.overdue().data)
+    n = int((tasks["status"] == "task_overdue").sum())
+    assert f"逾期未完成的节点任务 {n} 项" in overview
+
+
+def test_the_running_header_names_the_unit_of_a_district_report(registry):
+    from taizhang.printing import running_header
+
+    unit = registry.unit_list(PLAN)[1]
+    header = running_header(Job("district_report", plan=PLAN, period=PERIOD, unit=unit.id))
+    assert header == f"{registry.short_name(PLAN)} · {unit.name} · 2025年12月 · 单位台账"
+    assert running_header(Job("monthly_ledger", plan=PLAN, period="2025-06", scenario="x")).endswith("情景推演 · 情景 x")

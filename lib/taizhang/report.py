@@ -639,12 +639,14 @@ class MonthlyReport:
         return changes_blocks(self.ledger, self.previous, _previous(self.period), limit=25 if self.unit is None else 60)
 
     def overdue(self):
-        from .ledger import overdue_spec, overdue_tasks_spec
+        from .ledger import overdue_spec
 
         if self.unit is None:  # the unit ledgers (三) list every one; the first 15 here, most overdue first
             return overdue_spec(self.ledger, limit=15)
+        n = int((self.ledger["status"] == "task_overdue").sum())  # listed in 四、节点任务, worst first
         return Blocks.of(overdue_spec(self.ledger), Heading("逾期未完成的节点任务", css=""),
-                         overdue_tasks_spec(self.ledger))
+                         Notice(f"本单位逾期未完成的节点任务 {n} 项，逐项列在“四、节点任务”的最前面。" if n
+                                else "本单位没有逾期未完成的节点任务。"))
 
     def due_soon(self):
         from .ledger import due_soon_spec
