@@ -799,9 +799,9 @@ def run_jobs(jobs: list[Job], formats=FORMATS, out: Path | None = None, progress
     after another in their own kernel (:func:`plan_lanes`; a kernel is started once, never per report), while
     ``printers`` finishing threads (default: 2 when PDFs are wanted, else 1) turn executed notebooks into
     HTML and print them, each with its own headless Chromium at a lower CPU priority, so that the notebooks
-    are never held up by printing. Consecutive district reports of one plan and month are printed in groups
-    of :data:`BATCH_SIZE` as one document and split (:func:`print_group`); their manifests are written once
-    their PDFs exist.
+    are never held up by printing. Every report is printed on its own: its page numbers and running header
+    are CSS page-margin boxes (:mod:`taizhang.printing`), which a joint print of several reports
+    (:func:`print_group`, kept behind :data:`JOINT_PRINT`) would number across the reports.
     """
     formats = tuple(formats)
     bad = [f for f in formats if f not in FORMATS]
