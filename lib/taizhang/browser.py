@@ -154,8 +154,8 @@ class Browser:
                 self._send(domain, session=session)
             self._tab = (target, session)
         target, session = self._tab
-        self._send("Page.navigate", {"url": "about:blank"}, session=session)
-        self._wait_event("Page.loadEventFired", session)
+        # straight from the previous page (whose load event has fired): a detour through about:blank cost
+        # 0.04–0.1 s a report, measured on a district report (0.25 s load, 0.4 s print)
         self._events.clear()
         self._send("Page.navigate", {"url": url}, session=session)
         self._wait_event("Page.loadEventFired", session)
