@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -145,13 +147,26 @@ def test_lists_follow_the_registrys_unit_order(monthly, registry):
         assert days == sorted(days)
 
 
-def test_milestones_section_lists_overdue_tasks_by_unit_order(monthly, registry):
-    html = monthly.milestones().data
-    names = [u.name for u in registry.unit_list("bayannur")]
+def test_milestones_section_lists_every_overdue_task_with_its_units_in_unit_order(monthly, registry):
+    """Nothing is left out (issue 13 point 2): every overdue unit × task pair is in the list, one row per task,
+    its units in the registry's order."""
+    from html import unescape
+
+    html = unescape(monthly.milestones().data)
     table = html[html.index("逾期未完成的节点任务"):]
-    first_seen = sorted((table.index(f"<td class=\"tz-c-unit\">{n}</td>"), n) for n in names
-                        if f"<td class=\"tz-c-unit\">{n}</td>" in table)
-    assert [n for _, n in first_seen] == [n for n in names if any(n == m for _, m in first_seen)]
+    rows = re.findall(r"<tr>(.*?)</tr>", table[table.index("<tbody>"):])
+    names = [u.name for u in registry.unit_list("bayannur")]
+    overdue = monthly.ledger[monthly.ledger["status"] == "task_overdue"]
+    assert len(overdue) > 30  # more than the 30 the list once showed
+    listed = {}
+    for tr in rows:
+        cells = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", tr)]
+        units = re.sub(r"（\d+）$", "", cells[4]).split("、")
+        assert units == [n for n in names if n in units]
+        listed[cells[1]] = units
+    assert len(listed) == overdue["target_id"].nunique() == len(rows)
+    for r in overdue.itertuples():
+        assert r.unit_name in listed[r.title]
 
 
 def test_store_check_record_is_in_chinese(registry):

@@ -50,9 +50,53 @@ def _font_cache_dir() -> Path:
     return Path(base) / "taizhang" / "fonts"
 
 
+def cff_to_truetype(font, max_err: float = 1.0) -> None:
+    """Replace the CFF outlines of ``font`` (a fontTools ``TTFont``) by TrueType (``glyf``) outlines, in place.
+
+    Chromium's PDF backend (Skia) embeds a CFF-flavoured OpenType font as Type 3 glyph procedures, which some
+    viewers draw blurred and prepress checks reject; a TrueType font is embedded as a real font program
+    (CIDFontType2). The cubic curves become quadratic ones within ``max_err`` font units (fontTools' cu2qu,
+    as in its ``otf2ttf`` recipe); PostScript winding is reversed to TrueType's.
+    """
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import newTable
+
+    if "CFF " not in font:
+        return
+    order = font.getGlyphOrder()
+    glyph_set = font.getGlyphSet()
+    glyf = newTable("glyf")
+    glyf.glyphOrder = order
+    glyf.glyphs = {}
+    for name in order:
+        pen = TTGlyphPen(glyph_set)
+        glyph_set[name].draw(Cu2QuPen(pen, max_err, reverse_direction=True))
+        glyf.glyphs[name] = pen.glyph()
+    font["loca"] = newTable("loca")
+    font["glyf"] = glyf
+    maxp = font["maxp"]
+    maxp.tableVersion = 0x00010000
+    for attr in ("maxZones", "maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
+                 "maxStackElements", "maxSizeOfInstructions", "maxComponentElements", "maxComponentDepth"):
+        setattr(maxp, attr, 1 if attr == "maxZones" else 0)
+    post = font["post"]
+    post.formatType, post.extraNames, post.mapping, post.glyphOrder = 2.0, [], {}, order
+    del font["CFF "]
+    if "VORG" in font:  # vertical origins belong to CFF fonts
+        del font["VORG"]
+    font.sfntVersion = "\x00\x01\x00\x00"
+    font["head"].glyphDataFormat = 0
+
+
+#: bump when the subset's build changes, so that cached subsets of an older build are not reused
+_SUBSET_BUILD = "ttf1"
+
+
 @lru_cache(maxsize=64)
 def _subset_woff(chars: frozenset[int]) -> bytes:
-    """Noto Sans SC subset to ``chars`` as WOFF bytes, cached in memory and on disk (subsetting costs ~2 s)."""
+    """Noto Sans SC subset to ``chars`` with TrueType outlines (:func:`cff_to_truetype`) as WOFF bytes, cached
+    in memory and on disk (subsetting and converting cost ~1–2 s)."""
     import hashlib
     import io
 
@@ -60,7 +104,8 @@ def _subset_woff(chars: frozenset[int]) -> bytes:
     from fontTools.ttLib import TTFont
 
     sans = font_paths()[0]
-    key = hashlib.sha256((str(sans.stat().st_size) + ",".join(map(str, sorted(chars)))).encode()).hexdigest()[:24]
+    key = hashlib.sha256((_SUBSET_BUILD + str(sans.stat().st_size) + ",".join(map(str, sorted(chars))))
+                         .encode()).hexdigest()[:24]
     cached = _font_cache_dir() / f"{key}.woff"
     try:
         return cached.read_bytes()
@@ -75,6 +120,7 @@ def _subset_woff(chars: frozenset[int]) -> bytes:
     sub = subset.Subsetter(options=options)
     sub.populate(unicodes=chars)
     sub.subset(font)
+    cff_to_truetype(font)
     buf = io.BytesIO()
     font.flavor = "woff"
     font.save(buf)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from .evaluate import Settings, rank_table, status_counts
 from .evaluate.ranking import SINGLE_NOTE
+from .excel import LEDGER_SHEET
 from .kernel import statuses
 from .kernel.formatting import format_change, format_gap, format_value
 from .reports.blocks import (AS_SHOWN, Blocks, Cell, Column, Counts, Notice, Problems, TableSpec, Text, Tile, Tiles,
@@ -102,6 +103,16 @@ def _spec(frame: pd.DataFrame, columns: tuple[Column, ...], cells, css: str = ""
 
 def _more(rest: int, text_: str) -> str:
     return text_.format(rest) if rest > 0 else ""
+
+
+#: the Excel workbook's combined ledger sheet (every unit, filterable by 单位): the one sheet that every
+#: "见 Excel …" pointer of the HTML and PDF names (:func:`excel_pointer`); owned by the workbook writer
+EXCEL_LEDGER_SHEET = LEDGER_SHEET
+
+
+def excel_pointer() -> str:
+    """The words that point from the HTML/PDF to the Excel workbook's ledger sheet."""
+    return f"Excel 工作簿“{EXCEL_LEDGER_SHEET}”工作表"
 
 
 def unit_order(ledger: pd.DataFrame) -> dict[str, int]:
@@ -195,7 +206,7 @@ def overdue_spec(ledger: pd.DataFrame, limit: int = 40) -> TableSpec:
         text(r.unit_name), text(r.title), deadline_cell(r), value_cell(r.value, r.target_unit),
         Cell(threshold_runs(r.threshold_label)), gap_cell(r.gap, r.target_unit), text(_fmt_days(r.days_to_deadline)),
     ), css="tz-list", empty="本月没有逾期未达标的量化指标。",
-        note=_more(len(frame) - len(shown), "另有 {} 项，见分单位台账与 Excel 台账。"))
+        note=_more(len(frame) - len(shown), "另有 {} 项，见分单位台账与" + excel_pointer() + "。"))
 
 
 def due_soon_table(ledger: pd.DataFrame) -> pd.DataFrame:
@@ -220,7 +231,7 @@ def due_soon_spec(ledger: pd.DataFrame, limit: int = 40) -> TableSpec:
         value_cell(r.value, r.target_unit, r.threshold, r.op) if r.kind != "milestone" else text("—"), Cell(threshold_runs(r.threshold_label)),
         status_cell(r.status),
     ), css="tz-list", empty=f"本月之后 {months} 个月内没有到期的未完成目标或任务。",
-        note=_more(len(frame) - len(shown), "另有 {} 项临期，见分单位台账与 Excel 台账。"))
+        note=_more(len(frame) - len(shown), "另有 {} 项临期，见分单位台账与" + excel_pointer() + "。"))
 
 
 def changes_table(ledger: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
@@ -263,7 +274,7 @@ def changes_blocks(ledger: pd.DataFrame, previous: pd.DataFrame | None, previous
     cols = (_UNIT, Column("title", "目标或任务", "tz-c-text"), Column("before", "上月", "tz-c-st"),
             Column("after", "本月", "tz-c-st"))
     table = _spec(shown, cols, lambda r: (text(r.unit_name), text(r.title), status_cell(r.before), status_cell(r.after)),
-                  css="tz-list", note=_more(len(frame) - len(shown), "另有 {} 项变化，见 Excel 台账。"))
+                  css="tz-list", note=_more(len(frame) - len(shown), "另有 {} 项变化，见" + excel_pointer() + "。"))
     return Blocks.of(counts, table)
 
 
@@ -436,6 +447,22 @@ def ledger_html(ledger: pd.DataFrame, unit: str) -> str:
     return ledger_spec(ledger, unit)._repr_html_()
 
 
+def tasks_blocks(ledger: pd.DataFrame, unit: str) -> Blocks:
+    """The district report's tasks: the unit's milestone tasks not done (:func:`tasks_spec`), the done ones
+    counted in a line under them with the pointer to the Excel sheet that lists every task."""
+    frame = ledger_table(ledger, unit, kinds=("milestone",))
+    done = frame["status"].isin(statuses.MET)
+    late = int((frame["status"] == "done_late").sum())
+    shown = tasks_spec(ledger[~ledger["status"].isin(statuses.MET)], unit) if (~done).any() or frame.empty else None
+    n = int(done.sum())
+    line = ""
+    if n:
+        what = f"已完成 {n} 项" + (f"（其中逾期完成 {late} 项）" if late else "")
+        line = (f"本单位节点任务均已完成：{what}" if shown is None else f"另有{what}，未逐项列出") + \
+            f"（逐项见{excel_pointer()}）。"
+    return Blocks.of(shown, Notice(line, css="tz-unit-line") if line else None)
+
+
 def tasks_spec(ledger: pd.DataFrame, unit: str) -> TableSpec:
     """Every milestone task of one unit with its completion status (the district report), worst first."""
     frame = ledger_table(ledger, unit, kinds=("milestone",))
@@ -478,19 +505,76 @@ def milestone_spec(ledger: pd.DataFrame) -> TableSpec:
     return TableSpec(cols, rows, css="tz-list")
 
 
-def overdue_tasks_spec(ledger: pd.DataFrame, limit: int = 30) -> TableSpec:
-    """The milestone tasks overdue and not done: by unit (registry order), most overdue first.
-
-    At most ``limit`` rows are listed; the rest are counted.
-    """
+def overdue_tasks_frame(ledger: pd.DataFrame) -> pd.DataFrame:
+    """The milestone tasks overdue and not done, one row per task: ``target_id, section, title, deadline,
+    deadline_text, days, units, unit_names, n_units, lead``; most overdue first, then in the registry's order.
+    ``unit_names`` lists every unit overdue on the task (registry order), so every overdue unit × task pair
+    of ``ledger`` is in the table."""
+    cols = ["target_id", "section", "title", "deadline", "deadline_text", "days", "units", "unit_names", "n_units",
+            "lead"]
     ms = sort_by_unit(ledger[ledger["status"] == "task_overdue"], ledger, ["days_to_deadline"])
-    shown = ms.head(limit)
-    cols = (_UNIT, Column("section", "章节", "tz-c-sec"), Column("title", "任务", "tz-c-text"),
+    if ms.empty:
+        return pd.DataFrame(columns=cols)
+    order = {t: i for i, t in enumerate(dict.fromkeys(ledger["target_id"]))}
+    rows = []
+    for tid, g in ms.groupby("target_id", sort=False):
+        first = g.iloc[0]
+        days = pd.to_numeric(g["days_to_deadline"], errors="coerce").min()
+        rows.append({"target_id": tid, "section": first["section"], "title": first["title"],
+                     "deadline": first["deadline"], "deadline_text": first["deadline_text"], "days": days,
+                     "units": tuple(g["unit"]), "unit_names": "、".join(g["unit_name"]), "n_units": len(g),
+                     "lead": first["lead"], "order": order.get(tid, len(order)), "row": first})
+    frame = pd.DataFrame(rows).sort_values(["days", "order"], kind="stable", ignore_index=True)
+    return frame
+
+
+def overdue_tasks_spec(ledger: pd.DataFrame) -> TableSpec:
+    """Every milestone task overdue and not done — nothing left out: one row per task with the units overdue on
+    it (in unit scope, the unit's tasks), most overdue first (:func:`overdue_tasks_frame`)."""
+    frame = overdue_tasks_frame(ledger)
+    one_unit = ledger["unit"].nunique() <= 1
+    cols = (Column("section", "章节", "tz-c-sec"), Column("title", "任务", "tz-c-text"),
             Column("deadline", "期限", "tz-c-date"), Column("days", "逾期天数", "tz-c-num"))
-    return _spec(shown, cols, lambda r: (text(r.unit_name), text(r.section), text(r.title), deadline_cell(r),
-                                         text(_fmt_days(r.days_to_deadline))),
-                 css="tz-list tz-list3", empty="没有逾期未完成的节点任务。",
-                 note=_more(len(ms) - len(shown), "另有 {} 项逾期未完成的任务，见各单位台账与 Excel 台账。"))
+    if not one_unit:
+        cols += (Column("units", "逾期未完成的单位", "tz-c-units"),)
+    cols += (Column("lead", "牵头单位", "tz-c-lead"),)
+
+    def cells(r) -> tuple:
+        out = (text(r.section), text(r.title), deadline_cell(r.row), text(_fmt_days(r.days)))
+        if not one_unit:
+            out += (text(f"{r.unit_names}（{r.n_units}）" if r.n_units > 1 else r.unit_names),)
+        return out + (text(r.lead or "—"),)
+
+    total = int(frame["n_units"].sum()) if len(frame) else 0
+    note = (f"共 {len(frame)} 项任务、{total} 个单位次逾期未完成，全部列出。" if len(frame) and not one_unit else "")
+    return TableSpec(cols, tuple(tuple(cells(r)) for r in frame.itertuples(index=False)),
+                     css="tz-list tz-list3 tz-overdue-tasks", empty="没有逾期未完成的节点任务。", note=note)
+
+
+def unit_ledger_spec(ledger: pd.DataFrame, unit: str, unit_name: str = "",
+                     tasks_section: str = "四、节点任务完成情况") -> tuple[TableSpec | None, str]:
+    """A unit's 台账 as printed in the monthly ledger: the targets not met (:func:`ledger_spec`'s rows, the
+    met ones collapsed into a count), with the unit's name in a header row that repeats at the top of each
+    continuation page; and the line under it (met count, where the full list is). The table is None when every
+    applicable target is met."""
+    a = ledger_table(ledger, unit)
+    met = a["status"].isin(statuses.MET)
+    n_met = int(met.sum())
+    spec = None
+    if (~met).any():
+        from dataclasses import replace
+
+        spec = replace(ledger_spec(a[~met], unit), caption=f"{unit_name or unit} · 量化指标台账（已达标各项只计数）")
+    if a.empty:
+        line = "本单位没有适用的量化指标。"
+    elif spec is None:
+        line = f"本单位 {n_met} 项量化指标与常态化任务均已达标（逐项见{excel_pointer()}）。"
+    else:
+        line = (f"另有 {n_met} 项已达标，未逐项列出（逐项见{excel_pointer()}）。" if n_met else "")
+    tasks = int(((ledger["unit"] == unit) & (ledger["status"] == "task_overdue")).sum())
+    if tasks and tasks_section:
+        line += f"本单位逾期未完成的节点任务 {tasks} 项，见“{tasks_section}”。"
+    return spec, line
 
 
 def rejected_block(rejected) -> Notice | Problems:

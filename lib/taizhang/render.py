@@ -498,10 +498,11 @@ def to_html(executed: Path, output: Path, title: str, font_plan: str | None = No
 
 
 def _to_html(executed: Path, output: Path, title: str, font_plan: str | None = None, banner: str = "",
-             links: str = "") -> tuple[Path, str]:
+             links: str = "", header: str = "") -> tuple[Path, str]:
     """:func:`to_html`, also returning the page's body (for printing several reports as one document).
     ``banner`` (the version line, :func:`version_line`) is shown above the report, ``links`` (the links
-    to the index and related reports, screen only) above that."""
+    to the index and related reports, screen only) above that; ``header`` is the printed pages' running
+    header (:func:`taizhang.printing.page_css`, with the page numbers and the sample mark)."""
     import nbformat
 
     from .reports.html import environment
@@ -515,12 +516,21 @@ def _to_html(executed: Path, output: Path, title: str, font_plan: str | None = N
         body = links + "\n" + body
     from .fonts import embedded_font_css
 
-    css = embedded_font_css(_shown_text(body) + title, font_base_text(font_plan)) + "\n" + _css()
+    from .fonts import EMBED_FAMILY
+    from .printing import FURNITURE_CHARS, page_css, running_mark
+
+    mark = running_mark(body)
+    furniture = page_css(header or title, mark, EMBED_FAMILY)
+    css = (embedded_font_css(_shown_text(body) + title + header + mark + FURNITURE_CHARS, font_base_text(font_plan))
+           + "\n" + _css() + "\n" + furniture)
     return _write_page(output, title, css, body), body
 
 
 #: at most this many district reports are printed as one document and split (see :func:`print_group`)
 BATCH_SIZE = 8
+#: whether district reports are printed jointly: off, since each report's page numbers ("第 X 页 共 Y 页",
+#: CSS page counters) and running header must be its own, which a joint print cannot give
+JOINT_PRINT = False
 _BATCH_CSS = (".tz-batch-part { position: relative; }\n"
               ".tz-batch-part + .tz-batch-part { break-before: page; page-break-before: always; }")
 
@@ -578,12 +588,13 @@ def _finish(job: Job, nb_path: Path, xlsx: Path | None, browser, formats, base: 
     result.version = _next_version(folder, job, result.provenance)
     body = ""
     if "html" in formats or "pdf" in formats:
+        from .printing import running_header
         from .reports.navigation import predicted_links
 
         page = folder / f"{job.stem()}.html"
         result.html, body = _to_html(nb_path, page, result.title, font_plan=job.plan or None,
                                      banner=version_line(result.version, result.provenance),
-                                     links=predicted_links(job, base, page))
+                                     links=predicted_links(job, base, page), header=running_header(job))
     t2 = time.perf_counter()
     if "pdf" in formats and group is not None:  # printed later with its group (see run_jobs)
         group.append((result, folder / f"{job.stem()}.pdf", body, base, folder))
@@ -804,9 +815,9 @@ def run_jobs(jobs: list[Job], formats=FORMATS, out: Path | None = None, progress
     after another in their own kernel (:func:`plan_lanes`; a kernel is started once, never per report), while
     ``printers`` finishing threads (default: 2 when PDFs are wanted, else 1) turn executed notebooks into
     HTML and print them, each with its own headless Chromium at a lower CPU priority, so that the notebooks
-    are never held up by printing. Consecutive district reports of one plan and month are printed in groups
-    of :data:`BATCH_SIZE` as one document and split (:func:`print_group`); their manifests are written once
-    their PDFs exist.
+    are never held up by printing. Every report is printed on its own: its page numbers and running header
+    are CSS page-margin boxes (:mod:`taizhang.printing`), which a joint print of several reports
+    (:func:`print_group`, kept behind :data:`JOINT_PRINT`) would number across the reports.
     """
     formats = tuple(formats)
     bad = [f for f in formats if f not in FORMATS]
@@ -903,6 +914,8 @@ class _Pipeline:
         """Consecutive district reports of one plan and month are printed together (when PDFs are wanted)."""
         j = self.jobs[lane[k]] if k < len(lane) else None
         if j is None or "pdf" not in self.formats or j.notebook != "district_report" or len(self.jobs) < 2:
+            return None
+        if not JOINT_PRINT:
             return None
         return (j.plan, j.period)
 

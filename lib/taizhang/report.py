@@ -671,12 +671,14 @@ class MonthlyReport:
         return changes_blocks(self.ledger, self.previous, _previous(self.period), limit=25 if self.unit is None else 60)
 
     def overdue(self):
-        from .ledger import overdue_spec, overdue_tasks_spec
+        from .ledger import overdue_spec
 
-        if self.unit is None:
-            return overdue_spec(self.ledger)
+        if self.unit is None:  # the unit ledgers (三) list every one; the first 15 here, most overdue first
+            return overdue_spec(self.ledger, limit=15)
+        n = int((self.ledger["status"] == "task_overdue").sum())  # listed in 四、节点任务, worst first
         return Blocks.of(overdue_spec(self.ledger), Heading("逾期未完成的节点任务", css=""),
-                         overdue_tasks_spec(self.ledger, limit=200))
+                         Notice(f"本单位逾期未完成的节点任务 {n} 项，逐项列在“四、节点任务”的最前面。" if n
+                                else "本单位没有逾期未完成的节点任务。"))
 
     def due_soon(self):
         from .ledger import due_soon_spec
@@ -751,8 +753,10 @@ class MonthlyReport:
         return [Notice(f"{names}排名{next(iter(missing.values()))}。", css="tz-no-data")]
 
     def unit_ledgers(self) -> Blocks:
-        """Every unit's ledger of quantitative and recurring targets, each under the unit's name."""
-        from .ledger import ledger_spec
+        """Every unit's ledger of quantitative and recurring targets, each under the unit's name: the targets
+        not met listed (the unit's name repeated at the top of each printed continuation page), the met ones
+        counted, with the pointer to the Excel sheet that lists every row (:func:`taizhang.ledger.unit_ledger_spec`)."""
+        from .ledger import unit_ledger_spec
 
         parts = []
         cov = self.month.coverage.set_index("unit")
@@ -762,25 +766,28 @@ class MonthlyReport:
             if c.status in ("missing", "rejected"):
                 title += f"（{self.period} {'未报送' if c.status == 'missing' else '被退回未重报'}" + \
                     (f"，数值为 {c.data_period} 的数据）" if c.data_period else "，无数据）")
-            parts += [Heading(title), ledger_spec(self.ledger, unit.id)]
-        return Blocks(tuple(parts))
+            spec, line = unit_ledger_spec(self.ledger, unit.id, unit.name)
+            parts += [Heading(title), spec, Notice(line, css="tz-unit-line") if line else None]
+        return Blocks.of(*parts)
 
-    def ledger_table(self) -> TableSpec:
-        """The unit's ledger of quantitative and recurring targets (unit scope)."""
-        from .ledger import ledger_spec
+    def ledger_table(self) -> Blocks:
+        """The unit's ledger of quantitative and recurring targets (unit scope): the targets not met, the met
+        ones counted (:func:`taizhang.ledger.unit_ledger_spec`)."""
+        from .ledger import unit_ledger_spec
 
-        return ledger_spec(self.ledger, self.unit)
+        spec, line = unit_ledger_spec(self.ledger, self.unit, self.unit_name, tasks_section="")
+        return Blocks.of(spec, Notice(line, css="tz-unit-line") if line else None)
 
-    def tasks(self) -> TableSpec:
-        """Every milestone task of the unit (unit scope), worst first."""
-        from .ledger import tasks_spec
+    def tasks(self) -> Blocks:
+        """The unit's milestone tasks not done (unit scope), worst first; the done ones counted."""
+        from .ledger import tasks_blocks
 
-        return tasks_spec(self.ledger, self.unit)
+        return tasks_blocks(self.ledger, self.unit)
 
     def milestones(self) -> Blocks:
         from .ledger import milestone_spec, overdue_tasks_spec
 
-        return Blocks.of(milestone_spec(self.ledger), Heading("逾期未完成的节点任务", css=""),
+        return Blocks.of(milestone_spec(self.ledger), Heading("逾期未完成的节点任务（全部）", css=""),
                          overdue_tasks_spec(self.ledger))
 
     def data_notes(self) -> Blocks:

@@ -108,6 +108,7 @@ class TableSpec:
     note: str = ""
     note_css: str = "tz-note"
     legend: tuple[str, ...] = ()
+    caption: str = ""  # a first header row spanning the table (HTML/PDF; repeated on each printed page)
     template = "table.html.j2"
 
     def html_columns(self) -> list[int]:

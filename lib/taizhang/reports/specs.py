@@ -167,7 +167,7 @@ DISTRICT = dataclasses.replace(
         Section("metrics", "二、指标走势与名次", "深蓝粗线为本单位，灰色细线为本方案其他单位；红色虚线为目标值，灰色点线为完成期限。",
                 volatile=True),
         Section("ledger_table", "三、量化指标台账"),
-        Section("tasks", "四、节点任务（全部）"),
+        Section("tasks", "四、节点任务", "未完成的节点任务逐项列出，最需关注的在前；已完成的只计数。"),
         Section("supervision", "五、本单位督办事项", "本单位未销号和本月销号的督办事项，每项列出问题、最近报送的整改情况和全部记录。"),
         Section("footer", volatile=True),
     ),
