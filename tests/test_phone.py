@@ -77,7 +77,7 @@ def test_each_report_opens_with_a_table_of_contents_of_its_sections_and_units(se
     monthly = seen["monthly"]
     assert monthly["tocShown"]
     names = [t for t, _ in monthly["toc"]]
-    assert "一、总体情况" in names and "五、数据说明" in names and "数据来源与版本" in names
+    assert "一、总体情况" in names and "六、数据说明" in names and "数据来源与版本" in names
     units = [u.name for u in registry.unit_list(PLAN)]
     section = names.index("三、分单位台账（量化指标）")
     assert names[section + 1:section + 1 + len(units)] == units  # the units under their section, in order
@@ -87,6 +87,10 @@ def test_each_report_opens_with_a_table_of_contents_of_its_sections_and_units(se
     for kind in ("monthly", "brief", "quality", "linhe"):
         text = paths[kind].read_text(encoding="utf-8")
         assert text.index('class="tz-toc"') > text.index('class="tz-header"')
+        # … and under the first-page notices: what the report rests on is read first
+        for notice in ('class="tz-notice tz-coverage"', 'class="tz-notice tz-sample"'):
+            if notice in text:
+                assert text.index('class="tz-toc"') > text.index(notice), (kind, notice)
         for _, href in seen[kind]["toc"]:
             assert re.search(rf'<h[23] id="{re.escape(href[1:])}"', text), (kind, href)
 

@@ -849,7 +849,7 @@ class QualityReport:
         return cls(registry=registry, plan=registry.plan(plan), period=period, returns=returns, data_label=label,
                    parameters=parameters or {"plan": plan, "period": period, "inputs": str(inputs or ""),
                                              "store": str(store or "")}, store_frame=frame, history=history,
-                   n_sample=source.sample_files(returns), source=source)
+                   n_sample=source.sample_files(returns))
 
     def header(self) -> Blocks:
         return Blocks.of(Header("政务服务目标台账 · 数据质量", self.plan.document,

@@ -32,7 +32,7 @@ class Settings:
     on_track_ratio: float = _setting(0.95, "按期推进比率", 0, 2, "大于 0、不超过 2 的数")
     #: percentage points by which a 100 % (or "≤ 0 %") target may be missed and still count as met — in the
     #: status, the reason and the projection alike; 0 by default: a 100 % target is met only at 100 %
-    achieved_tolerance: float = _setting(0.0, "100%目标容差百分点", 0, 10, "0–10 的数（百分点）")
+    achieved_tolerance: float = _setting(0.0, "100%目标容差", 0, 10, "0–10 的数（百分点）")
     horizon_months: int = _setting(120, "趋势预测月数", 1, 600, "1–600 的整数（月）")
 
     def check(self) -> "Settings":

@@ -90,15 +90,22 @@ def toc_entries(body: str) -> tuple[str, list[TocEntry]]:
 
 
 def with_toc(body: str) -> str:
-    """``body`` with its table of contents under the report header (or at the top when it has none); a
-    body with fewer than two entries is returned unchanged."""
+    """``body`` with its table of contents just before its first listed heading — under the report header
+    and the first-page notices (sample mark, coverage, what-if), which stay the first thing read — or where
+    the header marks it when the first heading comes before the mark; a body with fewer than two entries is
+    returned unchanged."""
     from .html import environment
 
     body, entries = toc_entries(body)
     if len(entries) + sum(len(e.units) for e in entries) < 2:
         return body
     toc = environment().get_template("toc.html.j2").render(entries=entries)
-    if TOC_MARK in body:
+    mark = body.find(TOC_MARK)
+    first = body.find(f'id="{entries[0].anchor}"')
+    at = body.rfind("<h", 0, first) if first >= 0 else -1
+    if at > mark:  # the first heading comes after the header's mark (or there is no mark): the mark goes
+        return body[:at].replace(TOC_MARK, "", 1) + toc + body[at:]
+    if mark >= 0:
         return body.replace(TOC_MARK, toc, 1)
     return toc + body
 
