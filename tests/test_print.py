@@ -70,7 +70,8 @@ def test_outline_has_every_section_and_every_unit(printed, registry):
         with pdf.open_outline() as outline:
             top = {item.title: [c.title for c in item.children] for item in outline.root}
         uris = [str(a.A.URI) for page in pdf.pages for a in page.obj.get("/Annots", []) if "/A" in a and "/URI" in a.A]
-    for section in ("一、总体情况", "二、主要指标走势与排名", "三、分单位台账（量化指标）", "四、节点任务完成情况", "五、数据说明"):
+    for section in ("一、总体情况", "二、主要指标走势与排名", "三、分单位台账（量化指标）", "四、节点任务完成情况", "五、督办情况",
+                    "六、数据说明"):
         assert section in top, list(top)
     units = [u.name for u in registry.unit_list(PLAN)]
     assert [t.split("（")[0] for t in top["三、分单位台账（量化指标）"]] == units

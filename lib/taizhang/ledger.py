@@ -161,7 +161,7 @@ def summary_tiles(ledger: pd.DataFrame) -> Tiles:
     counts = status_counts(ledger)
     tiles = tuple(Tile(str(int(r.count)), status=r.status, count=int(r.count)) for r in counts.itertuples(index=False))
     total = int(counts["count"].sum()) if len(counts) else 0
-    return Tiles(tiles, total=total, note=f"共 {total} 项（单位 × 目标，不含不适用项）。")
+    return Tiles(tiles, total=total, note=f"共 {total} 项（每个单位的每项指标或任务计 1 项，不含不适用项）。")
 
 
 def summary_html(ledger: pd.DataFrame) -> str:

@@ -141,7 +141,7 @@ MONTHLY = ReportSpec(
     sections=(
         Section("header"),
         Section("brief", "本月简报", level=3),
-        *_overview("各单位各项目标的状态统计（单位 × 目标，不含不适用项）。"),
+        *_overview("各单位各项指标与任务的状态统计（每个单位的每项指标或任务计 1 项，不含不适用项）。"),
         Section("heatmap", "各单位量化指标状态一览", "每格为一个单位的一项目标，颜色与符号表示状态（黑白打印时看符号）。", level=3),
         Section("metrics", "二、主要指标走势与排名", "每个指标一张图：各单位逐月数值，红色虚线为目标值，灰色点线为完成期限，"
                 "蓝色竖线为统计月份；右侧为按最新值的排名。", volatile=True),
