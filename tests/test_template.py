@@ -69,3 +69,82 @@ def test_round_trip_template_filled_ingested_same_numbers(tmp_path, registry):
     done = rs.tasks[rs.tasks["done_date"].notna()]
     assert list(done["target_id"]) == [first_task] and list(done["evidence"]) == ["验收报告.pdf"]
     assert done["done_date"].iloc[0] == date(2024, 6, 18)
+
+
+def test_guide_names_the_answer_sheet_only_when_present_and_the_locked_rows(tmp_path, registry):
+    import pandas as pd
+
+    from taizhang.supervision.items import ITEM_COLUMNS
+    from taizhang.template import write_template
+
+    unit = registry.find_unit("bayannur", "临河区")
+    plain = load_workbook(write_template(registry, "bayannur", "2024-06", unit, tmp_path / "a.xlsx"))
+    with_sv = load_workbook(write_template(registry, "bayannur", "2024-06", unit, tmp_path / "b.xlsx",
+                                           sv_items=pd.DataFrame(columns=ITEM_COLUMNS)))
+    texts = {}
+    for name, wb in (("plain", plain), ("sv", with_sv)):
+        lines = [c.value for c in wb["填报说明"]["A"] if c.value]
+        texts[name] = "\n".join(lines)
+        numbers = [int(line.split(".")[0]) for line in lines if line[0].isdigit()]
+        assert numbers == list(range(1, len(numbers) + 1)), numbers  # numbered without gaps
+    assert "整改情况" in with_sv.sheetnames and "整改情况" not in plain.sheetnames
+    assert "整改情况" not in texts["plain"]
+    sv = texts["sv"]
+    assert "“整改情况”表" in sv and all(w in sv for w in ("整改措施", "已完成／正在整改／未启动", "预计完成日期"))
+    assert "“已完成”的必须填写佐证材料" in sv
+    for text in texts.values():  # the grey locked rows of 任务完成情况
+        assert "灰色" in text and "此前月份已报完成" in text and "联系办公室" in text
+
+
+def test_decimal_cells_show_whole_numbers_without_a_trailing_dot(tmp_path, registry):
+    from taizhang.returns import is_whole_unit
+
+    (path,) = write_templates(registry, "bayannur", "2024-06", tmp_path, unit="临河区")
+    ws = load_workbook(path)["指标"]
+    formats = {}
+    for r in range(6, ws.max_row + 1):
+        whole = is_whole_unit(registry.fields[ws.cell(row=r, column=1).value].unit, registry)
+        formats.setdefault(whole, set()).add(ws.cell(row=r, column=4).number_format)
+    assert formats[True] == {"#,##0"}
+    assert formats[False] == {"General"}  # "#,##0.##" shows 8 as "8."
+
+
+def test_every_template_sheet_prints_on_a4_one_page_wide_with_its_header_on_each_page(tmp_path, registry):
+    import pandas as pd
+
+    from taizhang.supervision.items import ITEM_COLUMNS
+    from taizhang.template import write_template
+
+    unit = registry.find_unit("bayannur", "临河区")
+    wb = load_workbook(write_template(registry, "bayannur", "2024-06", unit, tmp_path / "t.xlsx",
+                                      sv_items=pd.DataFrame(columns=ITEM_COLUMNS)))
+    expect = {"填报说明": ("portrait", "$1:$1"), "指标": ("landscape", "$1:$5"),
+              "任务完成情况": ("landscape", "$1:$1"), "整改情况": ("landscape", "$1:$3")}
+    assert set(wb.sheetnames) == set(expect)
+    for name, (orientation, titles) in expect.items():
+        ws = wb[name]
+        assert int(ws.page_setup.paperSize) == 9, name  # A4
+        assert ws.page_setup.orientation == orientation, name
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, name
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0), name
+        assert ws.print_title_rows == titles, name
+    assert wb["任务完成情况"].max_row > 40  # long enough to need its header on later pages
+
+
+def test_template_refuses_a_month_after_next(tmp_path, registry, capsys):
+    from taizhang.errors import ParameterError
+    from taizhang.source import latest_open_month
+
+    today = date(2026, 12, 2)
+    assert write_templates(registry, "bayannur", "2027-01", tmp_path / "next", unit="临河区", today=today)
+    assert write_templates(registry, "bayannur", "2026-12", tmp_path / "now", unit="临河区", today=today)
+    try:
+        write_templates(registry, "bayannur", "2027-02", tmp_path / "far", unit="临河区", today=today)
+    except ParameterError as err:
+        assert err.parameter == "--period" and "晚于当前月份 2026-12 的次月" in str(err) and "2027-01" in err.allowed
+    else:
+        raise AssertionError("2027-02 accepted on 2026-12-02")
+    assert not (tmp_path / "far").exists()  # nothing written
+    far = str(latest_open_month(ahead=2))
+    assert main(["template", "--plan", "bayannur", "--period", far, "--unit", "临河区", "--out", str(tmp_path / "cli")]) == 2
+    assert "晚于当前月份" in capsys.readouterr().err and not (tmp_path / "cli").exists()

@@ -221,13 +221,21 @@ def coverage(registry, plan: str, returns, period: str, source: "DataSource | No
     return pd.DataFrame(rows, columns=["unit", "unit_name", "status", "status_label", "data_period"])
 
 
+def latest_open_month(today=None, ahead: int = 0) -> str:
+    """The latest month (``YYYY-MM``) that may be named today: the current month, or ``ahead`` months later
+    (templates are sent a month ahead). The one owner of "a month after now"."""
+    from datetime import date
+
+    from .kernel.months import Month
+
+    today = today or date.today()
+    return str(Month.of(today.year, today.month) + ahead)
+
+
 def month_beyond_data(returns, period: str, today=None) -> str:
     """Why ``period`` must not be reported as if it had data ("" when it may): after the latest month with
     accepted data, or after the current month."""
-    from datetime import date
-
-    today = today or date.today()
-    now = f"{today:%Y-%m}"
+    now = latest_open_month(today)
     periods = list(returns.files["period"]) + list(returns.observations["period"])
     latest = max(periods) if periods else ""
     if period > now:

@@ -33,9 +33,10 @@ def milestone_tasks(registry: Registry, plan_id: str, unit: Unit):
             if t.kind == "milestone" and unit.level in reporting_levels(t.levels, levels)]
 
 
-def _guide_lines(registry: Registry, plan_id: str, unit: Unit, period: str) -> list[str]:
+def _guide_lines(registry: Registry, plan_id: str, unit: Unit, period: str, answers: bool = False) -> list[str]:
+    """The 填报说明 text; ``answers``: the workbook carries the 整改情况 sheet (issue 14), which gets its item."""
     plan = registry.plan(plan_id)
-    return [
+    lines = [
         "政务服务目标台账 月度报表 填报说明",
         "",
         f"实施方案：{plan.document}（方案编号 {plan_id}）",
@@ -51,9 +52,39 @@ def _guide_lines(registry: Registry, plan_id: str, unit: Unit, period: str) -> l
         "6. 单元格可以使用公式，但必须在 Excel 中保存过计算结果；#DIV/0! 等错误值会导致退回。",
         "7. “任务完成情况”表：已完成的任务填写完成日期（不晚于统计月末）和佐证材料（文件名或说明），完成情况选“已完成”；"
         "未完成的任务完成日期留空，完成情况选“正在推进”或“未启动”。",
-        "8. 请保存为 .xlsx 格式；不要设置打开密码；不要使用旧版 .xls 格式。",
-        "9. 报表如被退回，会附“退回修改清单”，逐条列出问题所在的工作表和单元格；修改后以同一文件名重新报送即可，系统保留历次版本。",
+        "8. “任务完成情况”表中灰色、不能修改的行（如有）是本单位此前月份已报完成的任务，仅供参考，无需再填；"
+        "如需更正其完成日期或佐证材料，请联系办公室办理，不要在本表改动。",
     ]
+    if answers:
+        lines.append("9. “整改情况”表：表中列出的每项督办事项都须逐项填写整改措施、进展（已完成／正在整改／未启动）、"
+                     "预计完成日期和佐证材料；进展为“已完成”的必须填写佐证材料。编号、问题和整改期限已预填，请勿修改。")
+    n = len(lines) - 6  # the numbered items so far
+    lines += [
+        f"{n + 1}. 请保存为 .xlsx 格式；不要设置打开密码；不要使用旧版 .xls 格式。",
+        f"{n + 2}. 报表如被退回，会附“退回修改清单”，逐条列出问题所在的工作表和单元格；修改后以同一文件名重新报送即可，"
+        "系统保留历次版本。",
+    ]
+    return lines
+
+
+# number formats of the 数值 cells: counts with thousands separators; measures (小时, 年 …) in General, which
+# shows 8 as "8" and 8.5 as "8.5" (a "#,##0.##" format shows a whole number as "8.")
+WHOLE_FORMAT = "#,##0"
+DECIMAL_FORMAT = "General"
+
+
+def _print_setup(ws, title_rows: str, landscape: bool) -> None:
+    """A4, one page wide (as many pages long as needed), ``title_rows`` (e.g. ``"1:4"``) on every page."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.print_title_rows = title_rows
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top, ws.page_margins.bottom = 0.7, 0.7
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
 def write_template(registry: Registry, plan_id: str, period: str, unit: Unit, path: Path, sv_items=None,
@@ -76,11 +107,12 @@ def write_template(registry: Registry, plan_id: str, period: str, unit: Unit, pa
     wb = Workbook()
     guide = wb.active
     guide.title = GUIDE_SHEET
-    for r, line in enumerate(_guide_lines(registry, plan_id, unit, period), start=1):
+    for r, line in enumerate(_guide_lines(registry, plan_id, unit, period, answers=sv_items is not None), start=1):
         guide.cell(row=r, column=1, value=line).alignment = Alignment(wrap_text=True, vertical="top")
     guide["A1"].font = Font(bold=True, size=14)
     guide.column_dimensions["A"].width = 110
     guide.protection.sheet = True
+    _print_setup(guide, "1:1", landscape=False)
 
     ws = wb.create_sheet(METRICS_SHEET)
     ws["A1"] = f"政务服务目标台账 月度报表（{plan.document}）"
@@ -107,7 +139,7 @@ def write_template(registry: Registry, plan_id: str, period: str, unit: Unit, pa
         for c in (4, 5):
             ws.cell(row=r, column=c).protection = unlocked
         ws.cell(row=r, column=4).fill = input_fill
-        ws.cell(row=r, column=4).number_format = "#,##0" if is_whole_unit(f.unit, registry) else "#,##0.##"
+        ws.cell(row=r, column=4).number_format = WHOLE_FORMAT if is_whole_unit(f.unit, registry) else DECIMAL_FORMAT
     # whole things (名, 项, 件 …) take whole numbers only; measures (小时, 年 …) may be fractional
     whole = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
                            showErrorMessage=True, errorTitle="请填写整数",
@@ -131,6 +163,7 @@ def write_template(registry: Registry, plan_id: str, period: str, unit: Unit, pa
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
     ws.protection.sheet = True
     ws.protection.formatColumns = False
+    _print_setup(ws, f"1:{HEADER_ROW}", landscape=True)
 
     tws = wb.create_sheet(TASKS_SHEET)
     tws.append(list(TASK_COLUMNS))
@@ -162,21 +195,31 @@ def write_template(registry: Registry, plan_id: str, period: str, unit: Unit, pa
         tws.column_dimensions[col].width = width
     tws.freeze_panes = "A2"
     tws.protection.sheet = True
+    _print_setup(tws, "1:1", landscape=True)
     if sv_items is not None:  # issue 14: the unit's open 督办事项 and its answer columns
-        from .supervision.answers import add_answer_sheet
+        from .supervision.answers import ANSWER_SHEET, HEADER_ROW as ANSWER_HEAD, add_answer_sheet
 
         add_answer_sheet(wb, sv_items)
+        _print_setup(wb[ANSWER_SHEET], f"1:{ANSWER_HEAD}", landscape=True)
     wb.active = 1
     _save(wb, Path(path))
     return Path(path)
 
 
 def write_templates(registry: Registry, plan_id: str, period: str, out_dir: Path, unit: str | None = None,
-                    store: Path | None = None) -> list[Path]:
+                    store: Path | None = None, today=None) -> list[Path]:
     """Write one template per unit of ``plan_id`` (or only ``unit``: id, name or alias) into ``out_dir``.
 
+    ``period`` may be at most the month after the current one (``today``, default the real date): offices send
+    templates ahead, but a month further out is refused (:class:`ParameterError`) as ``run`` refuses it.
     With ``store`` (issue 14), each template carries the unit's open 督办事项 (整改情况 sheet) and its tasks
     already reported complete (prefilled, locked)."""
+    from .source import latest_open_month
+
+    last = latest_open_month(today, ahead=1)
+    if period > last:
+        raise ParameterError("--period", period, f"不晚于 {last} 的月份——统计月份 {period} 晚于当前月份 "
+                             f"{latest_open_month(today)} 的次月，模板最多提前一个月生成")
     units = registry.unit_list(plan_id)
     if unit is not None:
         found = registry.find_unit(plan_id, unit)
