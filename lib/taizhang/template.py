@@ -109,8 +109,13 @@ def write_template(registry: Registry, plan_id: str, period: str, unit: Unit, pa
     guide.title = GUIDE_SHEET
     for r, line in enumerate(_guide_lines(registry, plan_id, unit, period, answers=sv_items is not None), start=1):
         guide.cell(row=r, column=1, value=line).alignment = Alignment(wrap_text=True, vertical="top")
+        # rows tall enough for the wrapped text (neither Excel nor LibreOffice grows them on open): a Chinese
+        # character or quote takes about two of the column's character widths (measured in LibreOffice)
+        wide = sum(2 if ord(ch) >= 0x2000 else 1 for ch in line)
+        guide.row_dimensions[r].height = 15 * max(1, -(-wide // 80))
     guide["A1"].font = Font(bold=True, size=14)
-    guide.column_dimensions["A"].width = 110
+    guide.row_dimensions[1].height = 22
+    guide.column_dimensions["A"].width = 70  # fits A4 portrait unscaled (LibreOffice does not shrink it)
     guide.protection.sheet = True
     _print_setup(guide, "1:1", landscape=False)
 
