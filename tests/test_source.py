@@ -42,3 +42,9 @@ def test_missing_folder_or_store_names_the_parameter(tmp_path):
         DataSource.of("urad-middle", store=tmp_path / "none.sqlite")
     assert err.value.parameter == "store"
     assert DataSource.of("urad-middle", inputs=tmp_path).label.startswith("报表文件夹 ")
+
+
+def test_sample_label_says_sample_once():
+    label = DataSource.of("bayannur", sample=True).label
+    assert label == "样例数据（inputs/sample/bayannur，非真实报送）"
+    assert label.count("样例数据") == 1

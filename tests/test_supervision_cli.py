@@ -120,6 +120,9 @@ def test_reminders_and_outstanding_after_ingest(registry, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "bayannur 2024-02 催报：" in err and "taizhang supervise remind --plan bayannur --period 2024-02" in err
     out = tmp_path / "remind"
+    from taizhang.supervision import office as office_module
+
+    office_module._WARNED.clear()  # warned once per run: this test is a fresh run
     assert main(["supervise", "remind", "--plan", "bayannur", "--period", "2024-02", "--store", str(store),
                  "--out", str(out), "--today", "2024-03-15"]) == 0
     ws = openpyxl.load_workbook(out / "催报单_2024-02.xlsx")["催报单"]
@@ -128,7 +131,10 @@ def test_reminders_and_outstanding_after_ingest(registry, tmp_path, capsys):
     sent = {f.name.split("_")[0] for f in files[:3]}
     assert units - sent <= listed
     text = (out / "催报短信_2024-02.txt").read_text(encoding="utf-8")
-    assert "截止日为 2024-03-10，已逾期 5 天，请立即报送。" in text
+    assert "2024年2月月度报表截止日为 2024年3月10日，已逾期 5 天，请立即报送。——政务服务督查室" in text
+    assert "2024-02" not in text  # months and days as people write them
+    err = capsys.readouterr().err  # targets/office.yaml has no contact or phone: said once, visibly
+    assert err.count("未填写联系人、联系电话") == 1 and "各单位无号码可打" in err
 
 
 def test_template_command_prefills_open_items_from_the_store(store, tmp_path, capsys):

@@ -150,5 +150,23 @@ def test_reminder_of_a_rejected_unit_gives_the_resubmission_deadline(tmp_path, r
         ingest_file(con, bad, registry, today=date(2024, 9, 27), received=RECEIVED, feedback_dir=tmp_path / "fb")
     df = reminder_frame(store, registry, "bayannur", "2024-08", today=date(2024, 9, 30)).set_index("unit")
     assert df.loc["dengkou", "status_label"] == "被退回未重报"
-    assert f"于 {DUE} 前重新报送" in df.loc["dengkou", "message"]
+    assert "于 2024年10月10日 前重新报送" in df.loc["dengkou", "message"]  # DUE, as people write it
     assert df.loc["linhe", "status_label"] == "逾期未报" and "已逾期 20 天" in df.loc["linhe", "message"]
+
+
+def test_office_signature_and_the_missing_contact_warning(tmp_path, root, capsys):
+    from taizhang.supervision import office as office_module
+
+    data = yaml.safe_load((root / "targets" / "office.yaml").read_text(encoding="utf-8"))
+    data.update(contact="张某某", phone="0478-1234567")
+    path = tmp_path / "office.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    full = load_office(path)
+    assert full.signature() == "政务服务督查室，联系人 张某某，电话 0478-1234567" and full.missing_contact() == ""
+    bare = full.model_copy(update={"phone": ""})
+    assert bare.signature() == "政务服务督查室，联系人 张某某"
+    office_module._WARNED.clear()
+    for _ in range(3):
+        office_module.warn_missing_contact(bare)
+    err = capsys.readouterr().err
+    assert err.count("未填写联系电话") == 1 and "各单位无号码可打" in err

@@ -798,7 +798,7 @@ class MonthlyReport:
 
     def footer_line(self) -> Notice:
         """The brief's one-line source and version note (the full table of data files is in the ledger)."""
-        return Notice(f"数据：{self.data_label}（{len(self.returns.files)} 份报表） · 目标登记册版本 {self.registry.version} · "
+        return Notice(f"数据：{self.data_label}，{len(self.returns.files)} 份报表 · 目标登记册版本 {self.registry.version} · "
                       f"程序版本 {code_version()} · 生成于 {_now():%Y-%m-%d %H:%M}", css="tz-brief-source")
 
     def footer(self) -> Footer:

@@ -113,9 +113,10 @@ class DataSource:
 
     @property
     def label(self) -> str:
-        """Where the data came from, in Chinese (the report's 数据来源 line)."""
+        """Where the data came from, in Chinese (the report's 数据来源 line), e.g. ``样例数据（inputs/sample/bayannur，
+        非真实报送）`` or ``数据库 inputs/taizhang.sqlite``; users print it whole, without adding 样例数据 again."""
         if self.kind == "sample":
-            return f"样例数据 {_rel(self.path)}（{SAMPLE_MARK}）"
+            return f"样例数据（{_rel(self.path)}，非真实报送）"  # says 样例数据 once: users print it as it is
         return f"数据库 {_rel(self.path)}" if self.kind == "store" else f"报表文件夹 {_rel(self.path)}"
 
     def sample_files(self, returns) -> int:

@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from ..targets import Registry
-from .office import Office, load_office
+from .office import Office, load_office, warn_missing_contact
 
 ARCHIVE_DIR = "已归档"
 _HEAD = ("序号", "工作表", "单元格", "问题说明")
@@ -50,6 +50,7 @@ def write_feedback(path: Path, error, file_name: str, sha256: str, received: str
     from ..template import _put, _save
 
     office = office or load_office()
+    warn_missing_contact(office)  # once per run, on stderr: the unit would get no number to call
     wb = Workbook()
     ws = wb.active
     ws.title = "退回修改清单"
@@ -81,8 +82,7 @@ def write_feedback(path: Path, error, file_name: str, sha256: str, received: str
     due = f"{deadline.day.isoformat()}（退回后第 {office.resubmit_working_days} 个工作日）"
     if deadline.note:
         due += f"；{deadline.note}"
-    contact = "，".join(x for x in (office.name, f"联系人 {office.contact}" if office.contact else "",
-                                    f"电话 {office.phone}" if office.phone else "") if x)
+    contact = office.signature()  # 政务服务督查室，联系人 张某某，电话 0478-1234567
     facts = [
         ("报表文件", file_name, False),
         ("方案", f"{registry.plans[plan_id].document}（{plan_id}）" if plan_id in registry.plans else "无法确定", False),

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..kernel.months import Month
 from ..targets import Registry
 from .errors import SupervisionError
 from .items import STATES, runs_frame, supervision_tables
+from .office import warn_missing_contact
 from .rules import load_rules
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
@@ -183,31 +185,37 @@ def reminder_frame(store: Path, registry: Registry, plan_id: str, period: str, t
     today = today or date.today()
     q = quality_frame(store, registry, plan_id, period)
     due = due_date(period)
+    month, due_text = Month.parse(period).chinese, _day(due)  # a text people read: 2024年6月, 2024年7月10日
+    sign = f"——{rules.office.signature()}"  # the 落款: who sends it and whom to call
     rows = []
-    contact = " ".join(x for x in (rules.office.contact, rules.office.phone) if x)
     for r in q.to_dict("records"):
         if r["status"] == "reported":
             continue
         if r["status"] == "late":
             days = (date.fromisoformat(r["filed"]) - due).days if r["filed"] else None
             label = "逾期报送"
-            msg = (f"{r['unit_name']}：{period} 月度报表已收到，但晚于截止日 {due}"
+            msg = (f"{r['unit_name']}：{month}月度报表已收到，但晚于截止日 {due_text}"
                    + (f" {days} 天" if days else "") + "。请下月按时报送。")
         elif r["status"] == "rejected":
             days, label = max((today - due).days, 0), "被退回未重报"
             again = _resubmit_by(rules.office, r.get("received"))  # the 退回修改清单's 重报截止日期
-            msg = (f"{r['unit_name']}：{period} 月度报表被退回（见退回修改清单），请按清单修改后于"
-                   + (f" {again} 前重新报送。" if again else f"{'今日' if today > due else f' {due} 前'}重新报送。"))
+            msg = (f"{r['unit_name']}：{month}月度报表被退回（见退回修改清单），请按清单修改后于"
+                   + (f" {_day(date.fromisoformat(again))} 前重新报送。" if again
+                      else f"{'今日' if today > due else f' {due_text} 前'}重新报送。"))
         else:
             days = max((today - due).days, 0)
             label = "逾期未报" if today > due else "未报送"
-            msg = (f"{r['unit_name']}：{period} 月度报表截止日为 {due}，" +
+            msg = (f"{r['unit_name']}：{month}月度报表截止日为 {due_text}，" +
                    (f"已逾期 {days} 天，请立即报送。" if today > due else "请按时报送。"))
-        if contact:
-            msg += f"（联系：{rules.office.name} {contact}）"
+        msg += sign
         rows.append({"unit": r["unit"], "unit_name": r["unit_name"], "status": r["status"], "status_label": label,
                      "due": due.isoformat(), "days_late": days, "message": msg})
     return pd.DataFrame(rows, columns=["unit", "unit_name", "status", "status_label", "due", "days_late", "message"])
+
+
+def _day(d: date) -> str:
+    """A date as a message to people writes it: ``2024年7月10日``."""
+    return f"{d.year}年{d.month}月{d.day}日"
 
 
 def _resubmit_by(office, received) -> str:
@@ -225,6 +233,7 @@ def write_reminders(store: Path, registry: Registry, plan_id: str, period: str, 
     """Write the 催报单 of ``period``: ``催报单_<月份>.xlsx`` and ``催报短信_<月份>.txt`` (one paragraph per unit)."""
     today = today or date.today()
     df = reminder_frame(store, registry, plan_id, period, today)
+    warn_missing_contact(load_rules(plan_id).office)  # a visible line: the units would get no number to call
     out_dir = Path(out_dir)
     cols = [("unit_name", "单位", 16), ("status_label", "情况", 12), ("due", "截止日", 12), ("days_late", "逾期天数", 10),
             ("message", "催报短信", 80)]

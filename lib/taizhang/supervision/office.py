@@ -46,6 +46,20 @@ class Office(BaseModel):
         """"政务服务督查室 张某某 0478-1234567" (what is filled in)."""
         return " ".join(x for x in (self.name, self.contact, self.phone) if x)
 
+    def signature(self) -> str:
+        """The 落款 of a message sent to the units: ``政务服务督查室，联系人 张某某，电话 0478-1234567`` (what is filled in)."""
+        return "，".join(x for x in (self.name, f"联系人 {self.contact}" if self.contact else "",
+                                    f"电话 {self.phone}" if self.phone else "") if x)
+
+    def missing_contact(self) -> str:
+        """A Chinese warning when the contact or the phone is empty ('' when both are filled in)."""
+        missing = "、".join(w for w, v in (("联系人", self.contact), ("联系电话", self.phone)) if not v)
+        if not missing:
+            return ""
+        return (f"注意：targets/{OFFICE_FILE} 未填写{missing}，退回修改清单和催报短信上"
+                + ("没有可拨打的电话，各单位无号码可打" if not self.phone else "没有联系人姓名")
+                + f"；请在 targets/{OFFICE_FILE} 中填写 contact 和 phone。")
+
     def local(self, when: str | datetime) -> datetime:
         """``when`` (an ISO 8601 time with offset, as the store keeps it) in the office's time zone."""
         t = datetime.fromisoformat(when) if isinstance(when, str) else when
@@ -106,3 +120,17 @@ def load_office(path: Path | None = None) -> Office:
     if problems:
         raise OfficeSettingsError(f"办公室设置文件 {where} 有 {len(problems)} 处问题", problems)
     return office
+
+
+_WARNED: set[str] = set()
+
+
+def warn_missing_contact(office: Office, file=None) -> str:
+    """Print :meth:`Office.missing_contact` to stderr (``file``) once per process; return the warning ('' if none)."""
+    import sys
+
+    text = office.missing_contact()
+    if text and text not in _WARNED:
+        _WARNED.add(text)
+        print(text, file=file or sys.stderr)
+    return text
