@@ -228,7 +228,7 @@ def test_draft_accept_import_then_every_verb_runs(tmp_project):
     assert ing.returncode == 0 and "退回 0" in ing.stderr, ing.stderr
     ev = _cli(env, "evaluate", "--plan", "yunxi", "--as-of", "2025-12", "--store", str(store))
     assert ev.returncode == 0, ev.stderr
-    rows = list(csv.DictReader(io.StringIO(ev.stdout)))
+    rows = list(csv.DictReader(io.StringIO(ev.stdout.removeprefix("\ufeff"))))  # UTF-8 with BOM, for Excel
     assert {r["target_id"] for r in rows} == {t.id for t in plan.targets}
     run = _cli(env, "run", "--plan", "yunxi", "--period", "2025-12", "--store", str(store), "--formats", "html",
                "--out", str(home / "reports"), "--no-progress")

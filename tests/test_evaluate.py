@@ -205,6 +205,25 @@ def test_lower_is_better(values, status, projected_met):
         assert r["gap"] == 0
 
 
+def test_a_lower_is_better_target_that_regressed_says_the_value_rose_above_the_limit():
+    # ≤ 3 个环节, met with 2 in 2024-01..03, then 4 from 2024-04: the value rose above the limit, not "fell below"
+    reg = registry(target("steps", **LOWER))
+    obs = field_obs("a", "max_approval_steps", months("2024-01", [2, 2, 2, 4, 4, 4]))
+    r = row(evaluate(reg, PLAN, returns(obs), "2024-06"))
+    assert r["status"] == "regressed"
+    assert r["reason"] == "曾于 2024-03 达标，最新值升至 4个环节（2024-06），超出目标 ≤ 3个环节"
+    assert "回落" not in r["reason"] and "以下" not in r["reason"]
+
+
+def test_a_lower_is_better_target_that_is_overdue():
+    # 5 > 3 at 2024-06, deadline 2024-03-31 passed 91 days before 2024-06-30
+    reg = registry(target("steps", deadlines=("2024-03-31",), **LOWER))
+    r = row(evaluate(reg, PLAN, returns(field_obs("a", "max_approval_steps", {"2024-06": 5})), "2024-06"))
+    assert (r["status"], r["days_to_deadline"]) == ("overdue", -91)
+    assert r["reason"] == "最新值 5个环节（2024-06），未达目标 ≤ 3个环节；期限 2024-03-31 已过 91 天"
+    assert "以下" not in r["reason"]
+
+
 def test_assumed_deadline_is_used_and_labelled():
     reg = registry(target("t", deadlines=()))
     rs = returns(rate_obs("a", {"2024-06": 80}))
@@ -411,7 +430,21 @@ def test_milestone_statuses():
     assert row(ledger, "b", "m3")["status"] == "task_pending"
     assert row(ledger, "a", "m4")["status"] == "no_deadline"
     overdue = row(evaluate(reg, PLAN, returns(rate_obs("a", {"2024-06": 1})), "2024-06"), "a", "m1")
-    assert overdue["status"] == "task_overdue" and "已过 91 天" in overdue["reason"]
+    assert overdue["status"] == "task_overdue" and "已逾期 91 天" in overdue["reason"]
+
+
+def test_an_overdue_task_says_how_many_days_it_is_overdue():
+    # 2024-03-31 → 2024-06-30 is 91 days; a deadline on the as-of day is not yet "0 days overdue"
+    ms = dict(metric="task_completion", op=None, value=None, unit=None, kind="milestone")
+    reg = registry(target("m1", deadlines=("2024-03-31",), **ms), target("m2", deadlines=("2024-06-30",), **ms))
+    ledger = evaluate(reg, PLAN, returns(rate_obs("a", {"2024-06": 1})), "2024-06")
+    late = row(ledger, "a", "m1")
+    assert (late["status"], late["days_to_deadline"]) == ("task_overdue", -91)
+    assert late["reason"] == "期限 2024-03-31 已逾期 91 天，尚未报告完成"
+    today = row(ledger, "a", "m2")
+    assert (today["status"], today["days_to_deadline"]) == ("task_overdue", 0)
+    assert today["reason"] == "期限 2024-06-30 于报告截止日到期，尚未报告完成"
+    assert "已到期" not in today["reason"] and "0 天" not in today["reason"]
 
 
 def test_every_status_code_is_reachable_and_has_a_label():

@@ -105,7 +105,7 @@ def test_future_month_is_refused_without_force(capsys):
 def test_evaluate_as_of_is_a_deprecated_alias_of_period(capsys):
     assert main(["evaluate", "--plan", "bayannur", "--sample", "--as-of", "2024-06"]) == 0
     out, err = capsys.readouterr()
-    assert "--period" in err and out.startswith("unit,")
+    assert "--period" in err and out.startswith("\ufeffunit,")  # UTF-8 with BOM, for Excel
 
 
 def test_old_month_name_in_a_notebook_hints_period():

@@ -83,7 +83,7 @@ def test_a_sixth_plan_runs_through_every_verb_with_no_code_change(new_plan_proje
     assert "退回 0" in ing.stderr
 
     ledger = taizhang(env, "evaluate", "--plan", PLAN, "--as-of", "2025-12", "--store", str(store)).stdout
-    rows = list(csv.DictReader(io.StringIO(ledger)))
+    rows = list(csv.DictReader(io.StringIO(ledger.removeprefix("\ufeff"))))  # UTF-8 with BOM, for Excel
     by_target = {(r["unit"], r["target_id"]): r for r in rows}
     assert {r["target_id"] for r in rows} == {
         "yunxi.1.one-window", "yunxi.2-1-1.window-staff", "yunxi.2-1-3.terminals", "yunxi.2-3-7.monthly-bulletin",

@@ -248,7 +248,7 @@ def test_cli_check_passes_and_fails(tmp_path, monkeypatch):
 def test_cli_export_csv_and_xlsx(tmp_path):
     out = _cli("targets", "export", "--format", "csv", "--plan", "artux")
     assert out.returncode == 0, out.stderr
-    header = out.stdout.splitlines()[0].split(",")
+    header = out.stdout.removeprefix("\ufeff").splitlines()[0].split(",")  # UTF-8 with BOM, for Excel
     assert header[:16] == EXPORT_COLUMNS[:16]
     xlsx = tmp_path / "目标清单.xlsx"
     res = _cli("targets", "export", "--format", "xlsx", "--out", str(xlsx))

@@ -41,7 +41,7 @@ def test_process_repeat_list_show_close_reopen(store, capsys):
     assert main(["supervise", "--plan", "bayannur", "--period", "2023-12", "--store", str(store)]) == 0
     assert "本次未改变任何记录" in capsys.readouterr().out
     assert main(["supervise", "list", "--plan", "bayannur", "--store", str(store), "--format", "csv"]) == 0
-    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out.removeprefix("\ufeff"))))
     assert rows and list(rows[0]) == LIST_CSV_COLUMNS and {r["state"] for r in rows} == {"pending"}
     item = rows[0]["id"]
     assert main(["supervise", "list", "--plan", "bayannur", "--unit", rows[0]["unit_name"], "--state", "pending",
@@ -147,7 +147,7 @@ def test_template_command_prefills_open_items_from_the_store(store, tmp_path, ca
     capsys.readouterr()
     assert main(["supervise", "list", "--plan", "bayannur", "--unit", "linhe", "--state", "open", "--store", str(store),
                  "--format", "csv"]) == 0
-    expected = [r["id"] for r in csv.DictReader(io.StringIO(capsys.readouterr().out))]
+    expected = [r["id"] for r in csv.DictReader(io.StringIO(capsys.readouterr().out.removeprefix("\ufeff")))]
     assert listed == expected and expected
     assert main(["template", "--plan", "bayannur", "--period", "2024-01", "--store", str(tmp_path / "no.sqlite")]) == 2
 
@@ -159,7 +159,7 @@ def test_a_month_without_returns_is_refused_and_missing_units_are_named(registry
     dec = [f for f in files if "2023-12" in f.name]
     assert all(r.ok for r in ingest([*[f for f in files if "2023-11" in f.name], *dec[:2]], store=store,
                                     registry=registry))
-    assert main(["supervise", "--plan", "bayannur", "--period", "2024-01", "--store", str(store)]) == 1
+    assert main(["supervise", "--plan", "bayannur", "--period", "2024-01", "--store", str(store)]) == 2
     assert "没有方案 bayannur 2024-01 的已接收报表" in capsys.readouterr().err
     assert main(["supervise", "--plan", "bayannur", "--period", "2023-12", "--store", str(store)]) == 0
     out = capsys.readouterr().out

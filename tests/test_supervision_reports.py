@@ -45,7 +45,7 @@ def report(store):
 def _listed(store, capsys, *extra) -> list[dict]:
     capsys.readouterr()
     assert main(["supervise", "list", "--plan", PLAN, "--store", str(store), "--format", "csv", *extra]) == 0
-    return list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    return list(csv.DictReader(io.StringIO(capsys.readouterr().out.removeprefix("\ufeff"))))
 
 
 def _tables(blocks: Blocks) -> list[TableSpec]:

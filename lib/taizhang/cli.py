@@ -168,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     r.add_argument("--report", choices=tuple(BY_CLI), default="monthly", help=cli_help())
     r.add_argument("--unit", action="append", default=[], help="单位台账的单位（编号或名称，可重复；默认该方案全部单位）")
-    r.add_argument("--metric", default="one_window_rate", help="跨方案对比的指标（编号或中文名，默认 one_window_rate）")
+    r.add_argument("--metric", help="跨方案对比的指标（编号或中文名，默认 one_window_rate）")
     r.add_argument("--formats", default="html,pdf,xlsx", help="输出格式，逗号分隔：html,pdf,xlsx,docx（默认 html,pdf,xlsx；docx 为 Word 通报）")
     rsrc = r.add_mutually_exclusive_group()
     rsrc.add_argument("--store", type=Path, help=_STORE_HELP)
@@ -232,7 +232,7 @@ def _cmd_targets(args) -> int:
             _write_csv(frame)
         return 0
     if not args.out:
-        raise ParameterError("--out", None, "导出 xlsx 时必须指定输出文件，例如 --out 目标清单.xlsx")
+        raise ParameterError("--out", None, "输出文件（导出 xlsx 时必须指定），例如 --out 目标清单.xlsx")
     from .excel import write_targets_xlsx
 
     write_targets_xlsx(frame, args.out)
@@ -356,11 +356,24 @@ EVALUATE_CSV_COLUMNS = [
 ]
 
 
-def _write_csv(frame) -> None:
-    """A CSV on stdout without float noise or −0.0 (:func:`taizhang.kernel.formatting.csv_ready`)."""
+def write_csv(frame) -> None:
+    """A CSV on stdout without float noise or −0.0 (:func:`taizhang.kernel.formatting.csv_ready`), as UTF-8
+    with a byte-order mark (``utf-8-sig``, like every CSV file we write) so that Excel on Windows shows the
+    Chinese of ``taizhang evaluate … > 台账.csv``; the bytes go to the stream's buffer, whatever the console's
+    own encoding (GBK on a Chinese Windows) is."""
     from .kernel.formatting import csv_ready
 
-    csv_ready(frame).to_csv(sys.stdout, index=False)
+    text = csv_ready(frame).to_csv(index=False)
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a text-only stream (a notebook's, a test's StringIO)
+        sys.stdout.write("\ufeff" + text)
+        return
+    sys.stdout.flush()
+    buffer.write(text.encode("utf-8-sig"))
+    buffer.flush()
+
+
+_write_csv = write_csv
 
 
 def _assumed_deadlines(items: list[str]) -> dict[str, str]:
@@ -442,6 +455,12 @@ def _cmd_run(args) -> int:
 
     spec = SPECS[notebook]
     takes = set(spec.parameter_help)  # what the report's spec says it takes
+    for name, given in (("unit", "、".join(args.unit)), ("metric", args.metric)):
+        if given and name not in takes:  # never silently ignored: name the reports that take it
+            from .errors import OptionNotTakenError
+
+            takers = [f"--report {s.cli}（{s.cli_help}）" for s in SPECS.values() if name in s.parameter_help]
+            raise OptionNotTakenError(f"--{name}", given, args.report, takers)
 
     formats = tuple(f.strip().lower() for f in args.formats.split(",") if f.strip())
     unknown = [f for f in formats if f not in FORMATS]
@@ -449,7 +468,8 @@ def _cmd_run(args) -> int:
         raise ParameterError("--formats", args.formats, "、".join(FORMATS) + " 中的一个或多个，用逗号分隔")
     registry = load_registry()
     if spec.scope == "metric":
-        jobs = [Job(notebook, metric=check_metric(registry, args.metric))]
+        default = next(p.default for p in spec.parameters if p.name == "metric")
+        jobs = [Job(notebook, metric=check_metric(registry, args.metric or default))]
     else:
         if not args.plan and not args.all_plans:
             raise ParameterError("--plan", None, "方案编号之一：" + registry.plan_choices() + "；或使用 --all-plans")
@@ -524,6 +544,8 @@ def main(argv: list[str] | None = None) -> int:
         _check_plan(args)
         return handlers[args.verb](args)
     except TaizhangError as exc:
+        if isinstance(exc, ParameterError):  # the library's parameter names, as the command line spells them
+            exc = exc.on_cli()
         print(f"错误：{exc.message}", file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:  # output piped into `head` and the like

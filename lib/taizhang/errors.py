@@ -82,7 +82,7 @@ class ReturnError(ProblemsError):
 
 
 class ParameterError(TaizhangError):
-    """A run or notebook parameter is unknown or malformed."""
+    """A run or notebook parameter is unknown, malformed or missing (``given`` None: not given at all)."""
 
     exit_code = 2
 
@@ -90,7 +90,31 @@ class ParameterError(TaizhangError):
         self.parameter = parameter
         self.given = given
         self.allowed = allowed
-        super().__init__(f"参数 {parameter} 的取值无效：收到 {given!r}，允许的取值为 {allowed}。")
+        if given is None:
+            super().__init__(f"缺少参数 {parameter}：请指定{allowed}。")
+        else:
+            super().__init__(f"参数 {parameter} 的取值无效：收到 {given!r}，允许的取值为 {allowed}。")
+
+    def on_cli(self) -> "ParameterError":
+        """The same error naming the parameter as the command line spells it (``store`` → ``--store``,
+        ``due_soon_days`` → ``--due-soon-days``); a name already in that form, or a positional such as ``PATH``,
+        is kept as it is."""
+        name = self.parameter
+        if not (name[:1].islower() and name.replace("_", "").isalnum() and name.isascii()):
+            return self
+        cli = ParameterError("--" + name.replace("_", "-"), self.given, self.allowed)
+        cli.__cause__ = self.__cause__
+        return cli
+
+
+class OptionNotTakenError(ParameterError):
+    """An option given for a report that takes no such parameter (``--unit`` for the 一页简报 …): refused,
+    never silently ignored; the message names the reports that take it."""
+
+    def __init__(self, parameter: str, given: object, report: str, takers: list[str]) -> None:
+        super().__init__(parameter, given, "只用于 " + "、".join(takers) + " 报告")
+        self.message = (f"参数 {parameter} 不适用于 --report {report}（该报告不接受 {parameter}）；"
+                        f"{parameter} 只用于 " + "、".join(takers) + "。")
 
 
 class RenderError(TaizhangError):

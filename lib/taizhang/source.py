@@ -58,11 +58,17 @@ def sample_digests() -> frozenset[str]:
     return frozenset(out)
 
 
-def _no_data(store: Path, plan: str, exists: bool) -> NoDataError:
+def _no_data(store: Path, plan: str, exists: bool, sample: bool = True) -> NoDataError:
     what = f"数据库 {_rel(store)} 中没有方案 {plan} 的报表" if exists else f"数据库 {_rel(store)} 不存在（尚未导入任何报表）"
+    try_sample = f"；只想试用时加 --sample 使用样例数据，报告每页将标注“{SAMPLE_MARK}”" if sample else ""
     return NoDataError(f"{what}。请先运行 taizhang ingest <报表文件或文件夹> 把各单位的月度报表导入数据库"
-                       f"（或用 --store 指定其他数据库）；只想试用时加 --sample 使用样例数据，"
-                       f"报告每页将标注“{SAMPLE_MARK}”。")
+                       f"（或用 --store 指定其他数据库）{try_sample}。")
+
+
+def missing_store_error(store: Path) -> NoDataError:
+    """The error of a command whose default store does not exist yet: run ``taizhang ingest`` first (a
+    command without ``--sample``, such as ``supervise``: the message does not offer it)."""
+    return _no_data(store, "", False, sample=False)
 
 
 def _rel(path: Path | str) -> str:

@@ -67,6 +67,20 @@ class _Cite:
         return np.where(np.nan_to_num(d) >= 0, "已到期",
                         np.char.add(np.char.add("已过 ", self.day_text(r).astype(str)), " 天").astype(object))
 
+    def overdue_text(self, r):
+        """How long a task is overdue: "已逾期 N 天", or "于报告截止日到期" for a deadline on the as-of day."""
+        d = self.days[r]
+        return np.where(np.nan_to_num(d) >= 0, "于报告截止日到期",
+                        np.char.add(np.char.add("已逾期 ", self.day_text(r).astype(str)), " 天").astype(object))
+
+    def regress_text(self, r):
+        """Where a regressed value went, by the target's direction: a ≤ limit is exceeded, not fallen below."""
+        ops = self.f["op"][r]
+        return [(f"最新值升至 {v}（{p}），超出目标 {lb}" if op == "<=" else
+                 f"最新值 {v}（{p}），偏离目标 {lb}" if op == "==" else
+                 f"最新值 {v}（{p}）回落至目标 {lb} 以下")
+                for op, v, p, lb in zip(ops, self.value(r), self.vper(r), self.label(r))]
+
     def miss_text(self, r):
         ms = self.missed[r]
         return np.where(ms > 0, np.char.add(np.char.add("；本年已有 ", _int_text(ms).astype(str)), " 个月未达要求")
@@ -130,8 +144,7 @@ def _quantitative(c: _Cite) -> None:
     c.put(c.status(q, "met"), lambda r: (
         f"最新值 {v}（{p}），达到目标 {lb}" for v, p, lb in zip(c.value(r), c.vper(r), c.label(r))))
     c.put(c.status(q, "regressed"), lambda r: (
-        f"曾于 {m} 达标，最新值 {v}（{p}）回落至目标 {lb} 以下"
-        for m, v, p, lb in zip(c.last_met_period[r], c.value(r), c.vper(r), c.label(r))))
+        f"曾于 {m} 达标，{t}" for m, t in zip(c.last_met_period[r], c.regress_text(r))))
     c.put(c.status(q, "overdue"), lambda r: (
         f"最新值 {v}（{p}），未达目标 {lb}；期限 {dl} {d}"
         for v, p, lb, dl, d in zip(c.value(r), c.vper(r), c.label(r), c.dl_text[r], c.past_text(r))))
@@ -261,7 +274,7 @@ def _milestones(c: _Cite) -> None:
     c.put(c.status(q, "done_late"), lambda r: (
         f"于 {d} 完成，晚于期限 {dl}（{n} 天）" for d, dl, n in zip(done_text(r), c.dl_text[r], late_days(r))))
     c.put(c.status(q, "task_overdue"), lambda r: (
-        f"期限 {dl} {d}，尚未报告完成" for dl, d in zip(c.dl_text[r], c.past_text(r))))
+        f"期限 {dl} {d}，尚未报告完成" for dl, d in zip(c.dl_text[r], c.overdue_text(r))))
     c.const(c.status(q, "no_deadline"), "原文未规定期限，尚未报告完成")
     c.const(c.status(q, "no_data"), "截至本月未收到该单位的任何报表")
     c.put(c.status(q, "task_pending"), lambda r: (

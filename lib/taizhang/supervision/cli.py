@@ -16,7 +16,6 @@ from datetime import date
 from pathlib import Path
 
 from ..errors import ParameterError
-from ..kernel.formatting import csv_ready
 
 
 def add_parser(sub, plan_arg) -> None:
@@ -85,6 +84,10 @@ def _store_arg(p) -> None:
 def _store(args) -> Path:
     from ..store import default_store
 
+    if args.store is None and not default_store().is_file():  # as run and evaluate say it (exit 2)
+        from ..source import missing_store_error
+
+        raise missing_store_error(default_store())
     store = args.store or default_store()
     if not Path(store).is_file():
         raise ParameterError("--store", str(store), "已存在的数据库文件（先用 taizhang ingest 导入报表）")
@@ -102,7 +105,7 @@ def _period(text: str | None, parameter: str = "--period") -> str:
     from ..report import check_period
 
     if not text:
-        raise ParameterError(parameter, "（未指定）", "YYYY-MM 格式的统计月份，例如 2024-06")
+        raise ParameterError(parameter, None, "YYYY-MM 格式的统计月份，例如 2024-06")
     try:
         return check_period(text)
     except ParameterError as err:
@@ -140,7 +143,7 @@ def _process(args) -> int:
     from .items import CHANGE_LABELS, items_frame, supervise
 
     if not args.plan:
-        raise ParameterError("--plan", "（未指定）", "方案编号之一：" + load_registry().plan_choices())
+        raise ParameterError("--plan", None, "方案编号之一：" + load_registry().plan_choices())
     period = _period(args.period)
     store = _store(args)
     notice = _day(args.notice_date, "--notice-date") if args.notice_date else None
@@ -187,7 +190,9 @@ def _list(args) -> int:
     if args.state == "open":
         df = df[df["state"] != "closed"]
     if args.format == "csv":
-        csv_ready(df[LIST_CSV_COLUMNS]).to_csv(sys.stdout, index=False)
+        from ..cli import write_csv  # UTF-8 with BOM, as every CSV of the command line
+
+        write_csv(df[LIST_CSV_COLUMNS])
         return 0
     for r in df.itertuples(index=False):
         esc = f" [{r.escalation}]" if r.escalation else ""

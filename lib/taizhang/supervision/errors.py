@@ -7,3 +7,10 @@ from ..errors import TaizhangError
 
 class SupervisionError(TaizhangError):
     """A supervision command cannot do what was asked (unknown item, closed item, month already processed …)."""
+
+
+class NoReturnsError(SupervisionError):
+    """The store holds no accepted return of the plan for the month (exit 2, as run and evaluate without data:
+    the user must ingest that month first)."""
+
+    exit_code = 2

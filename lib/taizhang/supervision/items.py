@@ -35,7 +35,7 @@ import pandas as pd
 from ..evaluate.judges import REGRESS_UNCONFIRMED
 from ..errors import ParameterError
 from ..targets import Registry
-from .errors import SupervisionError
+from .errors import NoReturnsError, SupervisionError
 from .rules import Rules, load_rules
 from .schema import ensure_schema
 
@@ -174,7 +174,7 @@ def supervise(store: Path, registry: Registry, plan_id: str, period: str, *, led
             arrived = {r[0] for r in con.execute(
                 "SELECT unit FROM submissions WHERE plan = ? AND period = ? AND is_current = 1", (plan_id, period))}
             if not arrived:
-                raise SupervisionError(f"数据库中没有方案 {plan_id} {period} 的已接收报表；请先用 taizhang ingest 导入该月报表，"
+                raise NoReturnsError(f"数据库中没有方案 {plan_id} {period} 的已接收报表；请先用 taizhang ingest 导入该月报表，"
                                        "再处理督办（一个月份只处理一次）")
             missing = [u.name for u in registry.unit_list(plan_id) if u.id not in arrived]
             ledger = evaluate(registry, plan_id, load_returnset(store, registry, plan_id), period)
