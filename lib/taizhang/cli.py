@@ -408,7 +408,7 @@ def _cmd_evaluate(args) -> int:
     if beyond:
         print(f"注意：{beyond}，按 --force 强制评估，各项沿用此前的数据。", file=sys.stderr)
     if source.sample_files(returns):
-        print(f"注意：所用数据为样例数据（{source.label}），{'非真实报送'}。", file=sys.stderr)
+        print(f"注意：所用数据为{source.label}。", file=sys.stderr)
     given = {"due_soon_days": args.due_soon_days, "due_soon_months": args.due_soon_months,
              "stale_months": args.stale_months}
     try:
