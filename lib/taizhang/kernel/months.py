@@ -98,6 +98,15 @@ class Month:
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
 
+    @property
+    def chinese(self) -> str:
+        """The month as Chinese prose writes it: ``2025年12月`` (no leading zero, no spaces).
+
+        >>> Month.parse("2025-03").chinese
+        '2025年3月'
+        """
+        return f"{self.year}年{self.month}月"
+
 
 def label(ordinal: int) -> str:
     """The ``YYYY-MM`` text of a month ordinal."""
