@@ -179,13 +179,13 @@ def _problems_spec(ledger: pd.DataFrame) -> TableSpec:
     f = problem_frame(ledger)
     n = int(ledger["status"].isin(OVERDUE).sum())
     cols = (Column("unit", "单位", "tz-c-unit"), Column("title", "指标或任务", "tz-c-text"),
-            Column("deadline", "期限", "tz-c-sec"), Column("target", "目标／最新值", "tz-c-sec"),
+            Column("deadline", "期限", "tz-c-when"), Column("target", "目标／最新值", "tz-c-sec"),
             Column("days", "逾期天数", "tz-c-num"), Column("lead", "牵头单位", "tz-c-sec"))
     rows = tuple((text(r.unit_name), text(r.title),
                   text(deadline_text(r), raw=None if pd.isna(r.deadline) else pd.Timestamp(r.deadline).date()),
                   text(target_and_latest(r)),
                   text(f"{-int(r.days_to_deadline)}", raw=-int(r.days_to_deadline)),
-                  text(short_lead(r.lead), raw=r.lead or None)) for r in f.itertuples(index=False))
+                  text(short_lead(r.lead, keep=1), raw=r.lead or None)) for r in f.itertuples(index=False))
     more = f"共 {n} 项逾期，此处列出逾期最久的 {len(f)} 项，其余见月度台账。" if n > len(f) else ""
     return TableSpec(cols, rows, css="tz-list tz-brief-problems", empty="本月没有逾期未达标的指标或逾期未完成的任务。",
                      note=more)
