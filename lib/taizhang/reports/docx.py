@@ -174,8 +174,9 @@ def write_notice(report, path: Path) -> Path:
     """Write the 通报 of a monthly report (:class:`taizhang.report.MonthlyReport`) to ``path`` and return it.
 
     Sections: 总体情况 (the brief's headlines), 存在的主要问题 (units with problems and the top-problems
-    table), 各单位情况 (the unit table — with score and rank when a scoring rule is configured), 督办情况 (counts
-    and escalations, :func:`taizhang.reports.supervision_section.notice_sentences`), 下一步工作,
+    table), 各单位情况 (the unit table, most red first — with score and rank only under an official,
+    non-example scoring rule), 督办情况 (counts and escalations,
+    :func:`taizhang.reports.supervision_section.notice_sentences`), 下一步工作,
     then the date line. Written to a temporary file and moved into place (no partial file).
     """
     brief = report.brief_parts
