@@ -8,10 +8,11 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
-from taizhang.brief import RED, TOP_PROBLEMS, build_brief, colour_group
+from taizhang.brief import RED, TOP_PROBLEMS, build_brief, colour_group, problem_frame
 from taizhang.kernel.statuses import MET, ORDER, OVERDUE
 from taizhang.render import Job, run_jobs, version_line
 from taizhang.report import MonthlyReport
+from taizhang.reports.blocks import Counts
 from taizhang.reports.docx import BODY_FONT, ISSUER_PLACEHOLDER, NUMBER_PLACEHOLDER, TITLE_FONT
 from taizhang.reports.specs import BY_CLI, SPECS
 from taizhang.source import SAMPLE_MARK
@@ -36,7 +37,14 @@ def test_unit_table_counts_equal_the_ledger(report):
     brief = report.brief_parts
     led = report.ledger[report.ledger["status"] != "not_applicable"]
     names = [r[0].text for r in brief.units.rows]
-    assert names == [u.name for u in report.registry.unit_list("bayannur")]
+    registry_order = [u.name for u in report.registry.unit_list("bayannur")]
+    assert sorted(names) == sorted(registry_order)
+    # most red first; ties keep the registry's order
+    reds = [r[1].value for r in brief.units.rows]
+    assert reds == sorted(reds, reverse=True) and reds[0] > reds[-1]
+    for a, b in zip(brief.units.rows, brief.units.rows[1:]):
+        if a[1].value == b[1].value:
+            assert registry_order.index(a[0].text) < registry_order.index(b[0].text)
     for row in brief.units.rows:
         mine = led[led["unit_name"] == row[0].text]
         assert row[1].value == int(mine["status"].isin(RED).sum())
@@ -52,10 +60,67 @@ def test_headline_and_problems_follow_the_ledger(report):
     assert brief.headlines[0].startswith(f"{led['unit'].nunique()} 个单位中 {behind} 个")
     assert f"{int((led['status'] == 'task_overdue').sum())} 项任务逾期未完成" in brief.headlines[0]
     assert "单位 × 目标" not in "".join(brief.headlines)
-    days = [r[2].value for r in brief.problems.rows]
+    labels = [c.label for c in brief.problems.columns]
+    assert labels == ["单位", "指标或任务", "期限", "目标／最新值", "逾期天数", "牵头单位"]
+    days = [r[4].value for r in brief.problems.rows]
     assert 0 < len(days) <= TOP_PROBLEMS and days == sorted(days, reverse=True)
     worst = -int(led[led["status"].isin(OVERDUE)]["days_to_deadline"].min())
     assert days[0] == worst
+    # the 期限 column is the ledger's deadline: the plan's wording, and the date as its value
+    shown = problem_frame(led)
+    for row, r in zip(brief.problems.rows, shown.itertuples(index=False)):
+        assert row[2].text == (r.deadline_text or str(r.deadline)) and row[2].value == r.deadline
+        assert (row[3].text == "—") == (r.kind == "milestone") and (r.kind == "milestone" or "／" in row[3].text)
+
+
+def test_problems_show_target_and_latest_value_of_numeric_targets(report):
+    led = report.ledger.copy()
+    i = led.index[led["kind"] != "milestone"][0]
+    led.loc[i, ["status", "days_to_deadline", "threshold_label", "value", "threshold", "op", "target_unit"]] = (
+        "overdue", -9999, "≥ 70%", 55.24, 70.0, ">=", "%")
+    row = build_brief(led, None, "2024-05").problems.rows[0]
+    assert row[0].text == led.loc[i, "unit_name"] and row[3].text == "≥70%／55.2%"
+
+
+def test_example_scoring_gives_no_rank_and_official_one_does(report, monkeypatch, tmp_path):
+    import shutil
+
+    import yaml
+
+    import taizhang.scoring as scoring
+
+    assert report.scores is None  # bayannur has only bayannur-example.yaml (example: true)
+    brief = report.brief_parts
+    assert not brief.ranked and "名次" not in [c.label for c in brief.units.columns]
+    assert not any("得分" in h for h in brief.headlines)
+    # the same file, not marked example: 得分 and 名次, the ranking sentence, and the note naming unscored units
+    src = scoring.scoring_dir()
+    data = yaml.safe_load((src / "bayannur-example.yaml").read_text(encoding="utf-8"))
+    data["example"] = False
+    official = tmp_path / "scoring"
+    shutil.copytree(src, official)
+    (official / "bayannur-official.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setattr(scoring, "scoring_dir", lambda: official)
+    rep = MonthlyReport.build("bayannur", "2024-06", sample="是")
+    assert rep.scores is not None and not rep.scores.attrs["example"]
+    parts = rep.brief_parts
+    labels = [c.label for c in parts.units.columns]
+    assert parts.ranked and "名次" in labels and "得分" in labels
+    assert any(h.startswith("按评分方案，") and "得分最高" in h and " 得分" not in h for h in parts.headlines)
+    unscored = [r[0].text for r in parts.units.rows if r[labels.index("得分")].text in ("—", "", None)]
+    assert unscored and all(u in parts.units.note for u in unscored) and "评分范围" in parts.units.note
+
+
+def test_dates_are_written_in_chinese(report):
+    from taizhang.kernel.months import Month
+
+    assert Month.parse("2025-12").chinese == "2025年12月" and Month.parse("2024-03").chinese == "2024年3月"
+    brief = report.brief_parts
+    lead = brief.changes.lead if isinstance(brief.changes, Counts) else brief.changes.text
+    assert lead.startswith("与2024年5月相比")
+    assert "没有2024年5月的数据" in build_brief(report.ledger, None, "2024-05").changes.text
+    header = report.brief_header().parts[0]
+    assert [t.text for t in header.sub] == ["截至2024年6月末"]
 
 
 def test_no_previous_month_says_so(report):
@@ -76,11 +141,12 @@ def test_docx_reads_back_with_the_ledger_numbers(report, tmp_path):
     assert texts[0] == ISSUER_PLACEHOLDER and texts[1] == NUMBER_PLACEHOLDER
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
     assert headings[0] == "一、总体情况" and "四、督办情况" in headings and "五、下一步工作" in headings
-    assert "三、各单位情况与排名" in headings  # bayannur has a scoring file
+    assert "三、各单位情况" in headings  # bayannur's only scoring file is an example: no ranking
+    assert "截至2024年6月末" in "".join(texts) and "（2024年6月）" in "".join(texts)
     for sentence in report.brief_parts.headlines:
         assert sentence in texts
     problems, units = doc.tables
-    assert [c.text for c in problems.rows[0].cells] == ["单位", "指标或任务", "逾期天数", "牵头单位"]
+    assert [c.text for c in problems.rows[0].cells] == ["单位", "指标或任务", "期限", "目标／最新值", "逾期天数", "牵头单位"]
     assert [[c.text for c in r.cells] for r in problems.rows[1:]] == [
         [c.text for c in row] for row in report.brief_parts.problems.rows]
     assert [r.cells[1].text for r in units.rows[1:]] == [str(r[1].value) for r in report.brief_parts.units.rows]

@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from .kernel.formatting import format_value
+from .kernel.months import Month
 from .kernel.statuses import MET, OVERDUE
 from .ledger import changes_table, unit_order
 from .reports.blocks import Blocks, Column, Counts, Heading, Notice, TableSpec, text
@@ -52,12 +54,12 @@ class Brief:
             changes = (replace(changes, tail=self.supervision) if isinstance(changes, Counts)
                        else Counts(changes.text, (), tail=self.supervision))
         return Blocks.of(self.notices, Notice("", "notice", "本月要点", "tz-brief-head", self.headlines),
-                         Heading("各单位情况", css=""), self.units, Heading("主要问题（逾期最久的前 10 项）", css=""),
+                         Heading("各单位情况（按逾期、回落项数排序）", css=""), self.units, Heading("主要问题（逾期最久的前 10 项）", css=""),
                          self.problems, changes)
 
 
 def _unit_counts(ledger: pd.DataFrame) -> pd.DataFrame:
-    """Per unit: red / amber / green counts and overdue tasks (registry order)."""
+    """Per unit: red / amber / green counts and overdue tasks, most red first (registry order for ties)."""
     f = ledger[ledger["status"] != "not_applicable"]
     groups = f["status"].map(colour_group)
     out = pd.crosstab(f["unit"], groups).reindex(columns=["red", "amber", "green"], fill_value=0)
@@ -67,7 +69,8 @@ def _unit_counts(ledger: pd.DataFrame) -> pd.DataFrame:
     names = ledger.drop_duplicates("unit").set_index("unit")["unit_name"]
     out = out.reindex(sorted(order, key=order.get), fill_value=0)
     out["unit_name"] = names.reindex(out.index)
-    return out.astype({c: int for c in ("red", "amber", "green", "tasks_overdue", "metrics_overdue")})
+    out = out.astype({c: int for c in ("red", "amber", "green", "tasks_overdue", "metrics_overdue")})
+    return out.sort_values("red", ascending=False, kind="stable")
 
 
 def _signed(n: int) -> str:
@@ -90,11 +93,11 @@ def _headlines(ledger: pd.DataFrame, counts: pd.DataFrame, before: pd.DataFrame 
         worst = q.groupby("metric_name", sort=False)["unit"].nunique().sort_values(ascending=False, kind="stable")
         name = worst.index[0]
         label = q.loc[q["metric_name"] == name, "threshold_label"].iloc[0]
-        out.append(f"{name} {int(worst.iloc[0])} 个单位逾期未达到目标（{label}）。")
+        out.append(f"{name}：{int(worst.iloc[0])} 个单位逾期未达到目标（{label}）。")
     if scores is not None and not scores.empty:
         top, low = scores.iloc[0], scores.iloc[-1]
         which = "示例评分方案" if scores.attrs.get("example") else "评分方案"
-        out.append(f"按{which}，{top['unit_name']} 得分最高（{top['score']:g} 分），{low['unit_name']} 最低（{low['score']:g} 分）。")
+        out.append(f"按{which}，{top['unit_name']}得分最高（{top['score']:g} 分），{low['unit_name']}最低（{low['score']:g} 分）。")
     return tuple(out)
 
 
@@ -128,7 +131,14 @@ def _units_spec(counts: pd.DataFrame, before: pd.DataFrame | None, scores: pd.Da
             row += [text(n_open, raw=n_open), text(n_esc, "b" if n_esc else "", raw=n_esc)]
         rows.append(tuple(row))
     note = "红、黄、绿为各单位的项指标与项任务数（不含不适用项）；逾期任务为逾期未完成的节点任务"
-    note += "；督办为未销号的督办事项。" if sv_units is not None else "。"
+    if sv_units is not None:
+        note += "；督办为未销号的督办事项"
+    if by_unit is not None:
+        unscored = [r["unit_name"] for uid, r in counts.iterrows() if uid not in by_unit.index]
+        if unscored:
+            title = scores.attrs.get("title") or "评分方案"
+            note += f"；{'、'.join(unscored)}不在“{title}”的评分范围内，得分、名次为“—”"
+    note += "。"
     return TableSpec(tuple(cols), tuple(rows), css="tz-list tz-brief-units", note=note)
 
 
@@ -148,26 +158,48 @@ def short_lead(lead: str, keep: int = 2) -> str:
     return "、".join(parts[:keep]) + ("等" if len(parts) > keep else "")
 
 
+def deadline_text(row) -> str:
+    """A problem's deadline as the plan words it (``2022年底前``), else ``YYYY-MM-DD``."""
+    wording = getattr(row, "deadline_text", None)
+    if isinstance(wording, str) and wording.strip():
+        return wording.strip()
+    return "—" if pd.isna(row.deadline) else pd.Timestamp(row.deadline).strftime("%Y-%m-%d")
+
+
+def target_and_latest(row) -> str:
+    """``目标／最新值`` of a numeric target in compact form (``≥70%／55.2%``); ``—`` for tasks."""
+    if row.kind == "milestone":
+        return "—"
+    latest = "无数据" if pd.isna(row.value) else format_value(row.value, row.target_unit, threshold=row.threshold,
+                                                             op=row.op)
+    return f"{row.threshold_label}／{latest}".replace(" ", "")
+
+
 def _problems_spec(ledger: pd.DataFrame) -> TableSpec:
     f = problem_frame(ledger)
     n = int(ledger["status"].isin(OVERDUE).sum())
     cols = (Column("unit", "单位", "tz-c-unit"), Column("title", "指标或任务", "tz-c-text"),
+            Column("deadline", "期限", "tz-c-when"), Column("target", "目标／最新值", "tz-c-sec"),
             Column("days", "逾期天数", "tz-c-num"), Column("lead", "牵头单位", "tz-c-sec"))
-    rows = tuple((text(r.unit_name), text(r.title), text(f"{-int(r.days_to_deadline)}", raw=-int(r.days_to_deadline)),
-                  text(short_lead(r.lead), raw=r.lead or None)) for r in f.itertuples(index=False))
+    rows = tuple((text(r.unit_name), text(r.title),
+                  text(deadline_text(r), raw=None if pd.isna(r.deadline) else pd.Timestamp(r.deadline).date()),
+                  text(target_and_latest(r)),
+                  text(f"{-int(r.days_to_deadline)}", raw=-int(r.days_to_deadline)),
+                  text(short_lead(r.lead, keep=1), raw=r.lead or None)) for r in f.itertuples(index=False))
     more = f"共 {n} 项逾期，此处列出逾期最久的 {len(f)} 项，其余见月度台账。" if n > len(f) else ""
     return TableSpec(cols, rows, css="tz-list tz-brief-problems", empty="本月没有逾期未达标的指标或逾期未完成的任务。",
                      note=more)
 
 
 def _changes(ledger: pd.DataFrame, previous: pd.DataFrame | None, previous_period: str) -> Counts | Notice:
+    month = Month.parse(previous_period).chinese
     if previous is None:
-        return Notice(f"没有 {previous_period} 的数据，无法与上月比较。")
+        return Notice(f"没有{month}的数据，无法与上月比较。")
     frame = changes_table(ledger, previous)
     if frame.empty:
-        return Notice(f"与 {previous_period} 相比，各项状态没有变化。")
+        return Notice(f"与{month}相比，各项状态没有变化。")
     newly = int(((frame["direction"] == "worse") & frame["after"].isin(RED)).sum())
-    return Counts(f"与 {previous_period} 相比：",
+    return Counts(f"与{month}相比：",
                   (("▲ 好转", int((frame["direction"] == "better").sum()), "up"),
                    ("▼ 变差", int((frame["direction"] == "worse").sum()), "down"), ("其中新增逾期或回落", newly, "")))
 

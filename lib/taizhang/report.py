@@ -538,15 +538,17 @@ class MonthlyReport:
 
     @cached_property
     def scores(self) -> pd.DataFrame | None:
-        """The units' scores under the plan's scoring rule (the first ``targets/scoring`` file of the plan),
-        None when none is configured."""
+        """The units' scores under the plan's official scoring rule (the first ``targets/scoring`` file of the
+        plan not marked ``example: true``), None when there is none: an example file only demonstrates the
+        format (targets/scoring/README.md) and is used only when named (``taizhang evaluate --scoring``)."""
         from .scoring import available_scorings, load_scoring, score_units
 
-        names = available_scorings(self.plan.plan)
-        if not names:
+        official = (s for s in (load_scoring(n, self.registry, self.plan.plan)
+                                for n in available_scorings(self.plan.plan)) if not s.example)
+        scoring = next(official, None)
+        if scoring is None:
             return None
-        totals, _ = score_units(self.registry, self.plan.plan, self.returns, self.period,
-                                load_scoring(names[0], self.registry, self.plan.plan))
+        totals, _ = score_units(self.registry, self.plan.plan, self.returns, self.period, scoring)
         return totals if self.unit is None else totals[totals["unit"] == self.unit]
 
     @cached_property
@@ -580,7 +582,7 @@ class MonthlyReport:
 
     def brief_header(self) -> Blocks:
         p = self.plan
-        return Blocks.of(Header("政务服务目标台账 · 一页简报", p.document, (Text(f"截至 {self.period} 月末"),)),
+        return Blocks.of(Header("政务服务目标台账 · 一页简报", p.document, (Text(f"截至{Month.parse(self.period).chinese}末"),)),
                          self.page1_notices())
 
     def write_docx(self, path: str | Path) -> Path:

@@ -18,6 +18,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from ..kernel.months import Month
 from .blocks import Blocks, Counts, Notice, TableSpec
 
 #: fonts named as Chinese offices expect, and the fallback a machine without them shows
@@ -173,8 +174,9 @@ def write_notice(report, path: Path) -> Path:
     """Write the 通报 of a monthly report (:class:`taizhang.report.MonthlyReport`) to ``path`` and return it.
 
     Sections: 总体情况 (the brief's headlines), 存在的主要问题 (units with problems and the top-problems
-    table), 各单位情况 (the unit table — with score and rank when a scoring rule is configured), 督办情况 (counts
-    and escalations, :func:`taizhang.reports.supervision_section.notice_sentences`), 下一步工作,
+    table), 各单位情况 (the unit table, most red first — with score and rank only under an official,
+    non-example scoring rule), 督办情况 (counts and escalations,
+    :func:`taizhang.reports.supervision_section.notice_sentences`), 下一步工作,
     then the date line. Written to a temporary file and moved into place (no partial file).
     """
     brief = report.brief_parts
@@ -203,13 +205,14 @@ def write_notice(report, path: Path) -> Path:
     title = doc.add_paragraph(style="Title")
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     what_if = "（情景推演）" if any(n.title == "情景推演" for n in boxed) or report.parameters.get("assume") else ""
-    trun = title.add_run(f"关于{report.plan.short_name}政务服务目标任务落实情况的通报（{report.period}）{what_if}")
+    trun = title.add_run(f"关于{report.plan.short_name}政务服务目标任务落实情况的通报（{Month.parse(report.period).chinese}）{what_if}")
     _font(trun, TITLE_FONT, 22)
     trun.font.color.rgb = RGBColor(0, 0, 0)
     for notice in boxed:  # what the 通报 rests on, before anything it says (sample, coverage, what-if)
         _boxed(doc, notice)
     _paragraph(doc, "各有关单位：", indent=False)
-    _paragraph(doc, f"现将截至 {report.period} 月末《{report.plan.document}》各项目标与任务的落实情况通报如下。")
+    month = Month.parse(report.period).chinese
+    _paragraph(doc, f"现将截至{month}末《{report.plan.document}》各项目标与任务的落实情况通报如下。")
 
     _heading(doc, "一、总体情况", 1)
     for sentence in brief.headlines:
@@ -228,6 +231,7 @@ def write_notice(report, path: Path) -> Path:
     _heading(doc, "三、各单位情况" + ("与排名" if brief.ranked else ""), 1)
     if brief.ranked:
         _paragraph(doc, "按评分方案计算得分与名次（名次 1 为最好）。")
+    _paragraph(doc, "各单位按逾期、回落项数从多到少排列。")
     table(doc, brief.units)
 
     _heading(doc, "四、督办情况", 1)  # issue 14: the counts and escalations (taizhang.reports.supervision_section)
