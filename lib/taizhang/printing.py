@@ -135,8 +135,9 @@ def running_header(job) -> str:
     if job.metric:
         parts.append(reg.metrics[job.metric].name)
     if job.period:
-        year, month = job.period.split("-")
-        parts.append(f"{year}年{int(month)}月")
+        from .kernel.months import Month
+
+        parts.append(Month.parse(job.period).chinese)
     parts.append(job.spec.title)
     label = what_if_label(job.scenario, job.assume)
     return " · ".join(parts + ([label] if label else []))

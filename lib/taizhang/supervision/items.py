@@ -33,6 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..evaluate.judges import REGRESS_UNCONFIRMED
+from ..kernel.formatting import format_value
 from ..errors import ParameterError
 from ..targets import Registry
 from .errors import NoReturnsError, SupervisionError
@@ -123,12 +124,11 @@ def _event(con, item_id: str, at: str, by: str, kind: str, period: str | None, b
 
 
 def _fmt_value(row) -> str:
+    """A ledger row's value as the ledger shows it (:func:`taizhang.kernel.formatting.format_value`), '' without."""
     v = row.get("value")
     if v is None or v != v:
         return ""
-    unit = row.get("target_unit") or ""
-    text = f"{v:.1f}" if unit == "%" or abs(v - round(v)) > 1e-9 else f"{v:.0f}"
-    return f"{text}{unit}"
+    return format_value(v, row.get("target_unit") or "")
 
 
 def _latest_progress(con, item_id: str) -> str | None:
