@@ -18,11 +18,11 @@ import pytest
 from taizhang.errors import ParameterError
 from taizhang.evaluate.judges import REGRESS_UNCONFIRMED
 from taizhang.project import project_root
-from taizhang.sample import generate_plan_sample
 from taizhang.store import ingest, load_returnset
 from taizhang.supervision import (SupervisionError, SupervisionRulesError, close_item, history_frame, items_frame,
                                   load_rules, reopen_item, runs_frame, supervise, supervision_tables)
 from taizhang.supervision.answers import ANSWER_COLUMNS
+from sv_support import ingested_sample
 from taizhang.supervision.workdays import add_working_days, known_years, next_working_day
 
 MONTHS = ["2023-12", "2024-01", "2024-02", "2024-03", "2024-04", "2024-05", "2024-06"]
@@ -37,11 +37,7 @@ def _snapshot(store: Path) -> tuple:
 @pytest.fixture(scope="module")
 def sample_store(tmp_path_factory, registry):
     """bayannur sample returns up to 2024-06 in a fresh store (read-only template for the tests)."""
-    tmp = tmp_path_factory.mktemp("sv")
-    generate_plan_sample(registry, "bayannur", tmp / "s", last="2024-06")
-    store = tmp / "base.sqlite"
-    assert all(r.ok for r in ingest([tmp / "s"], store=store, registry=registry))
-    return store, tmp / "s"
+    return ingested_sample(tmp_path_factory.mktemp("sv"), registry, "bayannur", "2024-06")
 
 
 def _answer_file(src: Path, dest: Path, rows) -> Path:
@@ -333,9 +329,7 @@ def test_plan_overrides_and_defaults(tmp_path, root):
 def test_sample_loop_carries_answers_closes_and_escalations(registry, tmp_path):
     from taizhang.supervision.sample import MANUAL_REASON, run_sample_loop
 
-    generate_plan_sample(registry, "bayannur", tmp_path / "s", last="2023-06")
-    store = tmp_path / "taizhang.sqlite"
-    assert all(r.ok for r in ingest([tmp_path / "s"], store=store, registry=registry))
+    store, _ = ingested_sample(tmp_path, registry, "bayannur", "2023-06")
     results = run_sample_loop(registry, "bayannur", store, tmp_path / "answers")
     assert [r.period for r in results][0] == "2022-09" and results[-1].period == "2023-06"
     items = items_frame(store, "bayannur")

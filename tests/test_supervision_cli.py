@@ -15,14 +15,12 @@ from taizhang.sample import generate_plan_sample
 from taizhang.store import ingest
 from taizhang.supervision.cli import LIST_CSV_COLUMNS
 
+from sv_support import ingested_sample
+
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory, registry):
-    tmp = tmp_path_factory.mktemp("svcli")
-    generate_plan_sample(registry, "bayannur", tmp / "s", last="2024-01")
-    store = tmp / "base.sqlite"
-    assert all(r.ok for r in ingest([tmp / "s"], store=store, registry=registry))
-    return store
+    return ingested_sample(tmp_path_factory.mktemp("svcli"), registry, "bayannur", "2024-01")[0]
 
 
 @pytest.fixture()
