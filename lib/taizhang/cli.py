@@ -91,9 +91,24 @@ def _check_plan(args) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``taizhang`` parser: one sub-parser per verb, in the order of the help."""
     parser = _Parser(prog="taizhang", description="政务服务目标台账：按实施方案的目标和期限，逐月评估各地区进展并生成台账报告。")
     sub = parser.add_subparsers(dest="verb", required=True, parser_class=_Parser, metavar="命令")
+    _add_targets(sub)
+    _add_sample(sub)
+    _add_template(sub)
+    _add_ingest(sub)
+    _add_evaluate(sub)
+    _add_run(sub)
+    # ---- supervise (督办 → 整改 → 销号, issue 14): parser and handlers live in taizhang.supervision.cli
+    from .supervision.cli import add_parser as _add_supervise
 
+    _add_supervise(sub, _plan_arg)
+    return parser
+
+
+def _add_targets(sub) -> None:
+    """The ``targets`` verb: list, export and check the registry; draft and import a new plan."""
     t = sub.add_parser("targets", help="目标登记册：列出、导出、校验；起草和导入新方案")
     tsub = t.add_subparsers(dest="action", required=True, parser_class=_Parser, metavar="操作")
     tl = tsub.add_parser("list", help="列出目标")
@@ -116,12 +131,18 @@ def build_parser() -> argparse.ArgumentParser:
     ti.add_argument("workbook", type=Path, metavar="审核表", help="taizhang targets draft 生成并经审核的 .xlsx")
     ti.add_argument("--replace", action="store_true", help="替换登记册中已有的同编号方案")
 
+
+def _add_sample(sub) -> None:
+    """The ``sample`` verb: one plan (``--plan``) or all of them (``--all-plans``)."""
     s = sub.add_parser("sample", help="生成确定性的样例报表（inputs/sample/<方案>/）")
     g = s.add_mutually_exclusive_group(required=True)
     _plan_arg(g, required=False)
     g.add_argument("--all-plans", action="store_true", help="登记册中的全部方案")
     s.add_argument("--out", type=Path, help="输出文件夹（默认 inputs/sample）")
 
+
+def _add_template(sub) -> None:
+    """The ``template`` verb: the monthly return templates of one plan and month."""
     tp = sub.add_parser("template", help="生成各单位的月度报表模板（Excel）")
     _plan_arg(tp)
     tp.add_argument("--period", required=True, help="统计月份 YYYY-MM")
@@ -130,6 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     tp.add_argument("--store", type=Path, help="数据库文件（如 inputs/taizhang.sqlite）：模板预填各单位未销号的督办事项"
                     "（整改情况表）和已报完成的任务；不指定则生成空白模板")  # issue 14
 
+
+def _add_ingest(sub) -> None:
+    """The ``ingest`` verb: check returns and write the accepted ones to the store."""
     ing = sub.add_parser("ingest", help="校验报表并导入数据库（文件或文件夹）")
     ing.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="报表文件或文件夹（.xlsx/.xlsm/.csv）")
     ing.add_argument("--store", type=Path, help="数据库文件（默认 inputs/taizhang.sqlite）")
@@ -137,6 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--feedback", type=Path, help="退回修改清单输出文件夹（默认数据库旁的“退回修改清单”）")
     ing.add_argument("-q", "--quiet", action="store_true", help="只显示退回的文件和汇总")
 
+
+def _add_evaluate(sub) -> None:
+    """The ``evaluate`` verb: its period, data source, view and evaluation settings."""
     ev = sub.add_parser("evaluate", help="评估某方案截至某月的目标状态，输出台账")
     _plan_arg(ev)
     evp = ev.add_mutually_exclusive_group(required=True)
@@ -159,6 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--assume", action="append", default=[], metavar="目标编号=YYYY-MM-DD",
                     help="为期限未明确的目标假定期限（可重复）；报告中标注为假定期限")
 
+
+def _add_run(sub) -> None:
+    """The ``run`` verb: which report, of what, from which data source, in which formats."""
     r = sub.add_parser("run", help="执行报告笔记本，生成 HTML、PDF 和 Excel 报告（reports/<方案>/<月份>/）")
     rg = r.add_mutually_exclusive_group()
     _plan_arg(rg, required=False)
@@ -180,12 +210,6 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--assume", action="append", default=[], metavar="目标编号=YYYY-MM-DD",
                    help="为期限未明确的目标假定期限（可重复）；报告中标注为假定期限")
     r.add_argument("--no-progress", action="store_true", help="不显示进度条")
-
-    # ---- supervise (督办 → 整改 → 销号, issue 14): parser and handlers live in taizhang.supervision.cli
-    from .supervision.cli import add_parser as _add_supervise
-
-    _add_supervise(sub, _plan_arg)
-    return parser
 
 
 def _cmd_targets(args) -> int:
