@@ -504,9 +504,21 @@ def _validated(path: Path, where: str, model, problems: list[Problem]):
 
 
 def _collect(root: Path) -> tuple[Registry | None, list[Problem]]:
+    """Read and check the registry under ``root``: the registry (as far as it reads) and every problem found."""
     problems: list[Problem] = []
-    cat_path = root / "metrics.yaml"
-    raw = _read_yaml(cat_path, problems, "metrics.yaml")
+    fields, metrics, unit_rules = _catalogue(root, problems)
+    plans = _plans(root, metrics, problems)
+    units = _units(root, problems)
+    problems += _coverage_problems(root, plans, units)
+    registry = Registry(root=root, fields=fields, metrics=metrics, plans=plans, units=units,
+                        version=_registry_version(root), unit_rules=unit_rules)
+    return registry, problems
+
+
+def _catalogue(root: Path, problems: list[Problem]) -> tuple[dict[str, FieldDef], dict[str, Metric],
+                                                             dict[str, UnitRule]]:
+    """metrics.yaml: its fields, metrics (each knowing its key) and units of measure; problems recorded."""
+    raw = _read_yaml(root / "metrics.yaml", problems, "metrics.yaml")
     fields: dict[str, FieldDef] = {}
     metrics: dict[str, Metric] = {}
     unit_rules: dict[str, UnitRule] = {}
@@ -518,6 +530,14 @@ def _collect(root: Path) -> tuple[Registry | None, list[Problem]]:
             metrics = {k: m.model_copy(update={"key": k}) for k, m in cat.metrics.items()}
         except ValidationError as exc:
             problems += _pydantic_problems("metrics.yaml", exc, raw)
+    problems += _catalogue_problems(fields, metrics, unit_rules)
+    return fields, metrics, unit_rules
+
+
+def _catalogue_problems(fields: dict[str, FieldDef], metrics: dict[str, Metric],
+                        unit_rules: dict[str, UnitRule]) -> list[Problem]:
+    """Metrics that lack or name unknown fields, and units of measure metrics.yaml does not declare."""
+    problems: list[Problem] = []
     for key, m in metrics.items():
         where = f"metrics.yaml / 指标 {key}"
         for f in m.fields:
@@ -533,44 +553,17 @@ def _collect(root: Path) -> tuple[Registry | None, list[Problem]]:
         if f.unit and unit_rules and f.unit not in unit_rules:
             problems.append(Problem(f"metrics.yaml / 字段 {key}",
                                     f"单位“{f.unit}”未在 metrics.yaml 的 units 中声明（是否整数、显示几位小数）"))
+    return problems
 
+
+def _plans(root: Path, metrics: dict[str, Metric], problems: list[Problem]) -> dict[str, Plan]:
+    """Every valid plan file, its targets resolved, in plan order (``order``, then id); problems recorded."""
     plans: dict[str, Plan] = {}
     seen_ids: dict[str, str] = {}
     for path in sorted((root / "plans").glob("*.yaml")):
-        where = f"plans/{path.name}"
-        plan = _validated(path, where, Plan, problems)
-        if plan is None:
-            continue
-        src_path = root / "sources" / plan.source
-        if not src_path.is_file():
-            problems.append(Problem(where, f"原文文件 sources/{plan.source} 不存在"))
-            source = ""
-        else:
-            source = src_path.read_text(encoding="utf-8")
-        for key in plan.rankings:
-            if key not in metrics:
-                problems.append(Problem(f"{where} / rankings", f"排名指标 {key} 未在 metrics.yaml 中定义"))
-        if plan.rankings and not plan.rankings_quote:
-            problems.append(Problem(f"{where} / rankings", "写明排名指标时须有 rankings_quote（原文摘录）"))
-        if plan.rankings_quote and plan.rankings_quote not in source:
-            problems.append(Problem(f"{where} / rankings", f"rankings_quote 不是原文的逐字摘录：“{plan.rankings_quote[:40]}…”"))
-        resolved = []
-        for t in plan.targets:
-            if t.id in seen_ids:
-                problems.append(Problem(f"{where} / 目标 {t.id}", f"目标编号重复（另见 {seen_ids[t.id]}）"))
-            seen_ids[t.id] = where
-            problems += _check_target(plan, t, source, metrics, where)
-            dls = tuple(
-                d if d.date is not None else d.model_copy(update={"date": parse_deadline(d.text, plan.issued)})
-                for d in t.deadlines
-            )
-            resolved.append(t.model_copy(update={"plan": plan.plan, "deadlines": dls}))
-        ids = {t.id for t in resolved}
-        for t in resolved:
-            for other in t.conflicts_with:
-                if other not in ids:
-                    problems.append(Problem(f"{where} / 目标 {t.id}", f"conflicts_with 引用的 {other} 不在本方案中"))
-        plans[plan.plan] = plan.model_copy(update={"targets": tuple(resolved)})
+        plan = _plan(root, path, metrics, seen_ids, problems)
+        if plan is not None:
+            plans[plan.plan] = plan
     orders: dict[int, str] = {}
     for pid, plan in plans.items():
         if plan.order is not None:
@@ -578,8 +571,60 @@ def _collect(root: Path) -> tuple[Registry | None, list[Problem]]:
                 problems.append(Problem(f"plans/{pid}.yaml / order",
                                         f"次序 {plan.order} 与 plans/{orders[plan.order]}.yaml 重复"))
             orders.setdefault(plan.order, pid)
-    plans = dict(sorted(plans.items(), key=lambda kv: (kv[1].order is None, kv[1].order or 0, kv[0])))
+    return dict(sorted(plans.items(), key=lambda kv: (kv[1].order is None, kv[1].order or 0, kv[0])))
 
+
+def _plan(root: Path, path: Path, metrics: dict[str, Metric], seen_ids: dict[str, str],
+          problems: list[Problem]) -> Plan | None:
+    """One plan file checked against its source text, with resolved targets; None (problems recorded) if invalid.
+
+    ``seen_ids`` maps the target ids of the plans read so far to their file, for the duplicate check.
+    """
+    where = f"plans/{path.name}"
+    plan = _validated(path, where, Plan, problems)
+    if plan is None:
+        return None
+    src_path = root / "sources" / plan.source
+    if not src_path.is_file():
+        problems.append(Problem(where, f"原文文件 sources/{plan.source} 不存在"))
+        source = ""
+    else:
+        source = src_path.read_text(encoding="utf-8")
+    problems += _ranking_problems(plan, where, source, metrics)
+    resolved = []
+    for t in plan.targets:
+        if t.id in seen_ids:
+            problems.append(Problem(f"{where} / 目标 {t.id}", f"目标编号重复（另见 {seen_ids[t.id]}）"))
+        seen_ids[t.id] = where
+        problems += _check_target(plan, t, source, metrics, where)
+        dls = tuple(
+            d if d.date is not None else d.model_copy(update={"date": parse_deadline(d.text, plan.issued)})
+            for d in t.deadlines
+        )
+        resolved.append(t.model_copy(update={"plan": plan.plan, "deadlines": dls}))
+    ids = {t.id for t in resolved}
+    for t in resolved:
+        for other in t.conflicts_with:
+            if other not in ids:
+                problems.append(Problem(f"{where} / 目标 {t.id}", f"conflicts_with 引用的 {other} 不在本方案中"))
+    return plan.model_copy(update={"targets": tuple(resolved)})
+
+
+def _ranking_problems(plan: Plan, where: str, source: str, metrics: dict[str, Metric]) -> list[Problem]:
+    """A plan's ranking metrics: each defined, and quoted verbatim from the source text."""
+    problems: list[Problem] = []
+    for key in plan.rankings:
+        if key not in metrics:
+            problems.append(Problem(f"{where} / rankings", f"排名指标 {key} 未在 metrics.yaml 中定义"))
+    if plan.rankings and not plan.rankings_quote:
+        problems.append(Problem(f"{where} / rankings", "写明排名指标时须有 rankings_quote（原文摘录）"))
+    if plan.rankings_quote and plan.rankings_quote not in source:
+        problems.append(Problem(f"{where} / rankings", f"rankings_quote 不是原文的逐字摘录：“{plan.rankings_quote[:40]}…”"))
+    return problems
+
+
+def _units(root: Path, problems: list[Problem]) -> dict[str, tuple[Unit, ...]]:
+    """Every valid unit file's units, by plan; a name or alias shared by two units is a problem."""
     units: dict[str, tuple[Unit, ...]] = {}
     for path in sorted((root / "units").glob("*.yaml")):
         where = f"units/{path.name}"
@@ -593,6 +638,12 @@ def _collect(root: Path) -> tuple[Registry | None, list[Problem]]:
                     problems.append(Problem(f"{where} / 单位 {u.id}", f"名称或别名“{n}”与单位 {names[n]} 重复"))
                 names[n] = u.id
         units[ul.plan] = ul.units
+    return units
+
+
+def _coverage_problems(root: Path, plans: dict[str, Plan], units: dict[str, tuple[Unit, ...]]) -> list[Problem]:
+    """Plans without a unit list, unit lists without a plan file, and each plan's unit levels."""
+    problems: list[Problem] = []
     for pid in plans:
         if pid not in units:
             problems.append(Problem(f"units/{pid}.yaml", "缺少该方案的填报单位清单"))
@@ -601,15 +652,17 @@ def _collect(root: Path) -> tuple[Registry | None, list[Problem]]:
     for pid in units:
         if pid not in plans and not (root / "plans" / f"{pid}.yaml").is_file():
             problems.append(Problem(f"units/{pid}.yaml", f"没有对应的方案文件 plans/{pid}.yaml"))
+    return problems
 
+
+def _registry_version(root: Path) -> str:
+    """The registry's version: the start of a SHA-256 over its files' paths and bytes (scenarios, drafts excluded)."""
     digest = hashlib.sha256()
     for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml", ".txt")
                        and not _NOT_REGISTRY & set(p.relative_to(root).parts)):  # scenarios, drafts are not the registry
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
-    registry = Registry(root=root, fields=fields, metrics=metrics, plans=plans, units=units,
-                        version=digest.hexdigest()[:12], unit_rules=unit_rules)
-    return registry, problems
+    return digest.hexdigest()[:12]
 
 
 def _level_problems(plan: Plan, units: tuple[Unit, ...]) -> list[Problem]:
