@@ -240,79 +240,110 @@ def ingest_file(con: sqlite3.Connection, path: Path, registry: Registry, plan_id
     path = Path(path)
     judged, grid = _judge(path, registry, plan_id, today)
     # issue 14: the 整改情况 sheet, checked against the open 督办事项; its problems join the file's problems
-    from .supervision.answers import check as sv_check, record as sv_record
+    from .supervision.answers import check as sv_check
 
     judged, sv_answers = sv_check(con, grid, path.name, judged, plan_id, today=today)
-    sha = judged.sha256
-    plan = judged.plan
-    accepted = isinstance(judged, MonthlyReturn)
     received = received or _now()
     con.execute("BEGIN IMMEDIATE")
     try:
-        prev = con.execute(
-            "SELECT id, outcome, registry_version, plan, unit, period, revision, feedback FROM submissions "
-            "WHERE sha256 = ? AND plan IS ? AND file = ? ORDER BY id DESC LIMIT 1", (sha, plan, path.name)).fetchone()
-        outcome = "accepted" if accepted else "rejected"
-        # the same file judged as the same unit and month: accepted before stays accepted (also under a newer
-        # registry); rejected before stays rejected unless the registry changed or it is now acceptable
-        if prev and (prev[3], prev[4], prev[5]) == _identity(judged) \
-                and (prev[1] == "accepted" or (outcome == "rejected" and prev[2] == registry.version)):
+        prev = _same_file_before(con, path, judged, registry)
+        if prev is not None:
             con.execute("COMMIT")
-            problems = _problems_of(con, prev[0])
-            title = (f"{path.name}：与此前退回的文件内容相同，仍有 {len(problems)} 处问题，整份报表退回"
-                     if prev[1] == "rejected" else "")
-            feedback = Path(prev[7]) if prev[7] and Path(prev[7]).is_file() else None
-            return IngestResult(path, "unchanged", sha, prev[3], prev[4], prev[5], prev[6], problems=problems,
-                                title=title, feedback=feedback, previous_outcome=prev[1])
-        if sha:
-            other = con.execute(
-                "SELECT file, plan, unit, period FROM submissions WHERE sha256 = ? AND outcome = 'accepted' "
-                "AND NOT (plan IS ? AND unit IS ? AND period IS ?) ORDER BY id LIMIT 1",
-                (sha, *_identity(judged))).fetchone()
-            if other is not None:
-                judged = _copy_of(judged, other, registry)
-                accepted = False
-                plan = judged.plan
-        if accepted:
-            ret = judged
-            revision = 1 + (con.execute(
-                "SELECT COALESCE(MAX(revision), 0) FROM submissions WHERE plan = ? AND unit = ? AND period = ? "
-                "AND outcome = 'accepted'", (plan, ret.unit, ret.period)).fetchone()[0])
-            con.execute("UPDATE submissions SET is_current = 0 WHERE plan = ? AND unit = ? AND period = ? "
-                        "AND is_current = 1", (plan, ret.unit, ret.period))
-            cur = con.execute(
-                "INSERT INTO submissions (file, path, sha256, plan, unit, period, filed, received, rows_accepted, "
-                "outcome, revision, is_current, registry_version) VALUES (?,?,?,?,?,?,?,?,?, 'accepted', ?, 1, ?)",
-                (path.name, str(path), sha, plan, ret.unit, ret.period, ret.filed.isoformat() if ret.filed else None,
-                 received, len(ret.values) + len(ret.tasks), revision, registry.version))
-            sid = cur.lastrowid
-            con.executemany("INSERT INTO observations VALUES (?,?,?)", [(sid, f, v) for f, v in ret.values.items()])
-            con.executemany("INSERT INTO tasks VALUES (?,?,?,?)",
-                            [(sid, tid, d.isoformat() if d else None, ev) for tid, d, ev in ret.tasks])
-            sv_record(con, sid, ret, sv_answers, received)  # issue 14: answers to 督办事项, with history
-            con.execute("COMMIT")
-            _archive_feedback(con, plan, ret.unit, ret.period, path)  # issue 14: the superseded 退回修改清单
-            return IngestResult(path, "accepted", sha, plan, ret.unit, ret.period, revision,
-                                rows=len(ret.values) + len(ret.tasks))
-        rec: Rejection = judged  # type: ignore[assignment]
-        feedback = None
-        if feedback_dir is not None:
-            feedback = _write_feedback(con, Path(feedback_dir), path, rec, received, registry)
-        cur = con.execute(
-            "INSERT INTO submissions (file, path, sha256, plan, unit, period, received, rows_accepted, outcome, "
-            "registry_version, feedback) VALUES (?,?,?,?,?,?,?,0,'rejected',?,?)",
-            (path.name, str(path), sha, plan, rec.unit, rec.period, received, registry.version,
-             str(feedback) if feedback else None))
-        sid = cur.lastrowid
-        con.executemany("INSERT INTO problems VALUES (?,?,?,?,?,?,?,?,?)", [_problem_row(sid, i, p, path.name)
-                                                                          for i, p in enumerate(rec.problems)])
-        con.execute("COMMIT")
-        return IngestResult(path, "rejected", sha, plan, rec.unit, rec.period, problems=tuple(rec.problems),
-                            title=rec.title, feedback=feedback)
+            return _unchanged(con, path, judged.sha256, prev)
+        judged = _unless_copy(con, judged, registry)
+        if isinstance(judged, MonthlyReturn):
+            return _record_accepted(con, path, judged, registry, sv_answers, received)
+        return _record_rejected(con, path, judged, registry, received, feedback_dir)
     except BaseException:
         if con.in_transaction:
             con.execute("ROLLBACK")
         raise
+
+
+def _same_file_before(con: sqlite3.Connection, path: Path, judged, registry: Registry) -> tuple | None:
+    """The store's last submission of the same bytes under the same name when it decides this one (the file is
+    then unchanged), else None; read inside :func:`ingest_file`'s transaction."""
+    prev = con.execute(
+        "SELECT id, outcome, registry_version, plan, unit, period, revision, feedback FROM submissions "
+        "WHERE sha256 = ? AND plan IS ? AND file = ? ORDER BY id DESC LIMIT 1",
+        (judged.sha256, judged.plan, path.name)).fetchone()
+    outcome = "accepted" if isinstance(judged, MonthlyReturn) else "rejected"
+    # the same file judged as the same unit and month: accepted before stays accepted (also under a newer
+    # registry); rejected before stays rejected unless the registry changed or it is now acceptable
+    if prev and (prev[3], prev[4], prev[5]) == _identity(judged) \
+            and (prev[1] == "accepted" or (outcome == "rejected" and prev[2] == registry.version)):
+        return prev
+    return None
+
+
+def _unchanged(con: sqlite3.Connection, path: Path, sha: str, prev: tuple) -> IngestResult:
+    """The result for a file the store already decided (``prev``: :func:`_same_file_before`'s row); one
+    rejected before repeats its stored problems and 退回修改清单."""
+    problems = _problems_of(con, prev[0])
+    title = (f"{path.name}：与此前退回的文件内容相同，仍有 {len(problems)} 处问题，整份报表退回"
+             if prev[1] == "rejected" else "")
+    feedback = Path(prev[7]) if prev[7] and Path(prev[7]).is_file() else None
+    return IngestResult(path, "unchanged", sha, prev[3], prev[4], prev[5], prev[6], problems=problems,
+                        title=title, feedback=feedback, previous_outcome=prev[1])
+
+
+def _unless_copy(con: sqlite3.Connection, judged, registry: Registry):
+    """``judged``, or its rejection (:func:`_copy_of`) when its bytes are an accepted return of another unit
+    or month."""
+    if judged.sha256:
+        other = con.execute(
+            "SELECT file, plan, unit, period FROM submissions WHERE sha256 = ? AND outcome = 'accepted' "
+            "AND NOT (plan IS ? AND unit IS ? AND period IS ?) ORDER BY id LIMIT 1",
+            (judged.sha256, *_identity(judged))).fetchone()
+        if other is not None:
+            return _copy_of(judged, other, registry)
+    return judged
+
+
+def _record_accepted(con: sqlite3.Connection, path: Path, ret: MonthlyReturn, registry: Registry, sv_answers,
+                     received: str) -> IngestResult:
+    """Store an accepted return as the current revision of its unit and month, and commit."""
+    from .supervision.answers import record as sv_record
+
+    plan = ret.plan
+    revision = 1 + (con.execute(
+        "SELECT COALESCE(MAX(revision), 0) FROM submissions WHERE plan = ? AND unit = ? AND period = ? "
+        "AND outcome = 'accepted'", (plan, ret.unit, ret.period)).fetchone()[0])
+    con.execute("UPDATE submissions SET is_current = 0 WHERE plan = ? AND unit = ? AND period = ? "
+                "AND is_current = 1", (plan, ret.unit, ret.period))
+    cur = con.execute(
+        "INSERT INTO submissions (file, path, sha256, plan, unit, period, filed, received, rows_accepted, "
+        "outcome, revision, is_current, registry_version) VALUES (?,?,?,?,?,?,?,?,?, 'accepted', ?, 1, ?)",
+        (path.name, str(path), ret.sha256, plan, ret.unit, ret.period, ret.filed.isoformat() if ret.filed else None,
+         received, len(ret.values) + len(ret.tasks), revision, registry.version))
+    sid = cur.lastrowid
+    con.executemany("INSERT INTO observations VALUES (?,?,?)", [(sid, f, v) for f, v in ret.values.items()])
+    con.executemany("INSERT INTO tasks VALUES (?,?,?,?)",
+                    [(sid, tid, d.isoformat() if d else None, ev) for tid, d, ev in ret.tasks])
+    sv_record(con, sid, ret, sv_answers, received)  # issue 14: answers to 督办事项, with history
+    con.execute("COMMIT")
+    _archive_feedback(con, plan, ret.unit, ret.period, path)  # issue 14: the superseded 退回修改清单
+    return IngestResult(path, "accepted", ret.sha256, plan, ret.unit, ret.period, revision,
+                        rows=len(ret.values) + len(ret.tasks))
+
+
+def _record_rejected(con: sqlite3.Connection, path: Path, rec: Rejection, registry: Registry, received: str,
+                     feedback_dir: Path | None) -> IngestResult:
+    """Log a rejected file with every problem (and its 退回修改清单 when ``feedback_dir`` is given), and commit."""
+    feedback = None
+    if feedback_dir is not None:
+        feedback = _write_feedback(con, Path(feedback_dir), path, rec, received, registry)
+    cur = con.execute(
+        "INSERT INTO submissions (file, path, sha256, plan, unit, period, received, rows_accepted, outcome, "
+        "registry_version, feedback) VALUES (?,?,?,?,?,?,?,0,'rejected',?,?)",
+        (path.name, str(path), rec.sha256, rec.plan, rec.unit, rec.period, received, registry.version,
+         str(feedback) if feedback else None))
+    sid = cur.lastrowid
+    con.executemany("INSERT INTO problems VALUES (?,?,?,?,?,?,?,?,?)", [_problem_row(sid, i, p, path.name)
+                                                                      for i, p in enumerate(rec.problems)])
+    con.execute("COMMIT")
+    return IngestResult(path, "rejected", rec.sha256, rec.plan, rec.unit, rec.period, problems=tuple(rec.problems),
+                        title=rec.title, feedback=feedback)
 
 
 def _copy_of(judged, other: tuple, registry: Registry) -> Rejection:
