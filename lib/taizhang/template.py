@@ -15,6 +15,7 @@ import re
 import zipfile
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import ParameterError
 from .returns import (DUE_DAY, FILED_CELL, HEADER_ROW, METRIC_COLUMNS, METRICS_SHEET, PERIOD_CELL, PLAN_CELL,
@@ -87,6 +88,23 @@ def _print_setup(ws, title_rows: str, landscape: bool) -> None:
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
+class _Styles(NamedTuple):
+    """The cell styles the sheets of a template share."""
+
+    bold: object
+    head_fill: object
+    input_fill: object
+    unlocked: object
+
+
+def _styles() -> _Styles:
+    """The shared styles: bold heads on a blue-grey fill, input cells pale yellow and unlocked."""
+    from openpyxl.styles import Font, PatternFill, Protection
+
+    return _Styles(Font(bold=True), PatternFill("solid", fgColor="DDE4EE"), PatternFill("solid", fgColor="FFF7D6"),
+                   Protection(locked=False))
+
+
 def write_template(registry: Registry, plan_id: str, period: str, unit: Unit, path: Path, sv_items=None,
                    completed: dict | None = None) -> Path:
     """Write the blank return workbook of ``unit`` for ``period`` to ``path`` (reproducible bytes).
@@ -95,19 +113,28 @@ def write_template(registry: Registry, plan_id: str, period: str, unit: Unit, pa
     ids the unit already reported complete to ``(完成日期, 佐证材料)``: those rows are prefilled and locked.
     """
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill, Protection
-    from openpyxl.worksheet.datavalidation import DataValidation
 
-    plan = registry.plan(plan_id)
-    bold = Font(bold=True)
-    head_fill = PatternFill("solid", fgColor="DDE4EE")
-    input_fill = PatternFill("solid", fgColor="FFF7D6")
-    unlocked = Protection(locked=False)
-
+    styles = _styles()
     wb = Workbook()
-    guide = wb.active
+    _guide_sheet(wb.active, _guide_lines(registry, plan_id, unit, period, answers=sv_items is not None))
+    _metrics_sheet(wb.create_sheet(METRICS_SHEET), registry, plan_id, period, unit, styles)
+    _tasks_sheet(wb.create_sheet(TASKS_SHEET), milestone_tasks(registry, plan_id, unit), completed, styles)
+    if sv_items is not None:  # issue 14: the unit's open 督办事项 and its answer columns
+        from .supervision.answers import ANSWER_SHEET, HEADER_ROW as ANSWER_HEAD, add_answer_sheet
+
+        add_answer_sheet(wb, sv_items)
+        _print_setup(wb[ANSWER_SHEET], f"1:{ANSWER_HEAD}", landscape=True)
+    wb.active = 1
+    _save(wb, Path(path))
+    return Path(path)
+
+
+def _guide_sheet(guide, lines: list[str]) -> None:
+    """The 填报说明 sheet: ``lines`` in one wrapped column, protected."""
+    from openpyxl.styles import Alignment, Font
+
     guide.title = GUIDE_SHEET
-    for r, line in enumerate(_guide_lines(registry, plan_id, unit, period, answers=sv_items is not None), start=1):
+    for r, line in enumerate(lines, start=1):
         guide.cell(row=r, column=1, value=line).alignment = Alignment(wrap_text=True, vertical="top")
         # rows tall enough for the wrapped text (neither Excel nor LibreOffice grows them on open): a Chinese
         # character or quote takes about two of the column's character widths (measured in LibreOffice)
@@ -119,8 +146,28 @@ def write_template(registry: Registry, plan_id: str, period: str, unit: Unit, pa
     guide.protection.sheet = True
     _print_setup(guide, "1:1", landscape=False)
 
-    ws = wb.create_sheet(METRICS_SHEET)
-    ws["A1"] = f"政务服务目标台账 月度报表（{plan.document}）"
+
+def _metrics_sheet(ws, registry: Registry, plan_id: str, period: str, unit: Unit, styles: _Styles) -> None:
+    """The 指标 sheet: unit, period and plan pre-filled, one row per field with number validation on the 数值
+    cells, headers protected."""
+    _metrics_header(ws, registry.plan(plan_id).document, plan_id, period, unit, styles)
+    codes = registry.return_fields(plan_id)
+    for r, code in enumerate(codes, start=HEADER_ROW + 1):
+        _metric_row(ws, r, code, registry, styles)
+    _metrics_validation(ws, codes, registry)
+    for col, width in zip("ABCDE", (34, 46, 10, 14, 30)):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = f"A{HEADER_ROW + 1}"
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    _print_setup(ws, f"1:{HEADER_ROW}", landscape=True)
+
+
+def _metrics_header(ws, document: str, plan_id: str, period: str, unit: Unit, styles: _Styles) -> None:
+    """The 指标 sheet's title, the pre-filled unit, period and plan, the 填报日期 cell and the column heads."""
+    from openpyxl.styles import Font
+
+    ws["A1"] = f"政务服务目标台账 月度报表（{document}）"
     ws["A1"].font = Font(bold=True, size=13)
     ws["A2"], ws[UNIT_CELL] = "填报单位", unit.name
     ws["A3"], ws[PERIOD_CELL] = "统计月份", period
@@ -128,23 +175,33 @@ def write_template(registry: Registry, plan_id: str, period: str, unit: Unit, pa
     ws["D2"], ws[PLAN_CELL] = "方案编号", plan_id
     ws["D3"] = "填报日期"
     ws[FILED_CELL].number_format = "yyyy-mm-dd"
-    ws[FILED_CELL].protection = unlocked
-    ws[FILED_CELL].fill = input_fill
+    ws[FILED_CELL].protection = styles.unlocked
+    ws[FILED_CELL].fill = styles.input_fill
     for ref in ("A2", "A3", "D2", "D3"):
-        ws[ref].font = bold
+        ws[ref].font = styles.bold
     for c, head in enumerate(METRIC_COLUMNS, start=1):
         cell = ws.cell(row=HEADER_ROW, column=c, value=head)
-        cell.font, cell.fill = bold, head_fill
-    codes = registry.return_fields(plan_id)
-    for r, code in enumerate(codes, start=HEADER_ROW + 1):
-        f = registry.fields[code]
-        ws.cell(row=r, column=1, value=code)
-        ws.cell(row=r, column=2, value=f.name).alignment = Alignment(wrap_text=True)
-        ws.cell(row=r, column=3, value=f.unit)
-        for c in (4, 5):
-            ws.cell(row=r, column=c).protection = unlocked
-        ws.cell(row=r, column=4).fill = input_fill
-        ws.cell(row=r, column=4).number_format = WHOLE_FORMAT if is_whole_unit(f.unit, registry) else DECIMAL_FORMAT
+        cell.font, cell.fill = styles.bold, styles.head_fill
+
+
+def _metric_row(ws, r: int, code: str, registry: Registry, styles: _Styles) -> None:
+    """Row ``r`` of the 指标 sheet: field code, name and unit; the 数值 and 备注 cells open for input."""
+    from openpyxl.styles import Alignment
+
+    f = registry.fields[code]
+    ws.cell(row=r, column=1, value=code)
+    ws.cell(row=r, column=2, value=f.name).alignment = Alignment(wrap_text=True)
+    ws.cell(row=r, column=3, value=f.unit)
+    for c in (4, 5):
+        ws.cell(row=r, column=c).protection = styles.unlocked
+    ws.cell(row=r, column=4).fill = styles.input_fill
+    ws.cell(row=r, column=4).number_format = WHOLE_FORMAT if is_whole_unit(f.unit, registry) else DECIMAL_FORMAT
+
+
+def _metrics_validation(ws, codes: list[str], registry: Registry) -> None:
+    """Data validation of the 指标 sheet: whole or decimal numbers ≥ 0 in the 数值 cells, a date as 填报日期."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     # whole things (名, 项, 件 …) take whole numbers only; measures (小时, 年 …) may be fractional
     whole = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
                            showErrorMessage=True, errorTitle="请填写整数",
@@ -163,18 +220,16 @@ def write_template(registry: Registry, plan_id: str, period: str, unit: Unit, pa
         if dv.sqref:
             ws.add_data_validation(dv)
     ws.add_data_validation(filed)
-    for col, width in zip("ABCDE", (34, 46, 10, 14, 30)):
-        ws.column_dimensions[col].width = width
-    ws.freeze_panes = f"A{HEADER_ROW + 1}"
-    ws.protection.sheet = True
-    ws.protection.formatColumns = False
-    _print_setup(ws, f"1:{HEADER_ROW}", landscape=True)
 
-    tws = wb.create_sheet(TASKS_SHEET)
+
+def _tasks_sheet(tws, tasks: list, completed: dict | None, styles: _Styles) -> None:
+    """The 任务完成情况 sheet: one row per milestone task with 完成日期, 佐证材料 and a 完成情况 dropdown; tasks
+    reported complete before (``completed``, issue 14) prefilled and locked."""
+    from openpyxl.styles import Alignment
+
     tws.append(list(TASK_COLUMNS))
     for c in range(1, len(TASK_COLUMNS) + 1):
-        tws.cell(row=1, column=c).font, tws.cell(row=1, column=c).fill = bold, head_fill
-    tasks = milestone_tasks(registry, plan_id, unit)
+        tws.cell(row=1, column=c).font, tws.cell(row=1, column=c).fill = styles.bold, styles.head_fill
     for r, t in enumerate(tasks, start=2):
         tws.append([t.id, t.section, t.title, t.deadline_text or "期限未明确", None, None, None])
         tws.cell(row=r, column=3).alignment = Alignment(wrap_text=True, vertical="top")
@@ -184,10 +239,21 @@ def write_template(registry: Registry, plan_id: str, period: str, unit: Unit, pa
             fill_completed_task(tws, r, *completed[t.id])
             continue
         for c in (5, 6, 7):
-            tws.cell(row=r, column=c).protection = unlocked
-            tws.cell(row=r, column=c).fill = input_fill
+            tws.cell(row=r, column=c).protection = styles.unlocked
+            tws.cell(row=r, column=c).fill = styles.input_fill
         tws.cell(row=r, column=5).number_format = "yyyy-mm-dd"
-    end = max(len(tasks) + 1, 2)
+    _tasks_validation(tws, max(len(tasks) + 1, 2))
+    for col, width in zip("ABCDEFG", (34, 12, 60, 24, 14, 30, 12)):
+        tws.column_dimensions[col].width = width
+    tws.freeze_panes = "A2"
+    tws.protection.sheet = True
+    _print_setup(tws, "1:1", landscape=True)
+
+
+def _tasks_validation(tws, end: int) -> None:
+    """Data validation of the 任务完成情况 sheet down to row ``end``: a date as 完成日期, 完成情况 from the list."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     done = DataValidation(type="date", operator="greaterThan", formula1="DATE(2020,1,1)", allow_blank=True,
                           showErrorMessage=True, errorTitle="请填写日期", error="完成日期请按 YYYY-MM-DD 填写；未完成留空。")
     done.add(f"E2:E{end}")
@@ -196,19 +262,6 @@ def write_template(registry: Registry, plan_id: str, period: str, unit: Unit, pa
     state.add(f"G2:G{end}")
     tws.add_data_validation(done)
     tws.add_data_validation(state)
-    for col, width in zip("ABCDEFG", (34, 12, 60, 24, 14, 30, 12)):
-        tws.column_dimensions[col].width = width
-    tws.freeze_panes = "A2"
-    tws.protection.sheet = True
-    _print_setup(tws, "1:1", landscape=True)
-    if sv_items is not None:  # issue 14: the unit's open 督办事项 and its answer columns
-        from .supervision.answers import ANSWER_SHEET, HEADER_ROW as ANSWER_HEAD, add_answer_sheet
-
-        add_answer_sheet(wb, sv_items)
-        _print_setup(wb[ANSWER_SHEET], f"1:{ANSWER_HEAD}", landscape=True)
-    wb.active = 1
-    _save(wb, Path(path))
-    return Path(path)
 
 
 def write_templates(registry: Registry, plan_id: str, period: str, out_dir: Path, unit: str | None = None,
