@@ -427,65 +427,96 @@ def _since_note(registry: Registry, target) -> str:
 
 def _assemble(registry: Registry, ta: TargetAxis, units, rows: _Rows, scan: _Scan, axis: _MonthAxis, j: dict,
               cfg: Settings) -> dict:
-    """The ledger's columns (:data:`LEDGER_COLUMNS`) as row arrays, the reasons last (they cite the others).
+    """The ledger's columns (:data:`LEDGER_COLUMNS`, in that order) as row arrays, the reasons last (they cite
+    the others). The columns come in three groups: what each row is (:func:`_target_columns`), where it stands
+    (:func:`_state_columns`) and how it progresses (:func:`_progress_columns`)."""
+    dt = deadline_texts(ta)
+    period_lookup = axis.labels()
+    columns = {**_target_columns(registry, ta, units, rows, j, dt),
+               **_state_columns(ta, rows, axis, j, dt, period_lookup),
+               **_progress_columns(rows, scan, axis, j, cfg, period_lookup), "reason": None, "status_note": None}
+    f = {c: columns[c] for c in LEDGER_COLUMNS}
+    unconfirmed = (j["code"] == rules.POSITION["regressed"]) & (rows.flat(scan.below) < judges.REGRESS_CONFIRM_MONTHS)
+    f["status_note"] = np.where(unconfirmed, judges.REGRESS_UNCONFIRMED, "").astype(object)
+    f["reason"] = _reason_column(f, registry, ta, rows, scan, axis, j, cfg, dt, period_lookup, unconfirmed)
+    return f
 
-    Long because it is the one list of the ledger's ~40 columns, each a line; splitting it would scatter
-    the column definitions.
-    """
+
+def _per_target(values, t_idx: np.ndarray, dtype=object) -> np.ndarray:
+    """One value per target as ledger rows."""
+    return np.array(values, dtype=dtype)[t_idx]
+
+
+def _target_columns(registry: Registry, ta: TargetAxis, units, rows: _Rows, j: dict, dt) -> dict:
+    """What each row is: its unit, and its target as the plan states it (threshold, quote, deadlines as written)."""
     t_idx, u_idx = rows.t_idx, rows.u_idx
     targets = ta.targets
-    quant, recur, prev_over, q = j["quant"], j["recur"], j["prev_over"], j["q"]
-    met, has_dl, vk, bk = j["met"], j["has_dl"], j["vk"], j["bk"]
-    period_lookup = axis.labels()
-    future_lookup = np.array([""] + [month_label(axis.as_of + k) for k in range(1, cfg.horizon_months + 1)],
-                             dtype=object)
-    rec_label_t = np.array([f"{month_label(int(s))}–{month_label(axis.as_of)}" if s >= 0 else None
-                            for s in ta.period_start], dtype=object)
-    prev_label_t = np.array([f"{month_label(int(s))}–{month_label(int(e))}" if e >= 0 else None
-                             for s, e in zip(ta.prev_start, ta.prev_end)], dtype=object)
-    vper = np.where(recur, np.where(j["novalue"], None, rec_label_t[t_idx]), period_lookup[np.where(vk >= 0, vk, axis.n)])
-    vper = np.where(prev_over, prev_label_t[t_idx], vper)
-    cross = q.crossing
-    projected_met = np.where(quant & ~met & ~np.isnan(cross), future_lookup[np.nan_to_num(cross).astype(np.int64)], "")
-    dt = deadline_texts(ta)
-
-    def per_target(values, dtype=object):
-        return np.array(values, dtype=dtype)[t_idx]
-
-    done_day, age = j["done_day"], j["age"]
-    done_date = np.where(done_day >= 0, done_day - 719163, np.iinfo(np.int64).min).astype("datetime64[D]")
-    missed = rows.flat(scan.periods_missed)
-    last_met = rows.flat(scan.last_met_k)
     target_unit_t = np.array([t.unit or "" for t in targets], dtype=object)
-    f = {
+    return {
         "unit": np.array([u.id for u in units], dtype=object)[u_idx],
         "unit_name": np.array([u.name for u in units], dtype=object)[u_idx],
         "unit_level": np.array([u.level for u in units], dtype=object)[u_idx],
-        "target_id": per_target([t.id for t in targets]),
-        "title": per_target([t.title for t in targets]),
+        "target_id": _per_target([t.id for t in targets], t_idx),
+        "title": _per_target([t.title for t in targets], t_idx),
         "kind": _KIND_ARR[j["kind"]],
-        "metric": per_target([t.metric for t in targets]),
-        "metric_name": per_target([registry.metrics[t.metric].name for t in targets]),
-        "section": per_target([t.section for t in targets]),
-        "op": per_target([t.op or "" for t in targets]),
+        "metric": _per_target([t.metric for t in targets], t_idx),
+        "metric_name": _per_target([registry.metrics[t.metric].name for t in targets], t_idx),
+        "section": _per_target([t.section for t in targets], t_idx),
+        "op": _per_target([t.op or "" for t in targets], t_idx),
         "threshold": ta.threshold[t_idx],
-        "upper": per_target([np.nan if t.upper is None else float(t.upper) for t in targets], float),
+        "upper": _per_target([np.nan if t.upper is None else float(t.upper) for t in targets], t_idx, float),
         "target_unit": target_unit_t[t_idx],
-        "threshold_label": per_target([t.threshold_label for t in targets]),
+        "threshold_label": _per_target([t.threshold_label for t in targets], t_idx),
+        "quote": _per_target([t.quote for t in targets], t_idx),
+        "lead": _per_target(["，".join(t.lead) for t in targets], t_idx),
+        "deadlines_all": dt.all[t_idx],
+        "deadline_assumed": ta.assumed[t_idx],
+    }
+
+
+def _state_columns(ta: TargetAxis, rows: _Rows, axis: _MonthAxis, j: dict, dt, period_lookup: np.ndarray) -> dict:
+    """Where each row stands: the value shown and its month, the margin, the deadline judged by, the status and
+    a milestone's completion date."""
+    t_idx, prev_over = rows.t_idx, j["prev_over"]
+    done_day = j["done_day"]
+    done_date = np.where(done_day >= 0, done_day - 719163, np.iinfo(np.int64).min).astype("datetime64[D]")
+    return {
         "value": j["val"],
-        "value_period": vper,
+        "value_period": _value_periods(ta, rows, axis, j, period_lookup),
         "gap": j["gap"],
         "deadline": np.where(prev_over, dt.prev_deadline[t_idx], ta.deadline[t_idx]),
         "deadline_text": np.where(prev_over, dt.prev_text[t_idx], dt.text[t_idx]),
         "days_to_deadline": pd.array(j["days"], dtype="Float64").astype("Int64"),
         "status": _STATUS_ARR[j["code"]],
         "status_label": _LABEL_ARR[j["code"]],
-        "reason": None,
-        "quote": per_target([t.quote for t in targets]),
-        "lead": per_target(["，".join(t.lead) for t in targets]),
         "done_date": done_date.astype("datetime64[ns]"),
-        "deadlines_all": dt.all[t_idx],
-        "deadline_assumed": ta.assumed[t_idx],
+    }
+
+
+def _value_periods(ta: TargetAxis, rows: _Rows, axis: _MonthAxis, j: dict, period_lookup: np.ndarray) -> np.ndarray:
+    """Per row, the month of the value shown; a recurring row's period (``YYYY年M月–YYYY年M月``), the previous
+    one for a row overdue for it."""
+    t_idx, vk = rows.t_idx, j["vk"]
+    rec_label_t = np.array([f"{month_label(int(s))}–{month_label(axis.as_of)}" if s >= 0 else None
+                            for s in ta.period_start], dtype=object)
+    prev_label_t = np.array([f"{month_label(int(s))}–{month_label(int(e))}" if e >= 0 else None
+                             for s, e in zip(ta.prev_start, ta.prev_end)], dtype=object)
+    vper = np.where(j["recur"], np.where(j["novalue"], None, rec_label_t[t_idx]),
+                    period_lookup[np.where(vk >= 0, vk, axis.n)])
+    return np.where(j["prev_over"], prev_label_t[t_idx], vper)
+
+
+def _progress_columns(rows: _Rows, scan: _Scan, axis: _MonthAxis, j: dict, cfg: Settings,
+                      period_lookup: np.ndarray) -> dict:
+    """How each row progresses: baseline, glide path, trend projection, data age, missed periods, 临期."""
+    quant, recur, q = j["quant"], j["recur"], j["q"]
+    met, has_dl, bk, age = j["met"], j["has_dl"], j["bk"], j["age"]
+    future_lookup = np.array([""] + [month_label(axis.as_of + k) for k in range(1, cfg.horizon_months + 1)],
+                             dtype=object)
+    cross = q.crossing
+    projected_met = np.where(quant & ~met & ~np.isnan(cross), future_lookup[np.nan_to_num(cross).astype(np.int64)], "")
+    missed = rows.flat(scan.periods_missed)
+    return {
         "baseline": np.where(quant, rows.flat(scan.baseline), np.nan),
         "baseline_period": np.where(quant, period_lookup[np.where(bk >= 0, bk, axis.n)], None),
         "required_value": np.where(quant & has_dl, q.required, np.where(recur, j["rec_req"], np.nan)),
@@ -498,23 +529,25 @@ def _assemble(registry: Registry, ta: TargetAxis, units, rows: _Rows, scan: _Sca
         "was_met": quant & rows.flat(scan.was_met),
         "periods_missed": pd.array(np.where(missed >= 0, missed, np.nan), dtype="Float64").astype("Int64"),
         "due_soon_flag": j["due_soon_flag"],
-        "status_note": None,
     }
-    code = j["code"]
-    unconfirmed = (code == rules.POSITION["regressed"]) & (rows.flat(scan.below) < judges.REGRESS_CONFIRM_MONTHS)
-    f["status_note"] = np.where(unconfirmed, judges.REGRESS_UNCONFIRMED, "").astype(object)
+
+
+def _reason_column(f: dict, registry: Registry, ta: TargetAxis, rows: _Rows, scan: _Scan, axis: _MonthAxis,
+                   j: dict, cfg: Settings, dt, period_lookup: np.ndarray, unconfirmed: np.ndarray) -> np.ndarray:
+    """The reasons (:func:`.narrate.reasons`), citing the other columns ``f`` and the plan-meaning facts."""
+    t_idx, code, prev_over = rows.t_idx, j["code"], j["prev_over"]
     late = code == rules.POSITION["met_late"]
     dl_k, after_k = rows.flat(scan.dl_k), rows.flat(scan.met_after_k)
     value_at = np.where(late, rows.flat(scan.dl_value), np.nan)
-    monthly = recur & np.array([r in ("week", "day") for r in ta.recurrence], dtype=bool)[t_idx]
+    monthly = j["recur"] & np.array([r in ("week", "day") for r in ta.recurrence], dtype=bool)[t_idx]
     cal_note_t = np.array([judges.calendar_note(r, axis.as_of) for r in ta.recurrence], dtype=object)
     extra = dict(value_at_deadline=value_at, deadline_period=period_lookup[np.where(late & (dl_k >= 0), dl_k, axis.n)],
                  met_after_period=period_lookup[np.where(late & (after_k >= 0), after_k, axis.n)],
                  unconfirmed=unconfirmed, monthly=monthly, calendar_note=cal_note_t[t_idx],
                  tolerance=cfg.achieved_tolerance, threshold=ta.threshold[t_idx])
     cited = np.where(prev_over, dt.prev_cited[t_idx], dt.cited[t_idx])
-    f["reason"] = reasons(f, code, j["appl"], j["kind"], j["days"], age, missed, cited, ta.dl_day[t_idx],
-                          j["cur_val"], period_lookup[np.where(last_met >= 0, last_met, axis.n)], scan.width, cfg,
-                          j["thr_period"], prev_over, extra, trend_span=rows.flat(scan.span),
-                          field_note=per_target([_since_note(registry, t) for t in targets]))
-    return f
+    last_met = rows.flat(scan.last_met_k)
+    return reasons(f, code, j["appl"], j["kind"], j["days"], j["age"], rows.flat(scan.periods_missed), cited,
+                   ta.dl_day[t_idx], j["cur_val"], period_lookup[np.where(last_met >= 0, last_met, axis.n)],
+                   scan.width, cfg, j["thr_period"], prev_over, extra, trend_span=rows.flat(scan.span),
+                   field_note=_per_target([_since_note(registry, t) for t in ta.targets], t_idx))
