@@ -332,6 +332,10 @@ def write_ledger_xlsx(ledger: pd.DataFrame, path: Path, meta: dict[str, str], fi
     dates; every text from a return or the registry is written as text (no formula injection). Every sheet
     prints A4 landscape, one page wide, its header row repeated, with the plan and month in the page header
     and page numbers in the footer; the header row and the unit and target columns are frozen.
+
+    Longer than 80 lines because the sheets are written in workbook order into the one book they share (its
+    formats, the sheet names already used), and the 总览 written first links to the sheets after it, whose
+    names are settled up front: split into parts, each part would take most of that state as parameters.
     """
     from .ledger import ledger_spec, unit_counts_spec
     from .reports.sheets import Sheet, changes_sheet, ledger_sheet, legend_sheet

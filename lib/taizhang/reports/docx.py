@@ -173,6 +173,10 @@ def stamp_version(path: Path, line: str) -> Path:
 def write_notice(report, path: Path) -> Path:
     """Write the 通报 of a monthly report (:class:`taizhang.report.MonthlyReport`) to ``path`` and return it.
 
+    Longer than 80 lines because it is the 通报 read top to bottom: one call per paragraph, heading or table,
+    in the order the document prints them, so that the text can be checked against the official format in
+    one place.
+
     Sections: 总体情况 (the brief's headlines), 存在的主要问题 (units with problems and the top-problems
     table), 各单位情况 (the unit table, most red first — with score and rank only under an official,
     non-example scoring rule), 督办情况 (counts and escalations,
