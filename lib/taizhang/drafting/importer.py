@@ -134,6 +134,28 @@ def _target(book: Workbook, r: int, rec: dict, plan_id: str, issued: date | None
     """One accepted row as a registry entry; problems recorded with the row's sheet, row and column."""
     at = lambda col: book.at(CANDIDATES_SHEET, r, col)  # noqa: E731
     before = len(problems)
+    tid = _target_id(at, r, rec, plan_id, problems)
+    quote = _quote(at, rec, source, problems)
+    kind, metric, op, value, upper = _measure(book, at, r, rec, metric_keys, problems)
+    recurrence = _recurrence(at, rec, kind, problems)
+    levels = _levels(at, rec, problems)
+    deadlines = _deadlines(at, rec, source, issued, problems)
+    ongoing_text = _text(rec["持续用语"])
+    title = _text(rec["标题"]) or quote[:30]
+    if len(problems) > before:
+        return {}
+    return {
+        "id": tid, "title": title, "section": _text(rec["章节"]).replace("（", "(").replace("）", ")") or "—",
+        "kind": kind, "metric": metric, "op": op, "value": value, "upper": upper,
+        "unit": _text(rec["单位"]) if kind != "milestone" else "", "levels": levels, "deadlines": deadlines,
+        "ongoing": bool(ongoing_text), "ongoing_text": ongoing_text or None, "recurrence": recurrence,
+        "lead": _units_list(rec["牵头单位"]), "responsible": _units_list(rec["责任单位"]), "quote": quote,
+        "note": _text(rec["审核备注"]) or None,
+    }
+
+
+def _target_id(at, r: int, rec: dict, plan_id: str, problems: list[Problem]) -> str:
+    """The row's 编号, or one made from its section and row for a row the reviewer added; checked."""
     tid = _text(rec["编号"])
     if not tid:  # a row the reviewer added: an id from its section and row
         from .text import cn_number
@@ -142,11 +164,22 @@ def _target(book: Workbook, r: int, rec: dict, plan_id: str, issued: date | None
         tid = f"{plan_id}.{'-'.join(parts) or '0'}.added-{r}"
     if not re.fullmatch(r"[a-z-]+\.[0-9a-z-]+\.[0-9a-z-]+", tid) or not tid.startswith(plan_id + "."):
         problems.append(Problem(at("编号"), f"应为“{plan_id}.<章节>.<名称>”（小写字母、数字和“-”），实际为“{tid}”"))
+    return tid
+
+
+def _quote(at, rec: dict, source: str | None, problems: list[Problem]) -> str:
+    """The row's 原文句子, which must be a verbatim excerpt of the source."""
     quote = _text(rec["原文句子"])
     if len(quote) < 4:
         problems.append(Problem(at("原文句子"), "不能为空（至少 4 个字）"))
     elif source is not None and quote not in source:
         problems.append(Problem(at("原文句子"), f"不是原文的逐字摘录：“{quote[:30]}…”在原文中找不到（可删减，但不能改写）"))
+    return quote
+
+
+def _measure(book: Workbook, at, r: int, rec: dict, metric_keys: set[str],
+             problems: list[Problem]) -> tuple[str | None, str, str | None, float | None, float | None]:
+    """(kind, metric, op, value, upper) of the row; a milestone has no comparison."""
     kind = _KIND.get(_text(rec["类别"]))
     if kind is None:
         problems.append(Problem(at("类别"), f"应为 {'、'.join(KIND_LABELS.values())} 之一，实际为“{_text(rec['类别'])}”"))
@@ -163,6 +196,11 @@ def _target(book: Workbook, r: int, rec: dict, plan_id: str, issued: date | None
             problems.append(Problem(at("比较"), f"{KIND_LABELS[kind]}须填写比较符 ≥、≤ 或 =，实际为“{_text(rec['比较'])}”"))
         if value is None:
             problems.append(Problem(at("目标值"), f"{KIND_LABELS[kind]}须填写目标值"))
+    return kind, metric, op, value, upper
+
+
+def _recurrence(at, rec: dict, kind: str | None, problems: list[Problem]) -> str | None:
+    """The row's 频次 (a recurring target's only; required for one)."""
     recurrence = _REC.get(_text(rec["频次"])) if _text(rec["频次"]) else None
     if _text(rec["频次"]) and recurrence is None:
         problems.append(Problem(at("频次"), f"应为 {'、'.join(RECURRENCE_LABELS.values())} 之一，实际为“{_text(rec['频次'])}”"))
@@ -170,6 +208,11 @@ def _target(book: Workbook, r: int, rec: dict, plan_id: str, issued: date | None
         problems.append(Problem(at("频次"), "常态化任务须填写频次（每年、每季度、每月 …）"))
     if kind != "recurring":
         recurrence = None
+    return recurrence
+
+
+def _levels(at, rec: dict, problems: list[Problem]) -> list[str]:
+    """The row's 层级 codes (at least one)."""
     levels = []
     for word in re.split(r"[、，,；;\s]+", _text(rec["层级"])):
         if not word:
@@ -180,44 +223,43 @@ def _target(book: Workbook, r: int, rec: dict, plan_id: str, issued: date | None
             levels.append(_LEVEL[word])
     if not levels and not any(p.where == at("层级") for p in problems):
         problems.append(Problem(at("层级"), "至少填写一个层级"))
+    return levels
+
+
+def _deadlines(at, rec: dict, source: str | None, issued: date | None, problems: list[Problem]) -> list[dict]:
+    """The row's deadlines: 期限原文, 期限日期 and 期限位置, one per "；"-separated part."""
     words, dates, wheres = _split(rec["期限原文"]), _split(rec["期限日期"]), _split(rec["期限位置"])
-    deadlines = []
     if dates and dates != [UNDATED] and len(dates) != len(words):
         problems.append(Problem(at("期限日期"), f"期限原文有 {len(words)} 项，期限日期有 {len(dates)} 项，应一一对应（用“；”分隔）"))
+    deadlines = []
     for i, w in enumerate(words):
-        if source is not None and w not in source:
-            problems.append(Problem(at("期限原文"), f"“{w}”在原文中找不到"))
-        typed = dates[i] if i < len(dates) else ""
-        ruled = parse_deadline(w, issued)
-        entry = {"text": w}
-        if typed and typed != UNDATED:
-            try:
-                given = date.fromisoformat(typed)
-            except ValueError:
-                problems.append(Problem(at("期限日期"), f"“{typed}”不是 YYYY-MM-DD 日期"))
-                given = None
-            if given is not None and ruled is not None and given != ruled:
-                problems.append(Problem(at("期限日期"), f"期限“{w}”按日期规则（targets/README.md）为 {ruled}，但填写为 {given}；"
-                                                      "请改正日期，或把期限原文改为原文中写明该日期的文字"))
-            elif given is not None and ruled is None:
-                entry["date"] = given.isoformat()
-        elif ruled is None:
-            problems.append(Problem(at("期限日期"), f"期限原文“{w}”无法按日期规则解读，请填写期限日期（YYYY-MM-DD）"))
+        entry = _deadline(at, w, dates[i] if i < len(dates) else "", source, issued, problems)
         where = _WHERE.get(wheres[i]) if i < len(wheres) else "bracket"
         entry["where"] = where or "bracket"
         deadlines.append(entry)
-    ongoing_text = _text(rec["持续用语"])
-    title = _text(rec["标题"]) or quote[:30]
-    if len(problems) > before:
-        return {}
-    return {
-        "id": tid, "title": title, "section": _text(rec["章节"]).replace("（", "(").replace("）", ")") or "—",
-        "kind": kind, "metric": metric, "op": op, "value": value, "upper": upper,
-        "unit": _text(rec["单位"]) if kind != "milestone" else "", "levels": levels, "deadlines": deadlines,
-        "ongoing": bool(ongoing_text), "ongoing_text": ongoing_text or None, "recurrence": recurrence,
-        "lead": _units_list(rec["牵头单位"]), "responsible": _units_list(rec["责任单位"]), "quote": quote,
-        "note": _text(rec["审核备注"]) or None,
-    }
+    return deadlines
+
+
+def _deadline(at, w: str, typed: str, source: str | None, issued: date | None, problems: list[Problem]) -> dict:
+    """One deadline's words and, when the date rules cannot read them, the date typed for them."""
+    if source is not None and w not in source:
+        problems.append(Problem(at("期限原文"), f"“{w}”在原文中找不到"))
+    ruled = parse_deadline(w, issued)
+    entry = {"text": w}
+    if typed and typed != UNDATED:
+        try:
+            given = date.fromisoformat(typed)
+        except ValueError:
+            problems.append(Problem(at("期限日期"), f"“{typed}”不是 YYYY-MM-DD 日期"))
+            given = None
+        if given is not None and ruled is not None and given != ruled:
+            problems.append(Problem(at("期限日期"), f"期限“{w}”按日期规则（targets/README.md）为 {ruled}，但填写为 {given}；"
+                                                  "请改正日期，或把期限原文改为原文中写明该日期的文字"))
+        elif given is not None and ruled is None:
+            entry["date"] = given.isoformat()
+    elif ruled is None:
+        problems.append(Problem(at("期限日期"), f"期限原文“{w}”无法按日期规则解读，请填写期限日期（YYYY-MM-DD）"))
+    return entry
 
 
 def plan_document(book: Workbook, accepted_only: bool = True, source: str | None = None, issued: date | None = None,
@@ -321,47 +363,42 @@ def _insert_catalogue(text: str, units: dict, fields: dict, metrics: dict) -> st
     return "\n".join(lines) + "\n"
 
 
-def import_workbook(path: Path, root: Path | None = None, replace: bool = False) -> dict:
-    """Import the reviewed workbook at ``path`` into the registry under ``root`` (default ``targets/``).
+def _info_at(book: Workbook, key: str) -> str:
+    """Where the 方案信息 sheet gives ``key``."""
+    return book.at(PLAN_SHEET, book.info_rows.get(key), key)
 
-    Writes ``plans/<plan>.yaml``, ``units/<plan>.yaml``, ``sources/<plan>.txt`` (the text the quotes come
-    from) and the new metrics' entries in ``metrics.yaml``. Raises :class:`ImportRejected` listing every
-    problem (sheet, row, column) and writes nothing when there is any. An existing plan is replaced only with
-    ``replace``. Returns the written paths and counts.
-    """
-    registry = load_registry(root)
-    root = registry.root
-    book = read_workbook(path)
-    problems = list(book.problems)
+
+def _check_info(book: Workbook, registry, replace: bool, problems: list[Problem]) -> tuple[str, date | None]:
+    """(plan id, issue date) from the 方案信息 sheet, with its problems recorded."""
     info = book.info
     plan_id = _text(info.get("方案编号"))
-    info_at = lambda key: book.at(PLAN_SHEET, book.info_rows.get(key), key)  # noqa: E731
     if not re.fullmatch(r"[a-z][a-z0-9-]*", plan_id):
-        problems.append(Problem(info_at("方案编号"), f"应由小写字母开头，含小写字母、数字和“-”，实际为“{plan_id}”"))
+        problems.append(Problem(_info_at(book, "方案编号"), f"应由小写字母开头，含小写字母、数字和“-”，实际为“{plan_id}”"))
     elif plan_id in registry.plans and not replace:
-        problems.append(Problem(info_at("方案编号"), f"方案 {plan_id} 已在登记册中；如要替换，请使用 --replace"))
+        problems.append(Problem(_info_at(book, "方案编号"), f"方案 {plan_id} 已在登记册中；如要替换，请使用 --replace"))
     for key, label in (("方案名称", "方案名称"), ("简称", "简称"), ("发文单位", "发文单位")):
         if len(_text(info.get(key))) < 2:
-            problems.append(Problem(info_at(key), f"{label}不能为空"))
+            problems.append(Problem(_info_at(book, key), f"{label}不能为空"))
     issued = None
     try:
         issued = date.fromisoformat(_text(info.get("发文日期")))
     except ValueError:
-        problems.append(Problem(info_at("发文日期"), f"应为 YYYY-MM-DD 日期，实际为“{_text(info.get('发文日期'))}”"))
-    source_name = _text(info.get("原文文件"))
+        problems.append(Problem(_info_at(book, "发文日期"), f"应为 YYYY-MM-DD 日期，实际为“{_text(info.get('发文日期'))}”"))
+    return plan_id, issued
+
+
+def _read_source(book: Workbook, problems: list[Problem]) -> str | None:
+    """The text of the 原文文件 named in the workbook (beside it), or None with a problem."""
+    source_name = _text(book.info.get("原文文件"))
     source_path = (book.path.parent / source_name) if source_name else None
-    source = None
     if source_path is None or not source_path.is_file():
-        problems.append(Problem(info_at("原文文件"), f"找不到原文文件“{source_name}”（应与审核表在同一文件夹）"))
-    else:
-        source = source_path.read_text(encoding="utf-8")
-    new_keys = {_text(rec["指标编号"]) for _, rec in book.metrics}
-    keys = set(registry.metrics) | new_keys
-    doc = plan_document(book, True, source, issued, keys, problems)
-    if not doc["targets"] and not any(CANDIDATES_SHEET in p.where for p in problems):
-        problems.append(Problem(book.at(CANDIDATES_SHEET), "没有“采纳”为“是”的行"))
-    used = {t["metric"] for t in doc["targets"]} & new_keys
-    units_add, fields_add, metrics_add = _metric_entries(book, used, registry, problems, replace)
+        problems.append(Problem(_info_at(book, "原文文件"), f"找不到原文文件“{source_name}”（应与审核表在同一文件夹）"))
+        return None
+    return source_path.read_text(encoding="utf-8")
+
+
+def _unit_entries(book: Workbook, problems: list[Problem]) -> list[dict]:
+    """The units file's entries from the 填报单位 sheet (at least one), with their problems recorded."""
     unit_list = []
     seen: dict[str, int] = {}
     for r, rec in book.units:
@@ -380,25 +417,60 @@ def import_workbook(path: Path, root: Path | None = None, replace: bool = False)
                           "aliases": [a for a in re.split(r"[、，,；;\s]+", _text(rec["别名"])) if a]})
     if not book.units and not any(UNITS_SHEET in p.where for p in problems):
         problems.append(Problem(book.at(UNITS_SHEET), "至少列出一个填报单位"))
-    if problems:
-        raise ImportRejected(f"审核表 {book.path.name} 有 {len(problems)} 处问题，未写入任何文件：", problems)
-    row_of = {_text(rec["编号"]): r for r, rec in book.rows}
-    files = {
+    return unit_list
+
+
+def _registry_files(book: Workbook, root: Path, plan_id: str, doc: dict, unit_list: list[dict], source: str,
+                    catalogue: tuple[dict, dict, dict]) -> dict[str, str]:
+    """The text of every file the import writes, by its path under ``root``."""
+    return {
         f"plans/{plan_id}.yaml": f"# {doc['document']}. Imported from {book.path.name} (taizhang targets import). "
                                  f"Format: targets/README.md.\n" + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=200),
         f"units/{plan_id}.yaml": f"# {doc['short_name']} reporting units. Format: targets/README.md.\n"
                                  + yaml.safe_dump({"plan": plan_id, "units": unit_list}, allow_unicode=True, sort_keys=False),
         f"sources/{plan_id}.txt": source,
-        "metrics.yaml": _insert_catalogue((root / "metrics.yaml").read_text(encoding="utf-8"), units_add, fields_add,
-                                          metrics_add),
+        "metrics.yaml": _insert_catalogue((root / "metrics.yaml").read_text(encoding="utf-8"), *catalogue),
     }
-    # the registry's own checker, on a copy of targets/ with the new files: the import never leaves a broken registry
+
+
+def _check_trial(root: Path, files: dict[str, str]) -> list[Problem]:
+    """The registry's own checker's problems on a copy of ``root`` with ``files`` written (the import never
+    leaves a broken registry)."""
     with tempfile.TemporaryDirectory(prefix="taizhang-import-") as tmp:
         trial = Path(tmp) / "targets"
         shutil.copytree(root, trial, ignore=shutil.ignore_patterns("drafts", "scenarios"))
         for rel, content in files.items():
             (trial / rel).write_text(content, encoding="utf-8")
-        found = check_registry(trial)
+        return check_registry(trial)
+
+
+def import_workbook(path: Path, root: Path | None = None, replace: bool = False) -> dict:
+    """Import the reviewed workbook at ``path`` into the registry under ``root`` (default ``targets/``).
+
+    Writes ``plans/<plan>.yaml``, ``units/<plan>.yaml``, ``sources/<plan>.txt`` (the text the quotes come
+    from) and the new metrics' entries in ``metrics.yaml``. Raises :class:`ImportRejected` listing every
+    problem (sheet, row, column) and writes nothing when there is any. An existing plan is replaced only with
+    ``replace``. Returns the written paths and counts.
+    """
+    registry = load_registry(root)
+    root = registry.root
+    book = read_workbook(path)
+    problems = list(book.problems)
+    plan_id, issued = _check_info(book, registry, replace, problems)
+    source = _read_source(book, problems)
+    new_keys = {_text(rec["指标编号"]) for _, rec in book.metrics}
+    keys = set(registry.metrics) | new_keys
+    doc = plan_document(book, True, source, issued, keys, problems)
+    if not doc["targets"] and not any(CANDIDATES_SHEET in p.where for p in problems):
+        problems.append(Problem(book.at(CANDIDATES_SHEET), "没有“采纳”为“是”的行"))
+    used = {t["metric"] for t in doc["targets"]} & new_keys
+    units_add, fields_add, metrics_add = _metric_entries(book, used, registry, problems, replace)
+    unit_list = _unit_entries(book, problems)
+    if problems:
+        raise ImportRejected(f"审核表 {book.path.name} 有 {len(problems)} 处问题，未写入任何文件：", problems)
+    row_of = {_text(rec["编号"]): r for r, rec in book.rows}
+    files = _registry_files(book, root, plan_id, doc, unit_list, source, (units_add, fields_add, metrics_add))
+    found = _check_trial(root, files)
     if found:
         located = []
         for p in found:

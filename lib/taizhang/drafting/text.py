@@ -354,8 +354,8 @@ def _depth(path: tuple[Heading, ...]) -> int:
     return sum(1 for h in path if h.style not in ("shi", "circled"))
 
 
-def _sentences(text: str, brackets: list[Bracket]):
-    """Yield the sentences of the target-bearing sections with their section path and covering bracket.
+def _sentences(text: str, brackets: list[Bracket]) -> list[Sentence]:
+    """The sentences of the target-bearing sections with their section path and covering bracket.
 
     The text before the first "一、" heading (the first heading of any style in a plan without "一、"
     headings: the notice, the title, the preamble) and sections whose title is a principle
@@ -366,98 +366,146 @@ def _sentences(text: str, brackets: list[Bracket]):
     bracket, back to the start of the parent of the section holding it (sibling sections may share one
     bracket at the end of their parent; 一是/①-style items enumerate within a section and do not start one).
     """
-    path: list[Heading] = []
-    started = False
     top = "cn" if re.search(rf"^[{_SPACE}]*[{CN_NUM}]{{1,3}}、", text, re.M) else None
-    table: list[str] | None = None  # the header cells of the table being read
+    reader = _SentenceReader(text, sorted(brackets, key=lambda b: b.start), top)
     pos = 0
-    pending: list[tuple[int, int, str, tuple[Heading, ...], bool]] = []
-    bracket_at = sorted(brackets, key=lambda b: b.start)
-    out: list[Sentence] = []
-
-    title_only: list = []  # the last heading's title, when it may be the whole task (see flush)
-
-    def flush(b: Bracket | None) -> None:
-        # a section with no text but its title and a bracket (2.编制公布事项目录清单。（牵头单位：…）): the title is the task
-        titled = b is not None and not pending and bool(title_only)
-        if titled:
-            pending.append(title_only.pop())
-        title_only.clear()
-        for s, e, t, p, g in pending:
-            out.append(Sentence(s, e, t, p, g, b, titled))
-        pending.clear()
-
     for line in text.split("\n"):
         line_start = pos
         pos += len(line) + 1
-        if "\t" in line:
-            cells = line.split("\t")
-            if any(_TABLE_KEYS.search(c) for c in cells) and not any(re.search(r"\d", c) for c in cells):
-                table = [c.strip(_SPACE) for c in cells]
-                flush(None)
-                continue
-            if table is not None and len(cells) == len(table):
-                out += _table_row(text, line_start, cells, table, tuple(path))
-                continue
-        else:
-            table = None
+        reader.read_line(line, line_start, pos)
+    reader.flush(None)
+    return reader.out
+
+
+#: a sentence waiting for its bracket: (start, end, text, section path, in goals)
+_Pending = tuple[int, int, str, tuple[Heading, ...], bool]
+
+
+@dataclass
+class _SentenceReader:
+    """What :func:`_sentences` knows while it reads the text line by line."""
+
+    text: str
+    brackets: list[Bracket]  # by start
+    top: str | None  # the style of the top headings (None until the first heading, in a plan without "一、")
+    path: list[Heading] = field(default_factory=list)
+    started: bool = False  # the first top heading was read
+    table: list[str] | None = None  # the header cells of the table being read
+    pending: list[_Pending] = field(default_factory=list)
+    #: the last heading's title, when it may be the whole task (see :meth:`flush`)
+    title_only: list[_Pending] = field(default_factory=list)
+    out: list[Sentence] = field(default_factory=list)
+
+    def flush(self, b: Bracket | None) -> None:
+        """The pending sentences are covered by ``b`` (None: by no bracket)."""
+        # a section with no text but its title and a bracket (2.编制公布事项目录清单。（牵头单位：…）): the title is the task
+        titled = b is not None and not self.pending and bool(self.title_only)
+        if titled:
+            self.pending.append(self.title_only.pop())
+        self.title_only.clear()
+        for s, e, t, p, g in self.pending:
+            self.out.append(Sentence(s, e, t, p, g, b, titled))
+        self.pending.clear()
+
+    def read_line(self, line: str, line_start: int, end: int) -> None:
+        """Read one line of the text (``line_start`` its offset, ``end`` the offset after its "\\n")."""
+        if self._table_line(line, line_start):
+            return
         stripped = line.lstrip(_SPACE)
         offset = line_start + (len(line) - len(stripped))
         found = _heading_at(stripped)
         body_from = 0
         if found:
-            style, m = found
-            number = cn_number(m.group(1)) if style != "circled" else ord(m.group(1)) - ord("①") + 1
-            label = {"cn": m.group(1), "cn_paren": f"({m.group(1)})", "num": m.group(1),
-                     "num_paren": f"({m.group(1)})", "circled": m.group(1), "shi": f"{m.group(1)}是"}[style]
-            rest = stripped[m.end():]
-            tm = re.match(r"[^。，,；;]{1,30}?[。]|[^。，,；;]{1,30}$", rest)
-            title = tm.group().rstrip("。").strip(_SPACE) if tm else ""
-            if top is None and not started:
-                top = style  # a plan without "一、" headings starts at its first heading
-            if style == top:
-                started = True
-                path = []
-            elif not started:
-                continue
-            styles = [h.style for h in path]
-            if style in styles:
-                path = path[: styles.index(style)]
-            path.append(Heading(style, number, label, title, offset))
-            if tm and tm.group().endswith("。") and not skip_title_task(title):
-                t0 = offset + m.end()
-                title_only[:] = [(t0, t0 + len(title), title, tuple(path), False)]
-            # leaving the parent of the pending sentences' section closes them without a bracket (siblings
-            # may share one bracket at the end of their parent); 一是/① items never start a section
-            if pending and (style == top or style not in ("shi", "circled")
-                            and _depth(tuple(path)) < _depth(pending[0][3])):
-                flush(None)
-            body_from = m.end() + (tm.end() if tm else 0)
-        if not started:
-            continue
-        marks = [i for i, h in enumerate(path) if NON_TARGET_SECTIONS.search(h.title)]
-        skip = bool(marks) and not any(TARGET_SECTIONS.search(h.title) for h in path[marks[-1] + 1:])
-        goals = stripped.startswith(("——", "—", "--")) or any(re.search(r"目标", h.title) for h in path)
+            body_from = self._heading(stripped, offset, *found)
+            if body_from is None:
+                return
+        if not self.started:
+            return
+        self._body(stripped, offset, body_from, headed=found is not None)
+        for b in self.brackets:
+            if line_start <= b.end - 1 < end:
+                self.flush(b)
+
+    def _table_line(self, line: str, line_start: int) -> bool:
+        """Read a table's header row or one of its rows; False when ``line`` is neither."""
+        if "\t" not in line:
+            self.table = None
+            return False
+        cells = line.split("\t")
+        if any(_TABLE_KEYS.search(c) for c in cells) and not any(re.search(r"\d", c) for c in cells):
+            self.table = [c.strip(_SPACE) for c in cells]
+            self.flush(None)
+            return True
+        if self.table is not None and len(cells) == len(self.table):
+            self.out += _table_row(self.text, line_start, cells, self.table, tuple(self.path))
+            return True
+        return False
+
+    def _heading(self, stripped: str, offset: int, style: str, m: re.Match) -> int | None:
+        """Enter the section a heading starts; where its body starts in ``stripped`` (None: before the plan's
+        first top heading, the line is skipped)."""
+        number, label, tm, title = _heading_parts(stripped, style, m)
+        if self.top is None and not self.started:
+            self.top = style  # a plan without "一、" headings starts at its first heading
+        if style == self.top:
+            self.started = True
+            self.path = []
+        elif not self.started:
+            return None
+        styles = [h.style for h in self.path]
+        if style in styles:
+            self.path = self.path[: styles.index(style)]
+        self.path.append(Heading(style, number, label, title, offset))
+        if tm and tm.group().endswith("。") and not skip_title_task(title):
+            t0 = offset + m.end()
+            self.title_only[:] = [(t0, t0 + len(title), title, tuple(self.path), False)]
+        # leaving the parent of the pending sentences' section closes them without a bracket (siblings
+        # may share one bracket at the end of their parent); 一是/① items never start a section
+        if self.pending and (style == self.top or style not in ("shi", "circled")
+                             and _depth(tuple(self.path)) < _depth(self.pending[0][3])):
+            self.flush(None)
+        return m.end() + (tm.end() if tm else 0)
+
+    def _body(self, stripped: str, offset: int, body_from: int, headed: bool) -> None:
+        """Add the sentences of a line's body (after its heading and title) to the pending ones."""
+        skip = _in_principles(self.path)
+        goals = stripped.startswith(("——", "—", "--")) or any(re.search(r"目标", h.title) for h in self.path)
         body = stripped[body_from:]
         base = offset + body_from
         for k, sm in enumerate(_SENT.finditer(body)):
             s, e = base + sm.start(), base + sm.end()
-            # a paragraph's short first sentence followed by more text is its title (推进政务服务“一网通办”。…)
-            if k == 0 and not found and sm.group().endswith("。") and len(sm.group()) <= 21 \
-                    and body[sm.end():].strip() and not re.search(r"\d", sm.group()):
+            if k == 0 and not headed and _is_paragraph_title(sm, body):
                 continue
-            inside = next((b for b in bracket_at if b.start <= s < b.end), None)
+            inside = next((b for b in self.brackets if b.start <= s < b.end), None)
             if inside is not None:
                 continue
             # a bracket inside this sentence cuts it; the bracket closes the pending sentences
-            cut = next((b for b in bracket_at if s < b.start < e), None)
+            cut = next((b for b in self.brackets if s < b.start < e), None)
             seg_end = cut.start if cut else e
-            words = text[s:seg_end].strip(_SPACE + "——-—")
-            lead_strip = len(text[s:seg_end]) - len(text[s:seg_end].lstrip(_SPACE + "——-—"))
+            words = self.text[s:seg_end].strip(_SPACE + "——-—")
+            lead_strip = len(self.text[s:seg_end]) - len(self.text[s:seg_end].lstrip(_SPACE + "——-—"))
             if words and not skip:
-                pending.append((s + lead_strip, s + lead_strip + len(words), words, tuple(path), goals))
-        for b in bracket_at:
-            if line_start <= b.end - 1 < pos:
-                flush(b)
-    flush(None)
-    return out
+                self.pending.append((s + lead_strip, s + lead_strip + len(words), words, tuple(self.path), goals))
+
+
+def _heading_parts(stripped: str, style: str, m: re.Match) -> tuple[int, str, re.Match | None, str]:
+    """(number, label, title match, title) of the heading ``m`` of ``style`` at the start of ``stripped``."""
+    number = cn_number(m.group(1)) if style != "circled" else ord(m.group(1)) - ord("①") + 1
+    label = {"cn": m.group(1), "cn_paren": f"({m.group(1)})", "num": m.group(1),
+             "num_paren": f"({m.group(1)})", "circled": m.group(1), "shi": f"{m.group(1)}是"}[style]
+    rest = stripped[m.end():]
+    tm = re.match(r"[^。，,；;]{1,30}?[。]|[^。，,；;]{1,30}$", rest)
+    title = tm.group().rstrip("。").strip(_SPACE) if tm else ""
+    return number, label, tm, title
+
+
+def _in_principles(path: list[Heading]) -> bool:
+    """A section under a principle heading (:data:`NON_TARGET_SECTIONS`) without a goals heading below it."""
+    marks = [i for i, h in enumerate(path) if NON_TARGET_SECTIONS.search(h.title)]
+    return bool(marks) and not any(TARGET_SECTIONS.search(h.title) for h in path[marks[-1] + 1:])
+
+
+def _is_paragraph_title(sm: re.Match, body: str) -> bool:
+    """A paragraph's short first sentence followed by more text is its title (推进政务服务“一网通办”。…)."""
+    return (sm.group().endswith("。") and len(sm.group()) <= 21
+            and bool(body[sm.end():].strip()) and not re.search(r"\d", sm.group()))

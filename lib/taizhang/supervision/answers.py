@@ -124,21 +124,48 @@ def read_answers(con: sqlite3.Connection, grid, name: str, plan_id: str | None, 
         return [], []
     rows = grid.sheets[ANSWER_SHEET]
     problems: list[Problem] = []
+    found = _answer_columns(rows, name, problems)
+    if found is None:
+        return [], problems
+    header, col = found
+    errors = grid.error_cells.get(ANSWER_SHEET, {})
+    raw_rows = _filled_rows(rows, header, col)
+    known = _items(con, [i for _, i, _ in raw_rows if i])
+    today = today or date.today()
+    answers: list[Answer] = []
+    seen: dict[str, int] = {}
+    for r, item_id, get in raw_rows:
+        at = Location(name, ANSWER_SHEET, _cell(col["编号"], r))
+        if not _answerable(item_id, r, known, seen, plan_id, unit_id, at, problems):
+            continue
+        answer = _answer(item_id, r, get, col, name, errors, today, problems)
+        if answer is not None:
+            answers.append(answer)
+    return answers, problems
+
+
+def _answer_columns(rows, name: str, problems: list[Problem]) -> tuple[int, dict[str, int]] | None:
+    """(header row, column index of each heading) of the sheet; None, with a problem when the sheet is not
+    blank, when its header row or a column to fill is missing."""
     header = next((r for r, row in enumerate(rows[:10], start=1)
                    if any(isinstance(c, str) and _clean(c) == "编号" for c in row)), None)
     if header is None:
         if any(not _is_blank(c) for row in rows for c in row):
             problems.append(problem("answer.header_missing", Location(name, ANSWER_SHEET), header_row=HEADER_ROW,
                                     columns="、".join(ANSWER_COLUMNS)))
-        return [], problems
+        return None
     head = [_clean(c) if isinstance(c, str) else "" for c in rows[header - 1]]
     col = {h: head.index(h) for h in ANSWER_COLUMNS if h in head}
     missing = [h for h in ("编号", "整改措施", "进展", "预计完成日期", "佐证材料") if h not in col]
     if missing:
         problems.append(problem("answer.column_missing", Location(name, ANSWER_SHEET, row=f"第{header}行"),
                                 columns="”“".join(missing)))
-        return [], problems
-    errors = grid.error_cells.get(ANSWER_SHEET, {})
+        return None
+    return header, col
+
+
+def _filled_rows(rows, header: int, col: dict[str, int]) -> list[tuple[int, str, object]]:
+    """(row number, 编号, cell getter) of every row below the header that has an 编号 or an answer."""
     raw_rows = []
     for r in range(header + 1, len(rows) + 1):
         row = list(rows[r - 1]) + [None] * 10
@@ -151,74 +178,77 @@ def read_answers(con: sqlite3.Connection, grid, name: str, plan_id: str | None, 
         if not item_id and not filled:
             continue
         raw_rows.append((r, item_id, get))
-    known = _items(con, [i for _, i, _ in raw_rows if i])
-    today = today or date.today()
-    answers: list[Answer] = []
-    seen: dict[str, int] = {}
-    for r, item_id, get in raw_rows:
-        id_ref = _cell(col["编号"], r)
-        at = Location(name, ANSWER_SHEET, id_ref)
+    return raw_rows
 
-        def here(column: str, r=r) -> Location:
-            return Location(name, ANSWER_SHEET, _cell(col[column], r))
-        measures = "" if _is_blank(get("整改措施")) else str(get("整改措施")).strip()
-        progress = "" if _is_blank(get("进展")) else _clean(get("进展"))
-        evidence = "" if _is_blank(get("佐证材料")) else str(get("佐证材料")).strip()
-        if not item_id:
-            problems.append(problem("answer.id_empty", at))
-            continue
-        if item_id in seen:
-            problems.append(problem("answer.duplicate", at, item=item_id, first_row=seen[item_id]))
-            continue
-        seen[item_id] = r
-        item = known.get(item_id)
-        if item is None:
-            problems.append(problem("answer.unknown", at, item=item_id))
-            continue
-        if plan_id is not None and item[1] != plan_id:
-            problems.append(problem("answer.other_plan", at, item=item_id, plan=plan_id))
-            continue
-        if unit_id is not None and item[2] != unit_id:
-            problems.append(problem("answer.other_unit", at, item=item_id, owner=item[3]))
-            continue
-        if item[4] == "closed":
-            problems.append(problem("answer.closed", at, item=item_id, closed=item[5] or "此前"))
-            continue
-        if not measures and not progress:
-            continue  # prefilled row left blank: no answer this month
-        bad = False
-        if progress and progress not in PROGRESS:
-            problems.append(problem("answer.progress_unknown", here("进展"), allowed="、".join(PROGRESS), found=progress))
+
+def _answerable(item_id: str, r: int, known: dict[str, tuple], seen: dict[str, int], plan_id: str | None,
+                unit_id: str | None, at: Location, problems: list[Problem]) -> bool:
+    """Whether row ``r`` names an open item of this plan and unit not listed above it (else a problem)."""
+    if not item_id:
+        problems.append(problem("answer.id_empty", at))
+        return False
+    if item_id in seen:
+        problems.append(problem("answer.duplicate", at, item=item_id, first_row=seen[item_id]))
+        return False
+    seen[item_id] = r
+    item = known.get(item_id)
+    if item is None:
+        problems.append(problem("answer.unknown", at, item=item_id))
+        return False
+    if plan_id is not None and item[1] != plan_id:
+        problems.append(problem("answer.other_plan", at, item=item_id, plan=plan_id))
+        return False
+    if unit_id is not None and item[2] != unit_id:
+        problems.append(problem("answer.other_unit", at, item=item_id, owner=item[3]))
+        return False
+    if item[4] == "closed":
+        problems.append(problem("answer.closed", at, item=item_id, closed=item[5] or "此前"))
+        return False
+    return True
+
+
+def _answer(item_id: str, r: int, get, col: dict[str, int], name: str, errors: dict, today: date,
+            problems: list[Problem]) -> Answer | None:
+    """The answer of row ``r`` (an answerable item); None when the row is left blank or has a problem."""
+    def here(column: str) -> Location:
+        return Location(name, ANSWER_SHEET, _cell(col[column], r))
+
+    measures = "" if _is_blank(get("整改措施")) else str(get("整改措施")).strip()
+    progress = "" if _is_blank(get("进展")) else _clean(get("进展"))
+    evidence = "" if _is_blank(get("佐证材料")) else str(get("佐证材料")).strip()
+    if not measures and not progress:
+        return None  # prefilled row left blank: no answer this month
+    bad = False
+    if progress and progress not in PROGRESS:
+        problems.append(problem("answer.progress_unknown", here("进展"), allowed="、".join(PROGRESS), found=progress))
+        bad = True
+    if not progress:
+        problems.append(problem("answer.progress_missing", here("进展")))
+        bad = True
+    if not measures:
+        problems.append(problem("answer.measures_missing", here("整改措施")))
+        bad = True
+    when_ref = _cell(col["预计完成日期"], r)
+    expected = None
+    if when_ref in errors:
+        problems.append(problem("answer.date_error", here("预计完成日期"), error=errors[when_ref]))
+        bad = True
+    else:
+        try:
+            expected = _date(get("预计完成日期"))
+        except ValueError:
+            problems.append(problem("answer.date_format", here("预计完成日期"), found=str(get("预计完成日期"))))
             bad = True
-        if not progress:
-            problems.append(problem("answer.progress_missing", here("进展")))
-            bad = True
-        if not measures:
-            problems.append(problem("answer.measures_missing", here("整改措施")))
-            bad = True
-        when_ref = _cell(col["预计完成日期"], r)
-        expected = None
-        if when_ref in errors:
-            problems.append(problem("answer.date_error", here("预计完成日期"), error=errors[when_ref]))
-            bad = True
-        else:
-            try:
-                expected = _date(get("预计完成日期"))
-            except ValueError:
-                problems.append(problem("answer.date_format", here("预计完成日期"), found=str(get("预计完成日期"))))
-                bad = True
-        if progress == "正在整改" and expected is None and not bad:
-            problems.append(problem("answer.date_missing", here("预计完成日期")))
-            bad = True
-        if progress == "已完成" and not evidence:
-            problems.append(problem("answer.no_evidence", here("佐证材料")))
-            bad = True
-        if progress == "已完成" and expected is not None and expected > today:
-            problems.append(problem("answer.done_future", here("预计完成日期"), done=expected, today=today))
-            bad = True
-        if not bad:
-            answers.append(Answer(item_id, measures, progress, expected, evidence))
-    return answers, problems
+    if progress == "正在整改" and expected is None and not bad:
+        problems.append(problem("answer.date_missing", here("预计完成日期")))
+        bad = True
+    if progress == "已完成" and not evidence:
+        problems.append(problem("answer.no_evidence", here("佐证材料")))
+        bad = True
+    if progress == "已完成" and expected is not None and expected > today:
+        problems.append(problem("answer.done_future", here("预计完成日期"), done=expected, today=today))
+        bad = True
+    return None if bad else Answer(item_id, measures, progress, expected, evidence)
 
 
 def check(con: sqlite3.Connection, grid, name: str, judged: MonthlyReturn | Rejection, plan_id: str | None,

@@ -217,113 +217,183 @@ def _stored_run(con, plan_id: str, period: str) -> RunResult | None:
                      missing=summary.get("missing", []))
 
 
+@dataclass
+class _Month:
+    """One month of a plan being processed by :func:`_apply` (inside its transaction) and what it did."""
+
+    con: sqlite3.Connection
+    plan_id: str
+    period: str
+    rules: Rules
+    by: str
+    at: str
+    notice_day: date
+    deadline: date
+    deadline_note: str
+    result: RunResult
+    open_items: dict[tuple[str, str], dict]  # by (unit, target): the open items, with those opened this month
+    seq: int  # the items opened in ``period`` so far (the last item number)
+    opened_now: set[str] = field(default_factory=set)
+
+
 def _apply(con, registry: Registry, plan_id: str, period: str, ledger: pd.DataFrame, rules: Rules, by: str,
            at: str, notice_day: date, deadline: date, deadline_note: str, result: RunResult) -> None:
-    cols = ["id", "unit", "target_id", "state", "deadline", "reports_open", "escalation"]
-    open_items = {(r[1], r[2]): dict(zip(cols, r)) for r in con.execute(
-        f"SELECT {', '.join(cols)} FROM sv_items WHERE plan = ? AND state <> 'closed'", (plan_id,))}
+    """Process ``period``'s ``ledger``: follow, close or open the item of each (unit, target) row, follow the
+    open items the ledger no longer lists, then mark overdue and escalate; every change goes to ``result``."""
+    open_items = _open_items(con, plan_id)
     rows = ledger[ledger["status"] != "not_applicable"]
     targets = {t.id: t for t in registry.plan(plan_id).targets}
     seq = con.execute("SELECT COUNT(*) FROM sv_items WHERE plan = ? AND opened_period = ?",
                       (plan_id, period)).fetchone()[0]
-    # the latest closed item of each unit and target: a new item opens only after the problem went away
-    # (auto-closed items: always; closed by hand while the ledger still showed the problem: once it shows
-    # the target met or no longer in an opening status, then falls back)
+    month = _Month(con, plan_id, period, rules, by, at, notice_day, deadline, deadline_note, result, open_items, seq)
+    latest_closed = _latest_closed(con, plan_id)
+    seen: set[tuple[str, str]] = set()
+    for rec in rows.to_dict("records"):
+        key = (rec["unit"], rec["target_id"])
+        seen.add(key)
+        _ledger_row(month, rec, key, latest_closed.get(key), targets.get(rec["target_id"]))
+    _not_in_ledger(month, seen)
+    _follow_up(month)
+
+
+def _open_items(con, plan_id: str) -> dict[tuple[str, str], dict]:
+    """The plan's open items by (unit, target)."""
+    cols = ["id", "unit", "target_id", "state", "deadline", "reports_open", "escalation"]
+    return {(r[1], r[2]): dict(zip(cols, r)) for r in con.execute(
+        f"SELECT {', '.join(cols)} FROM sv_items WHERE plan = ? AND state <> 'closed'", (plan_id,))}
+
+
+def _latest_closed(con, plan_id: str) -> dict[tuple[str, str], dict]:
+    """The latest closed item of each unit and target: a new item opens only after the problem went away
+    (auto-closed items: always; closed by hand while the ledger still showed the problem: once it shows the
+    target met or no longer in an opening status, then falls back)."""
     latest_closed = {}
     for r in con.execute("SELECT id, unit, target_id, last_status FROM sv_items WHERE plan = ? AND state = 'closed' "
                          "ORDER BY created, id", (plan_id,)):
         latest_closed[(r[1], r[2])] = {"id": r[0], "last_status": r[3]}
-    seen: set[tuple[str, str]] = set()
-    opened_now: set[str] = set()
-    for rec in rows.to_dict("records"):
-        key = (rec["unit"], rec["target_id"])
-        seen.add(key)
-        status, reason = str(rec["status"]), str(rec["reason"])
-        item = open_items.get(key)
-        if item is not None:
-            if status in rules.close_statuses:
-                value = _fmt_value(rec)
-                basis = f"{period} 台账：{_status_label(status)}" + (f"，{value}" if value else "") + f"（{reason}）"
-                con.execute("UPDATE sv_items SET state = 'closed', close_kind = 'auto', closed_period = ?, "
-                            "close_basis = ?, last_period = ?, last_status = ?, last_reason = ?, updated = ? "
-                            "WHERE id = ?", (period, basis, period, status, reason, at, item["id"]))
-                _event(con, item["id"], at, by, "auto_close", period, item["state"], "closed", basis)
-                result.changes["auto_closed"].append(item["id"])
-            else:
-                con.execute("UPDATE sv_items SET reports_open = reports_open + 1, last_period = ?, last_status = ?, "
-                            "last_reason = ?, updated = ? WHERE id = ?", (period, status, reason, at, item["id"]))
-                item["reports_open"] += 1
-                _event(con, item["id"], at, by, "update", period, item["state"], item["state"],
-                       f"{period} 台账：{_status_label(status)}（{reason}）")
-            continue
-        prev_closed = latest_closed.get(key)
-        # a 达标后回落 resting on one month's value is flagged 待核实 by the ledger: no item until it is confirmed
-        opens = status in rules.open_statuses and str(rec.get("status_note") or "") != REGRESS_UNCONFIRMED
-        if not opens:
-            if prev_closed is not None and prev_closed["last_status"] in rules.open_statuses:
-                con.execute("UPDATE sv_items SET last_period = ?, last_status = ?, last_reason = ? WHERE id = ?",
-                            (period, status, reason, prev_closed["id"]))  # the problem went away after a manual close
-            continue
-        if prev_closed is not None and prev_closed["last_status"] in rules.open_statuses:
+    return latest_closed
+
+
+def _ledger_row(m: _Month, rec: dict, key: tuple[str, str], prev_closed: dict | None, target) -> None:
+    """One (unit, target) row of the ledger: its open item followed or closed, else an item opened when its
+    status says so."""
+    con, period = m.con, m.period
+    status, reason = str(rec["status"]), str(rec["reason"])
+    item = m.open_items.get(key)
+    if item is not None:
+        _follow(m, item, rec, status, reason)
+        return
+    # a 达标后回落 resting on one month's value is flagged 待核实 by the ledger: no item until it is confirmed
+    opens = status in m.rules.open_statuses and str(rec.get("status_note") or "") != REGRESS_UNCONFIRMED
+    if not opens:
+        if prev_closed is not None and prev_closed["last_status"] in m.rules.open_statuses:
             con.execute("UPDATE sv_items SET last_period = ?, last_status = ?, last_reason = ? WHERE id = ?",
-                        (period, status, reason, prev_closed["id"]))
-            result.changes["closed_by_hand_still"].append(prev_closed["id"])
-            continue
-        seq += 1
-        item_id = f"{plan_id}-{period.replace('-', '')}-{seq:03d}"
-        prev = (prev_closed["id"],) if prev_closed else None
-        t = targets.get(rec["target_id"])
-        threshold = str(rec.get("threshold_label") or "")
-        requirement = rules.requirement(status, title=str(rec["title"]), threshold=threshold,
-                                        deadline=deadline.isoformat(), unit=str(rec["unit_name"]))
-        lead = "，".join(t.lead) if t is not None else str(rec.get("lead") or "")
-        con.execute(
-            "INSERT INTO sv_items (id, plan, unit, unit_name, target_id, title, opened_period, opened_status, problem, "
-            "lead, responsible, requirement, notice_date, deadline, deadline_note, state, escalation, reports_open, "
-            "last_period, last_status, last_reason, previous_id, created, updated) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, 'pending', '', 1, ?,?,?,?,?,?)",
-            (item_id, plan_id, rec["unit"], rec["unit_name"], rec["target_id"], rec["title"], period, status, reason,
-             lead, rec["unit_name"], requirement, notice_day.isoformat(), deadline.isoformat(), deadline_note,
-             period, status, reason, prev[0] if prev else None, at, at))
-        why = f"{period} 台账：{_status_label(status)}（{reason}）"
-        if prev:
-            why += f"；该目标曾于事项 {prev[0]} 销号，现再次出现问题"
-        _event(con, item_id, at, by, "open", period, None, "pending", why)
-        result.changes["new"].append(item_id)
-        opened_now.add(item_id)
-        open_items[key] = {"id": item_id, "unit": key[0], "target_id": key[1], "state": "pending",
-                           "deadline": deadline.isoformat(), "reports_open": 1, "escalation": ""}
-    # items whose unit and target no longer appear in the ledger stay open and are counted as such
-    for key, item in open_items.items():
-        if key in seen or item["id"] in opened_now:
-            continue
-        con.execute("UPDATE sv_items SET reports_open = reports_open + 1, last_period = ?, last_reason = ?, "
-                    "updated = ? WHERE id = ?", (period, "本月台账中没有该单位的这一目标", at, item["id"]))
+                        (period, status, reason, prev_closed["id"]))  # the problem went away after a manual close
+        return
+    if prev_closed is not None and prev_closed["last_status"] in m.rules.open_statuses:
+        con.execute("UPDATE sv_items SET last_period = ?, last_status = ?, last_reason = ? WHERE id = ?",
+                    (period, status, reason, prev_closed["id"]))
+        m.result.changes["closed_by_hand_still"].append(prev_closed["id"])
+        return
+    _open_item(m, rec, key, status, reason, prev_closed, target)
+
+
+def _follow(m: _Month, item: dict, rec: dict, status: str, reason: str) -> None:
+    """An open item in this month's ledger: closed by itself when its status is a close status, else followed."""
+    con, period, at, by = m.con, m.period, m.at, m.by
+    if status in m.rules.close_statuses:
+        value = _fmt_value(rec)
+        basis = f"{period} 台账：{_status_label(status)}" + (f"，{value}" if value else "") + f"（{reason}）"
+        con.execute("UPDATE sv_items SET state = 'closed', close_kind = 'auto', closed_period = ?, "
+                    "close_basis = ?, last_period = ?, last_status = ?, last_reason = ?, updated = ? "
+                    "WHERE id = ?", (period, basis, period, status, reason, at, item["id"]))
+        _event(con, item["id"], at, by, "auto_close", period, item["state"], "closed", basis)
+        m.result.changes["auto_closed"].append(item["id"])
+    else:
+        con.execute("UPDATE sv_items SET reports_open = reports_open + 1, last_period = ?, last_status = ?, "
+                    "last_reason = ?, updated = ? WHERE id = ?", (period, status, reason, at, item["id"]))
         item["reports_open"] += 1
-        _event(con, item["id"], at, by, "update", period, item["state"], item["state"], "本月台账中没有该单位的这一目标")
-    closed = set(result.changes["auto_closed"])
-    for key, item in open_items.items():
+        _event(con, item["id"], at, by, "update", period, item["state"], item["state"],
+               f"{period} 台账：{_status_label(status)}（{reason}）")
+
+
+def _open_item(m: _Month, rec: dict, key: tuple[str, str], status: str, reason: str, prev_closed: dict | None,
+               t) -> None:
+    """Open a new item (待整改) for a ledger row, linked to the unit and target's previous closed item."""
+    con, plan_id, period, at, deadline = m.con, m.plan_id, m.period, m.at, m.deadline
+    m.seq += 1
+    item_id = f"{plan_id}-{period.replace('-', '')}-{m.seq:03d}"
+    prev = (prev_closed["id"],) if prev_closed else None
+    threshold = str(rec.get("threshold_label") or "")
+    requirement = m.rules.requirement(status, title=str(rec["title"]), threshold=threshold,
+                                      deadline=deadline.isoformat(), unit=str(rec["unit_name"]))
+    lead = "，".join(t.lead) if t is not None else str(rec.get("lead") or "")
+    con.execute(
+        "INSERT INTO sv_items (id, plan, unit, unit_name, target_id, title, opened_period, opened_status, problem, "
+        "lead, responsible, requirement, notice_date, deadline, deadline_note, state, escalation, reports_open, "
+        "last_period, last_status, last_reason, previous_id, created, updated) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, 'pending', '', 1, ?,?,?,?,?,?)",
+        (item_id, plan_id, rec["unit"], rec["unit_name"], rec["target_id"], rec["title"], period, status, reason,
+         lead, rec["unit_name"], requirement, m.notice_day.isoformat(), deadline.isoformat(), m.deadline_note,
+         period, status, reason, prev[0] if prev else None, at, at))
+    why = f"{period} 台账：{_status_label(status)}（{reason}）"
+    if prev:
+        why += f"；该目标曾于事项 {prev[0]} 销号，现再次出现问题"
+    _event(con, item_id, at, m.by, "open", period, None, "pending", why)
+    m.result.changes["new"].append(item_id)
+    m.opened_now.add(item_id)
+    m.open_items[key] = {"id": item_id, "unit": key[0], "target_id": key[1], "state": "pending",
+                         "deadline": deadline.isoformat(), "reports_open": 1, "escalation": ""}
+
+
+def _not_in_ledger(m: _Month, seen: set[tuple[str, str]]) -> None:
+    """Items whose unit and target no longer appear in the ledger stay open and are counted as such."""
+    for key, item in m.open_items.items():
+        if key in seen or item["id"] in m.opened_now:
+            continue
+        m.con.execute("UPDATE sv_items SET reports_open = reports_open + 1, last_period = ?, last_reason = ?, "
+                      "updated = ? WHERE id = ?", (m.period, "本月台账中没有该单位的这一目标", m.at, item["id"]))
+        item["reports_open"] += 1
+        _event(m.con, item["id"], m.at, m.by, "update", m.period, item["state"], item["state"],
+               "本月台账中没有该单位的这一目标")
+
+
+def _follow_up(m: _Month) -> None:
+    """The items still open after this month: still open, overdue, escalated."""
+    changes = m.result.changes
+    closed = set(changes["auto_closed"])
+    for key, item in m.open_items.items():
         if item["id"] in closed:
             continue
-        if item["id"] not in opened_now:
-            result.changes["still_open"].append(item["id"])
-        # overdue: the 整改期限 has passed by this month's 通报 date (the deadline day itself is in time)
-        if (item["state"] in ("pending", "in_progress") and item["id"] not in opened_now
-                and date.fromisoformat(item["deadline"]) < notice_day
-                and _latest_progress(con, item["id"]) != "已完成"):
-            con.execute("UPDATE sv_items SET state = 'overdue', updated = ? WHERE id = ?", (at, item["id"]))
-            _event(con, item["id"], at, by, "overdue", period, item["state"], "overdue",
-                   f"整改期限 {item['deadline']} 已过（{period} 通报日 {notice_day}），仍未销号")
-            item["state"] = "overdue"
+        if item["id"] not in m.opened_now:
+            changes["still_open"].append(item["id"])
+        _mark_overdue(m, item)
         if item["state"] == "overdue":
-            result.changes["overdue"].append(item["id"])
-        level = rules.escalation_for(item["reports_open"])
-        if level and level != item["escalation"]:
-            con.execute("UPDATE sv_items SET escalation = ?, updated = ? WHERE id = ?", (level, at, item["id"]))
-            _event(con, item["id"], at, by, "escalate", period, item["state"], item["state"],
-                   f"连续 {item['reports_open']} 期通报未销号，升级为“{level}”")
-            result.changes["escalated"].append(item["id"])
-    result.changes["still_open"] = [i for i in result.changes["still_open"] if i not in set(result.changes["overdue"])]
+            changes["overdue"].append(item["id"])
+        _escalate(m, item)
+    changes["still_open"] = [i for i in changes["still_open"] if i not in set(changes["overdue"])]
+
+
+def _mark_overdue(m: _Month, item: dict) -> None:
+    """Overdue: the 整改期限 has passed by this month's 通报 date (the deadline day itself is in time), unless
+    the unit's latest answer says 已完成."""
+    if (item["state"] in ("pending", "in_progress") and item["id"] not in m.opened_now
+            and date.fromisoformat(item["deadline"]) < m.notice_day
+            and _latest_progress(m.con, item["id"]) != "已完成"):
+        m.con.execute("UPDATE sv_items SET state = 'overdue', updated = ? WHERE id = ?", (m.at, item["id"]))
+        _event(m.con, item["id"], m.at, m.by, "overdue", m.period, item["state"], "overdue",
+               f"整改期限 {item['deadline']} 已过（{m.period} 通报日 {m.notice_day}），仍未销号")
+        item["state"] = "overdue"
+
+
+def _escalate(m: _Month, item: dict) -> None:
+    """Escalate an item open in as many consecutive processed months as the rules say."""
+    level = m.rules.escalation_for(item["reports_open"])
+    if level and level != item["escalation"]:
+        m.con.execute("UPDATE sv_items SET escalation = ?, updated = ? WHERE id = ?", (level, m.at, item["id"]))
+        _event(m.con, item["id"], m.at, m.by, "escalate", m.period, item["state"], item["state"],
+               f"连续 {item['reports_open']} 期通报未销号，升级为“{level}”")
+        m.result.changes["escalated"].append(item["id"])
 
 
 # --------------------------------------------------------------------------------------------------
