@@ -22,6 +22,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .atomic import atomic_path, atomic_write_bytes
 from .errors import RenderError
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -193,12 +194,7 @@ class Browser:
     # --------------------------------------------------------------------------------------- public
     def print_pdf(self, html_file: Path, pdf_file: Path) -> Path:
         """Print ``html_file`` to an A4 PDF (CSS ``@page`` margins, no browser header/footer), atomically."""
-        data = self._print(html_file)
-        pdf_file = Path(pdf_file)
-        tmp = pdf_file.with_name(f".{pdf_file.name}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(pdf_file)
-        return pdf_file
+        return atomic_write_bytes(pdf_file, self._print(html_file))
 
     def print_pdf_split(self, html_file: Path, outputs: list[tuple[Path, str]]) -> list[Path]:
         """Print ``html_file`` (several reports, report *k* starting on a new page with :func:`part_mark` ``(k)``)
@@ -239,9 +235,8 @@ class Browser:
                 part.docinfo[key] = value
             part.docinfo["/Title"] = title
             pdf_file = Path(pdf_file)
-            tmp = pdf_file.with_name(f".{pdf_file.name}.tmp")
-            part.save(tmp)
-            tmp.replace(pdf_file)
+            with atomic_path(pdf_file) as tmp:
+                part.save(tmp)
             written.append(pdf_file)
         return written
 

@@ -11,6 +11,7 @@ Text that a return or the registry supplies is always written as text: a value s
 
 from __future__ import annotations
 
+import io
 import math
 import re
 from dataclasses import replace
@@ -18,6 +19,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
+
+from .atomic import atomic_write_bytes
 
 HEADER_FORMAT = {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E79", "pattern": 1, "valign": "vcenter",
                  "text_wrap": True}
@@ -33,17 +36,16 @@ TARGET_HEADERS = {
 
 
 class Book:
-    """An XlsxWriter workbook written to a temporary file and renamed into place on :meth:`close` (never a
-    partial file), with its cell formats created once and reused (:meth:`fmt`)."""
+    """An XlsxWriter workbook built in memory and written atomically on :meth:`close` (never a partial
+    file), with its cell formats created once and reused (:meth:`fmt`)."""
 
     def __init__(self, path) -> None:
         import xlsxwriter
 
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._tmp = self.path.with_name(f".{self.path.name}.tmp")
+        self._buffer = io.BytesIO()
         # no automatic conversions: text stays text (no formulas, numbers or links made from strings)
-        self.wb = xlsxwriter.Workbook(str(self._tmp), {
+        self.wb = xlsxwriter.Workbook(self._buffer, {
             "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
             "nan_inf_to_errors": True, "in_memory": True})
         self._formats: dict = {}
@@ -56,12 +58,8 @@ class Book:
         return self._formats[key]
 
     def close(self) -> Path:
-        try:
-            self.wb.close()
-            self._tmp.replace(self.path)
-        finally:
-            self._tmp.unlink(missing_ok=True)
-        return self.path
+        self.wb.close()
+        return atomic_write_bytes(self.path, self._buffer.getvalue())
 
 
 def write_cell(book: Book, ws, row: int, col: int, value, fmt=None) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from .atomic import atomic_write_bytes
+
 SANS_FAMILY = "Noto Sans SC"
 SERIF_FAMILY = "Noto Serif SC"
 CSS_FONT_STACK = ('"Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", '
@@ -126,10 +128,7 @@ def _subset_woff(chars: frozenset[int]) -> bytes:
     font.save(buf)
     data = buf.getvalue()
     try:  # the cache is an optimisation only: an unwritable home must not fail a report
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_name(f".{cached.name}.{id(data)}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(cached)
+        atomic_write_bytes(cached, data)
     except OSError:
         pass
     return data

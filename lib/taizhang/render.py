@@ -36,6 +36,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
+from .atomic import atomic_write_text
 from .errors import ParameterError, RenderError
 from .project import notebooks_dir, project_root, reports_dir
 from .report import check_period, check_plan
@@ -486,10 +487,7 @@ def _write_page(output: Path, title: str, css: str, body: str) -> Path:
     from .reports.html import page as html_page
 
     page = html_page(title, css, body)
-    tmp = output.with_name(f".{output.name}.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(output)
-    return output
+    return atomic_write_text(output, page)
 
 
 def to_html(executed: Path, output: Path, title: str, font_plan: str | None = None) -> Path:
@@ -744,8 +742,7 @@ def _next_version(folder: Path, job: Job, prov: dict) -> int:
     if prev.get("data", {}).get("digest") == prov.get("digest"):
         return number
     keep = folder / VERSIONS / f"{job.stem()}.v{number}.json"
-    keep.parent.mkdir(parents=True, exist_ok=True)
-    keep.write_text(json.dumps(prev, ensure_ascii=False, indent=1), encoding="utf-8")
+    atomic_write_text(keep, json.dumps(prev, ensure_ascii=False, indent=1))
     return number + 1
 
 
@@ -782,10 +779,7 @@ def _write_manifest(folder: Path, result: RenderedReport, base: Path) -> None:
             "data_files": prov.get("files", []),
             "files": {"notebook": rel(result.notebook), "html": rel(result.html), "pdf": rel(result.pdf),
                       "xlsx": rel(result.xlsx)}}
-    path = manifest_path(folder, job)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_text(manifest_path(folder, job), json.dumps(data, ensure_ascii=False, indent=1))
 
 
 def plan_lanes(jobs: list[Job], lanes: int) -> list[list[int]]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
-import os
 import re
 from datetime import date
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Optional, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .atomic import atomic_write_text
 from .errors import ParameterError, Problem, ProblemsError
 from .evaluate import settings as method_settings
 from .evaluate.settings import Settings
@@ -343,14 +343,7 @@ def save_scenario(scenario: Scenario, registry: Registry | None = None, director
     path = folder / f"{check_scenario_name(scenario.name)}.yaml"
     header = f"# 情景：{scenario.title}。格式见 targets/scenarios/README.md。\n"
     text = header + yaml.safe_dump(scenario.to_yaml_dict(), allow_unicode=True, sort_keys=False, width=120)
-    tmp = folder / f".{path.name}.{os.getpid()}.tmp"
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
+    return atomic_write_text(path, text)
 
 
 # --------------------------------------------------------------------------------------------------

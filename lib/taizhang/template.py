@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
+from .atomic import atomic_path
 from .errors import ParameterError
 from .returns import (DUE_DAY, FILED_CELL, HEADER_ROW, METRIC_COLUMNS, METRICS_SHEET, PERIOD_CELL, PLAN_CELL,
                       TASK_COLUMNS, TASK_STATES, TASKS_SHEET, UNIT_CELL, is_whole_unit)
@@ -327,19 +328,17 @@ def _save(wb, path: Path, normalize: bool = True) -> None:
     wb.properties.creator = "taizhang"
     wb.properties.created = datetime(2022, 1, 1)
     wb.properties.modified = datetime(2022, 1, 1)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    wb.save(tmp)
-    if normalize:
-        with zipfile.ZipFile(tmp) as zin:
-            entries = [(i.filename, zin.read(i.filename)) for i in zin.infolist()]
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zout:
-            for name, data in entries:
-                if name == "docProps/core.xml":
-                    data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                                  rb"\g<1>2022-01-01T00:00:00Z\g<2>", data)
-                info = zipfile.ZipInfo(name, date_time=_FIXED_STAMP)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                zout.writestr(info, data)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
+        if normalize:
+            with zipfile.ZipFile(tmp) as zin:
+                entries = [(i.filename, zin.read(i.filename)) for i in zin.infolist()]
+            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zout:
+                for name, data in entries:
+                    if name == "docProps/core.xml":
+                        data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                                      rb"\g<1>2022-01-01T00:00:00Z\g<2>", data)
+                    info = zipfile.ZipInfo(name, date_time=_FIXED_STAMP)
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    info.external_attr = 0o644 << 16
+                    zout.writestr(info, data)

@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import yaml
 
+from ..atomic import atomic_path
 from ..dates import parse_deadline
 from ..errors import Problem, ProblemsError
 from ..targets import KIND_LABELS, LEVEL_LABELS, RECURRENCE_LABELS, check_registry, load_registry
@@ -479,19 +481,10 @@ def import_workbook(path: Path, root: Path | None = None, replace: bool = False)
             where = book.at(CANDIDATES_SHEET, row) if row else p.where
             located.append(Problem(where, p.message))
         raise ImportRejected(f"审核表 {book.path.name} 导入后登记册校验不通过（{len(found)} 处），未写入任何文件：", located)
-    written = []
-    temps = []
-    try:
+    # every file written under its temporary name first, then all renamed: a failed write replaces none
+    with ExitStack() as stack:
         for rel, content in files.items():
-            target = root / rel
-            tmp_path = target.with_name(f".{target.name}.import-tmp")
-            tmp_path.write_text(content, encoding="utf-8")
-            temps.append((tmp_path, target))
-        for tmp_path, target in temps:
-            tmp_path.replace(target)
-            written.append(target)
-    finally:
-        for tmp_path, _ in temps:
-            tmp_path.unlink(missing_ok=True)
+            stack.enter_context(atomic_path(root / rel)).write_text(content, encoding="utf-8")
+    written = [root / rel for rel in files]
     return {"plan": plan_id, "targets": len(doc["targets"]), "units": len(unit_list), "new_metrics": len(metrics_add),
             "written": written}

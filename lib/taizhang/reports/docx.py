@@ -18,6 +18,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from ..atomic import atomic_path
 from ..kernel.months import Month
 from .blocks import Blocks, Counts, Notice, TableSpec
 
@@ -164,9 +165,8 @@ def stamp_version(path: Path, line: str) -> Path:
     para.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _font(para.add_run(line), BODY_FONT, 12)
     anchor._p.addnext(para._p)  # after the 文号 line
-    tmp = path.with_name(path.name + ".part")
-    doc.save(tmp)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        doc.save(tmp)
     return path
 
 
@@ -254,8 +254,6 @@ def write_notice(report, path: Path) -> Path:
     _paragraph(doc, "〔成文日期〕", align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    doc.save(tmp)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        doc.save(tmp)
     return path

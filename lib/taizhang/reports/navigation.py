@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from ..atomic import atomic_write_bytes
+
 #: where the table of contents goes: the report header template ends with this mark
 TOC_MARK = "<!--tz-toc-->"
 _HEADING = re.compile(r"<(h[23])((?:\s[^>]*)?)>(.*?)</\1>", re.S)
@@ -217,8 +219,6 @@ def refresh_links(entries: list[dict], base: Path) -> int:
             at += len(main)
             new = data[:at] + block + data[at:]
         if new != data:
-            tmp = page.with_name(f".{page.name}.tmp")
-            tmp.write_bytes(new)
-            tmp.replace(page)
+            atomic_write_bytes(page, new)
             written += 1
     return written

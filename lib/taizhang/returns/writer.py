@@ -13,6 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape as _xml_escape
 
+from ..atomic import atomic_write_bytes
 from ..targets import Registry
 from .cells import cell_ref as _cell, fmt as _fmt
 from .reader import METRICS_SHEET, TASKS_SHEET
@@ -55,12 +56,7 @@ def write_return(path: Path, registry: Registry, plan_id: str, unit_name: str, p
             rows.append([tid, t.section, t.title, t.deadline_text, done, evidence or None,
                          "已完成" if done else None])
         sheets.append((TASKS_SHEET, rows))
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(xlsx_bytes(sheets))
-    tmp.replace(path)
-    return path
+    return atomic_write_bytes(path, xlsx_bytes(sheets))
 
 
 _FIXED_STAMP = (2022, 1, 1, 0, 0, 0)

@@ -6,12 +6,14 @@ Every file is written under a temporary name and renamed (no partial file). Item
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
+from ..atomic import atomic_path, atomic_write_bytes, atomic_write_text
 from ..kernel.months import Month
 from ..targets import Registry
 from .errors import SupervisionError
@@ -26,11 +28,6 @@ def _safe(name: str) -> str:
     return _UNSAFE.sub("_", name).strip("_") or "单位"
 
 
-def _tmp(path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path.with_name(f".{path.name}.tmp")
-
-
 NOTICE_COLUMNS = [("id", "编号", 22), ("title", "目标", 26), ("problem", "问题", 48), ("requirement", "整改要求", 48),
                   ("deadline", "整改期限", 12), ("deadline_note", "期限说明", 20), ("state_label", "状态", 10), ("escalation", "升级", 8),
                   ("last_measures", "上次报送的措施", 36), ("last_progress", "上次进展", 10)]
@@ -41,8 +38,8 @@ def _xlsx(path: Path, title: str, subtitle: list[str], frame: pd.DataFrame, colu
     """A printable workbook (A4 landscape, wrapped text, repeated header row, autofilter) via XlsxWriter."""
     import xlsxwriter
 
-    tmp = _tmp(path)
-    wb = xlsxwriter.Workbook(str(tmp), {"in_memory": True})
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
     wb.set_properties({"title": title, "author": "taizhang"})
     f_title = wb.add_format({"bold": True, "font_size": 14})
     f_head = wb.add_format({"bold": True, "bg_color": "#DDE4EE", "border": 1, "text_wrap": True, "valign": "top"})
@@ -69,8 +66,7 @@ def _xlsx(path: Path, title: str, subtitle: list[str], frame: pd.DataFrame, colu
         ws.repeat_rows(head)
         ws.set_footer("&C第 &P 页，共 &N 页")
     wb.close()
-    tmp.replace(path)
-    return path
+    return atomic_write_bytes(path, buf.getvalue())
 
 
 def _docx(path: Path, unit_name: str, plan_doc: str, period: str, items: pd.DataFrame, office, notice_date: str,
@@ -119,9 +115,8 @@ def _docx(path: Path, unit_name: str, plan_doc: str, period: str, items: pd.Data
     p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     doc.core_properties.author = "taizhang"
     doc.core_properties.title = f"{unit_name} 督办通知单 {period}"
-    tmp = _tmp(path)
-    doc.save(str(tmp))
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        doc.save(str(tmp))
     return path
 
 
@@ -242,9 +237,7 @@ def write_reminders(store: Path, registry: Registry, plan_id: str, period: str, 
                  [f"生成日期 {today}；需催报 {len(df)} 个单位；{load_rules(plan_id).office.contact_line()}"], df, cols,
                  sheet="催报单")
     txt = out_dir / f"催报短信_{period}.txt"
-    tmp = _tmp(txt)
-    tmp.write_text("\n\n".join(df["message"]) + ("\n" if len(df) else "本月无需催报。\n"), encoding="utf-8")
-    tmp.replace(txt)
+    atomic_write_text(txt, "\n\n".join(df["message"]) + ("\n" if len(df) else "本月无需催报。\n"))
     return [xlsx, txt]
 
 

@@ -16,6 +16,7 @@ import hashlib
 from datetime import timedelta
 from pathlib import Path
 
+from ..atomic import atomic_write_bytes
 from ..returns import period_end
 from ..targets import Registry
 from .answers import ANSWER_SHEET
@@ -45,11 +46,7 @@ def _answer_file(src: Path, dest: Path, items, period: str) -> Path:
                      end - timedelta(days=3) if done else end + timedelta(days=60),
                      f"整改材料_{it['id']}.pdf" if done else None])
     sheets = [(name, data) for name, data in grid.sheets.items() if name != ANSWER_SHEET] + [(ANSWER_SHEET, rows)]
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.tmp")
-    tmp.write_bytes(xlsx_bytes(sheets))
-    tmp.replace(dest)
-    return dest
+    return atomic_write_bytes(dest, xlsx_bytes(sheets))
 
 
 def run_sample_loop(registry: Registry, plan_id: str, store: Path, answers_dir: Path, last: str | None = None,
