@@ -295,15 +295,24 @@ def _cmd_template(args) -> int:
 
 
 def _cmd_ingest(args) -> int:
-    from .returns import find_return_files, scan_paths
+    from .returns import RETURN_FORMATS_TEXT, scan_paths, skip_reason
     from .safetext import one_line, visible
     from .store import default_store, ingest
 
     for p in args.paths:
         if not p.exists() and not p.is_symlink():  # a dangling symlink is a file to refuse, not a usage error
             raise ParameterError("PATH", str(p), "存在的报表文件或文件夹")
-    if not find_return_files(args.paths):
-        raise ParameterError("PATH", " ".join(map(str, args.paths)), "含有 .xlsx/.xlsm/.csv 报表的文件或文件夹")
+    files, skipped = scan_paths(args.paths)
+    for p in skipped:  # one outcome line each; neither rejected nor logged in the store, exit code unchanged
+        if not args.quiet:
+            print(f"跳过：{one_line(p.name)} {skip_reason(p)}")
+    if not files:  # a usage error (exit 2): nothing was read and no store is created
+        given = "、".join(one_line(str(p)) for p in args.paths)
+        err = ParameterError("PATH", given, "含有报表文件的文件或文件夹")
+        where = f"{given} 中没有报表文件" if any(p.is_dir() for p in args.paths) else f"{given} 不是报表文件"
+        err.message = (f"{where}（报表应为 {RETURN_FORMATS_TEXT}），未导入任何文件，也未创建或修改数据库。"
+                       "请指定各单位报送的报表文件或存放报表的文件夹。")
+        raise err
     from .returns import plan_label, unit_label
     from .targets import load_registry
 
@@ -333,17 +342,13 @@ def _cmd_ingest(args) -> int:
     results = ingest(args.paths, store=store, registry=registry, plan_id=args.plan, feedback_dir=args.feedback,
                      progress=show)
     bad = sum(1 for r in results if not r.ok)
-    skipped = scan_paths(args.paths)[1]
-    if skipped:
-        names = "、".join(one_line(p.name) for p in skipped[:5]) + (" 等" if len(skipped) > 5 else "")
-        print(f"另有 {len(skipped)} 个文件不是报表（不是 .xlsx、.xlsm、.csv 或其他表格格式），未处理：{names}",
-              file=sys.stderr)
     from .supervision.notices import print_outstanding  # issue 14: 催报 — who is still outstanding or late
 
     print_outstanding(store, registry, results)
     repeated = f"（其中 {counts['repeated']} 份与此前退回的文件相同，未修改）" if counts["repeated"] else ""
     print(f"共 {len(results)} 份：接收 {counts['accepted']}，退回 {counts['rejected']}{repeated}，"
-          f"未改动 {counts['unchanged']}（数据库 {store}）", file=sys.stderr)
+          f"未改动 {counts['unchanged']}" + (f"；跳过 {len(skipped)} 个非报表文件" if skipped else "")
+          + f"（数据库 {store}）", file=sys.stderr)
     return 1 if bad else 0
 
 
