@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     tsub = t.add_subparsers(dest="action", required=True, parser_class=_Parser, metavar="操作")
     tl = tsub.add_parser("list", help="列出目标")
     _plan_arg(tl, required=False, help_="只列出该方案（默认全部）")
-    tl.add_argument("--kind", choices=("quantitative", "recurring", "milestone"), help="只列出该类目标")
+    tl.add_argument("--kind", metavar="类别", help="只列出该类目标（类别编号或中文名，如 milestone 或 节点任务）")
     te = tsub.add_parser("export", help="导出目标清单（CSV 或 Excel）")
     te.add_argument("--format", choices=("csv", "xlsx"), default="csv", help="导出格式（默认 csv）")
     _plan_arg(te, required=False, help_="只导出该方案（默认全部）")
@@ -189,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_targets(args) -> int:
-    from .targets import check_registry, export_frame, load_registry
+    from .targets import KIND_LABELS, check_registry, export_frame, load_registry
 
     if args.action == "draft":
         return _targets_draft(args)
@@ -216,10 +216,13 @@ def _cmd_targets(args) -> int:
     reg = load_registry()
     frame = export_frame(reg, args.plan)
     if args.action == "list":
-        if args.kind:
-            frame = frame[frame["kind"] == args.kind]
+        if args.kind:  # a code or its Chinese label
+            kind = next((k for k, v in KIND_LABELS.items() if args.kind.strip() in (k, v)), None)
+            if kind is None:
+                raise ParameterError("--kind", args.kind, "、".join(f"{k}（{v}）" for k, v in KIND_LABELS.items()))
+            frame = frame[frame["kind"] == kind]
         for r in frame.itertuples(index=False):
-            print(f"{r.target_id}\t{r.section}\t{r.kind}\t{r.deadline or '期限未明确'}\t{r.title}")
+            print(f"{r.target_id}\t{r.section}\t{KIND_LABELS[r.kind]}\t{r.deadline or '期限未明确'}\t{r.title}")
         print(f"共 {len(frame)} 条。", file=sys.stderr)
         return 0
     if args.format == "csv":
