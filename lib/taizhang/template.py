@@ -1,7 +1,8 @@
 """Workbooks the office sends to districts: blank return templates and 退回修改清单 feedback.
 
 ``write_templates`` writes, per unit, the workbook a district fills in (layout in ``inputs/README.md`` and
-:mod:`taizhang.returns`): a 填报说明 sheet, the 指标 sheet with unit, period and plan pre-filled, number
+:mod:`taizhang.returns`): a 填报说明 sheet, the 指标 sheet with unit, period and plan pre-filled, its table in
+:data:`TEMPLATE_COLUMNS` order (name, unit, the value to fill, remark; the field code last, grey), number
 validation on the value cells and protected headers, and a 任务完成情况 sheet listing the plan's milestone
 tasks for the unit's level with 完成日期 (date validation), 佐证材料 and a 完成情况 dropdown.
 
@@ -17,13 +18,30 @@ from datetime import datetime
 from pathlib import Path
 
 from .errors import ParameterError
-from .returns import (DUE_DAY, FILED_CELL, HEADER_ROW, METRIC_COLUMNS, METRICS_SHEET, PERIOD_CELL, PLAN_CELL,
+from .returns import (DUE_DAY, FILED_CELL, HEADER_ROW, METRICS_SHEET, PERIOD_CELL, PLAN_CELL,
                       TASK_COLUMNS, TASK_STATES, TASKS_SHEET, UNIT_CELL, is_whole_unit)
 from .safetext import cell_text
 from .targets import LEVEL_LABELS, Registry, Unit, reporting_levels
 
 GUIDE_SHEET = "填报说明"
 _FIXED_STAMP = (2022, 1, 1, 0, 0, 0)
+#: the 指标 table of a template, left to right: what a district reads and fills first, the field code the reader
+#: keys on last (grey). The reader finds every column by its header (:data:`taizhang.returns.METRIC_COLUMNS`),
+#: so returns in the earlier order (字段代码 first, as :func:`taizhang.returns.write_return` still writes) read too.
+TEMPLATE_COLUMNS = ("指标项", "单位", "数值", "备注", "字段代码")
+TEMPLATE_WIDTHS = {"指标项": 46, "单位": 10, "数值": 14, "备注": 30, "字段代码": 26}
+CODE_GREY = "808080"
+
+
+def template_column(name: str) -> int:
+    """The 1-based column of ``name`` (one of :data:`TEMPLATE_COLUMNS`) in a template's 指标 table."""
+    return TEMPLATE_COLUMNS.index(name) + 1
+
+
+def _letter(name: str) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(template_column(name))
 
 
 def milestone_tasks(registry: Registry, plan_id: str, unit: Unit):
@@ -44,7 +62,8 @@ def _guide_lines(registry: Registry, plan_id: str, unit: Unit, period: str, answ
         f"统计月份：{period}",
         "",
         f"1. 请于统计月份次月 {DUE_DAY} 日前报送；文件名保持“{unit.name}_{period}.xlsx”，不要改名。",
-        "2. “指标”表：只在“数值”列（D 列）填写数字，可在“备注”列（E 列）写说明；填报单位、统计月份、方案编号已预填，请勿修改。",
+        f"2. “指标”表：只在“数值”列（{_letter('数值')} 列）填写数字，可在“备注”列（{_letter('备注')} 列）写说明；"
+        "填报单位、统计月份、方案编号已预填，请勿修改；最后一列（灰色）“字段代码”供系统读取，请勿修改。",
         f"3. 在“指标”表 {FILED_CELL} 填写填报日期（YYYY-MM-DD）。",
         "4. 只填写数量（件、项、个、名……），不要填写百分比：比率由系统按分子、分母自动计算。分子不能大于分母，数量不能为负数；"
         "件、项、个、名、次等计数须为整数（小时、年等可带小数）。",
@@ -132,19 +151,22 @@ def write_template(registry: Registry, plan_id: str, period: str, unit: Unit, pa
     ws[FILED_CELL].fill = input_fill
     for ref in ("A2", "A3", "D2", "D3"):
         ws[ref].font = bold
-    for c, head in enumerate(METRIC_COLUMNS, start=1):
+    grey = Font(color=CODE_GREY)
+    at = {name: template_column(name) for name in TEMPLATE_COLUMNS}
+    for head, c in at.items():
         cell = ws.cell(row=HEADER_ROW, column=c, value=head)
-        cell.font, cell.fill = bold, head_fill
+        cell.font, cell.fill = (Font(bold=True, color=CODE_GREY) if head == "字段代码" else bold), head_fill
     codes = registry.return_fields(plan_id)
     for r, code in enumerate(codes, start=HEADER_ROW + 1):
         f = registry.fields[code]
-        ws.cell(row=r, column=1, value=code)
-        ws.cell(row=r, column=2, value=f.name).alignment = Alignment(wrap_text=True)
-        ws.cell(row=r, column=3, value=f.unit)
-        for c in (4, 5):
-            ws.cell(row=r, column=c).protection = unlocked
-        ws.cell(row=r, column=4).fill = input_fill
-        ws.cell(row=r, column=4).number_format = WHOLE_FORMAT if is_whole_unit(f.unit, registry) else DECIMAL_FORMAT
+        ws.cell(row=r, column=at["字段代码"], value=code).font = grey
+        ws.cell(row=r, column=at["指标项"], value=f.name).alignment = Alignment(wrap_text=True)
+        ws.cell(row=r, column=at["单位"], value=f.unit)
+        for name in ("数值", "备注"):
+            ws.cell(row=r, column=at[name]).protection = unlocked
+        value = ws.cell(row=r, column=at["数值"])
+        value.fill = input_fill
+        value.number_format = WHOLE_FORMAT if is_whole_unit(f.unit, registry) else DECIMAL_FORMAT
     # whole things (名, 项, 件 …) take whole numbers only; measures (小时, 年 …) may be fractional
     whole = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
                            showErrorMessage=True, errorTitle="请填写整数",
@@ -155,7 +177,7 @@ def write_template(registry: Registry, plan_id: str, period: str, unit: Unit, pa
                             error="这里只能填写不小于 0 的数字（数量，不是百分比）。",
                             showInputMessage=True, promptTitle="数值", prompt="填写数量；没有发生填 0。")
     for r, code in enumerate(codes, start=HEADER_ROW + 1):
-        (whole if is_whole_unit(registry.fields[code].unit, registry) else number).add(f"D{r}")
+        (whole if is_whole_unit(registry.fields[code].unit, registry) else number).add(f"{_letter('数值')}{r}")
     filed = DataValidation(type="date", operator="greaterThan", formula1="DATE(2020,1,1)", allow_blank=True,
                            showErrorMessage=True, errorTitle="请填写日期", error="请按 YYYY-MM-DD 填写填报日期。")
     filed.add(FILED_CELL)
@@ -163,8 +185,8 @@ def write_template(registry: Registry, plan_id: str, period: str, unit: Unit, pa
         if dv.sqref:
             ws.add_data_validation(dv)
     ws.add_data_validation(filed)
-    for col, width in zip("ABCDE", (34, 46, 10, 14, 30)):
-        ws.column_dimensions[col].width = width
+    for name in TEMPLATE_COLUMNS:
+        ws.column_dimensions[_letter(name)].width = TEMPLATE_WIDTHS[name]
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
     ws.protection.sheet = True
     ws.protection.formatColumns = False
