@@ -202,7 +202,7 @@ def test_template_carries_the_new_fields(tmp_path):
     reg = load_registry()
     unit = reg.find_unit("baotou", "东河区")
     wb = load_workbook(write_template(reg, "baotou", "2026-12", unit, tmp_path / "t.xlsx"))
-    codes = [c.value for c in wb["指标"]["A"]]
+    codes = [c.value for c in wb["指标"]["E"]]  # the field codes: the template's last column
     assert "township_one_window_items" in codes and "township_entered_items" in codes
 
 

@@ -362,7 +362,8 @@ def test_files_that_are_not_returns_are_named_not_silently_skipped(tmp_path, reg
     _write(registry, folder)
     (folder / "佐证材料.pdf").write_bytes(b"%PDF-1.4")
     assert main(["ingest", str(folder), "--store", str(tmp_path / "s.sqlite")]) == 0
-    assert "另有 1 个文件不是报表（不是 .xlsx、.xlsm、.csv 或其他表格格式），未处理：佐证材料.pdf" in capsys.readouterr().err
+    out, err = capsys.readouterr()
+    assert "跳过：佐证材料.pdf 不是报表文件（报表应为 .xlsx、.xlsm 或 .csv）" in out and "跳过 1 个非报表文件" in err
 
 
 def test_template_texts_are_never_formulas(tmp_path, registry):

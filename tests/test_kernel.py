@@ -124,7 +124,7 @@ def test_property_printed_miss_never_meets(x, thr, op):
 
 
 def test_gap_and_change():
-    assert format_gap(2, "%") == "+2.0%" and format_gap(-0.01, "%") == "−0.01%"
+    assert format_gap(2, "%") == "+2.0个百分点" and format_gap(-0.01, "%") == "−0.01个百分点"
     assert format_change(1.23, "%") == "↑1.2个百分点" and format_change(-3, "名") == "↓3名"
     assert format_change(0, "%") == "持平"
     # a change that rounds to zero is no change: never "↑0.0" (issue 13)

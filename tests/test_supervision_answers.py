@@ -17,7 +17,7 @@ from taizhang.sample import generate_plan_sample
 from taizhang.store import ingest, submissions_frame
 from taizhang.supervision import close_item, history_frame, items_frame, supervise
 from taizhang.supervision.answers import ANSWER_SHEET
-from taizhang.template import write_templates
+from taizhang.template import template_column, write_templates
 
 FIX = project_root() / "tests" / "fixtures" / "answers"
 F = "临河区_2024-05.xlsx"
@@ -115,8 +115,8 @@ def test_template_round_trip(store, registry, tmp_path):
     for row in src.iter_rows(min_row=6):
         code, value = row[0].value, row[3].value
         for r in range(6, dst.max_row + 1):
-            if dst.cell(row=r, column=1).value == code:
-                dst.cell(row=r, column=4, value=value)
+            if dst.cell(row=r, column=template_column("字段代码")).value == code:
+                dst.cell(row=r, column=template_column("数值"), value=value)
     dst["E3"] = date(2024, 7, 5)
     ws["E4"], ws["F4"], ws["G4"], ws["H4"] = "已完成事项进驻", "已完成", date(2024, 6, 28), "进驻清单.pdf"
     wb.save(path)

@@ -9,7 +9,9 @@ from openpyxl import load_workbook
 
 from taizhang.cli import main
 from taizhang.store import ingest, load_returnset
-from taizhang.template import milestone_tasks, write_templates
+from taizhang.template import milestone_tasks, template_column, write_templates
+
+CODE, VALUE = template_column("字段代码"), template_column("数值")
 
 
 def test_one_template_per_unit_without_unit(tmp_path, registry):
@@ -23,15 +25,17 @@ def test_template_layout_validation_and_protection(tmp_path, registry):
     assert wb.sheetnames == ["填报说明", "指标", "任务完成情况"]
     ws = wb["指标"]
     assert (ws["B2"].value, ws["B3"].value, ws["E2"].value) == ("临河区", "2024-06", "bayannur")
-    assert [c.value for c in ws[5]] == ["字段代码", "指标项", "单位", "数值", "备注"]
-    assert ws.protection.sheet and ws["A6"].protection.locked and not ws["D6"].protection.locked
+    # what a district reads and fills first; the field code the reader keys on last (grey)
+    assert [c.value for c in ws[5]] == ["指标项", "单位", "数值", "备注", "字段代码"]
+    assert ws.protection.sheet and ws["A6"].protection.locked and ws["E6"].protection.locked
+    assert not ws["C6"].protection.locked and not ws["D6"].protection.locked
     kinds = {dv.type for dv in ws.data_validations.dataValidation}
     assert kinds <= {"whole", "decimal", "date"} and {"whole", "date"} <= kinds
     # counts of whole things (名, 项, 件 …) take whole numbers, measures (小时 …) decimals
     rule = {str(rng): dv.type for dv in ws.data_validations.dataValidation for rng in dv.sqref.ranges}
     for r in range(6, ws.max_row + 1):
-        unit = registry.fields[ws.cell(row=r, column=1).value].unit
-        assert rule[f"D{r}"] == ("whole" if unit in ("名", "项", "个", "件", "次", "个环节") else "decimal"), (r, unit)
+        unit = registry.fields[ws.cell(row=r, column=CODE).value].unit
+        assert rule[f"C{r}"] == ("whole" if unit in ("名", "项", "个", "件", "次", "个环节") else "decimal"), (r, unit)
     tws = wb["任务完成情况"]
     unit = registry.find_unit("bayannur", "临河区")
     ids = [r[0].value for r in tws.iter_rows(min_row=2)]
@@ -44,7 +48,7 @@ def test_round_trip_template_filled_ingested_same_numbers(tmp_path, registry):
     (path,) = write_templates(registry, "bayannur", "2024-06", tmp_path / "tpl", unit="linhe")
     wb = load_workbook(path)
     ws = wb["指标"]
-    codes = {ws.cell(row=r, column=1).value: r for r in range(6, ws.max_row + 1)}
+    codes = {ws.cell(row=r, column=CODE).value: r for r in range(6, ws.max_row + 1)}
     # inside each field's plausibility limit (targets/metrics.yaml: 24 小时 a day, 80 岁 …)
     typed = {code: float(min(900 + 7 * r, registry.fields[code].max or 10**9)) for code, r in codes.items()}
     rates = [m for m in registry.metrics.values() if m.type == "rate" and m.numerator in typed]
@@ -52,7 +56,7 @@ def test_round_trip_template_filled_ingested_same_numbers(tmp_path, registry):
         for m in rates:
             typed[m.numerator] = min(typed[m.numerator], typed[m.denominator] - 3)
     for code, r in codes.items():
-        ws.cell(row=r, column=4, value=int(typed[code]))
+        ws.cell(row=r, column=VALUE, value=int(typed[code]))
     ws["E3"] = date(2024, 7, 4)
     tws = wb["任务完成情况"]
     tws["E2"], tws["F2"], tws["G2"] = date(2024, 6, 18), "验收报告.pdf", "已完成"
@@ -107,8 +111,8 @@ def test_decimal_cells_show_whole_numbers_without_a_trailing_dot(tmp_path, regis
     ws = load_workbook(path)["指标"]
     formats = {}
     for r in range(6, ws.max_row + 1):
-        whole = is_whole_unit(registry.fields[ws.cell(row=r, column=1).value].unit, registry)
-        formats.setdefault(whole, set()).add(ws.cell(row=r, column=4).number_format)
+        whole = is_whole_unit(registry.fields[ws.cell(row=r, column=CODE).value].unit, registry)
+        formats.setdefault(whole, set()).add(ws.cell(row=r, column=VALUE).number_format)
     assert formats[True] == {"#,##0"}
     assert formats[False] == {"General"}  # "#,##0.##" shows 8 as "8."
 

@@ -113,7 +113,7 @@ def _add_targets(sub) -> None:
     tsub = t.add_subparsers(dest="action", required=True, parser_class=_Parser, metavar="操作")
     tl = tsub.add_parser("list", help="列出目标")
     _plan_arg(tl, required=False, help_="只列出该方案（默认全部）")
-    tl.add_argument("--kind", choices=("quantitative", "recurring", "milestone"), help="只列出该类目标")
+    tl.add_argument("--kind", metavar="类别", help="只列出该类目标（类别编号或中文名，如 milestone 或 节点任务）")
     te = tsub.add_parser("export", help="导出目标清单（CSV 或 Excel）")
     te.add_argument("--format", choices=("csv", "xlsx"), default="csv", help="导出格式（默认 csv）")
     _plan_arg(te, required=False, help_="只导出该方案（默认全部）")
@@ -213,7 +213,7 @@ def _add_run(sub) -> None:
 
 
 def _cmd_targets(args) -> int:
-    from .targets import check_registry, export_frame, load_registry
+    from .targets import KIND_LABELS, check_registry, export_frame, load_registry
 
     if args.action == "draft":
         return _targets_draft(args)
@@ -240,10 +240,13 @@ def _cmd_targets(args) -> int:
     reg = load_registry()
     frame = export_frame(reg, args.plan)
     if args.action == "list":
-        if args.kind:
-            frame = frame[frame["kind"] == args.kind]
+        if args.kind:  # a code or its Chinese label
+            kind = next((k for k, v in KIND_LABELS.items() if args.kind.strip() in (k, v)), None)
+            if kind is None:
+                raise ParameterError("--kind", args.kind, "、".join(f"{k}（{v}）" for k, v in KIND_LABELS.items()))
+            frame = frame[frame["kind"] == kind]
         for r in frame.itertuples(index=False):
-            print(f"{r.target_id}\t{r.section}\t{r.kind}\t{r.deadline or '期限未明确'}\t{r.title}")
+            print(f"{r.target_id}\t{r.section}\t{KIND_LABELS[r.kind]}\t{r.deadline or '期限未明确'}\t{r.title}")
         print(f"共 {len(frame)} 条。", file=sys.stderr)
         return 0
     if args.format == "csv":
@@ -319,15 +322,24 @@ def _cmd_template(args) -> int:
 
 
 def _cmd_ingest(args) -> int:
-    from .returns import find_return_files, scan_paths
+    from .returns import RETURN_FORMATS_TEXT, scan_paths, skip_reason
     from .safetext import one_line, visible
     from .store import default_store, ingest
 
     for p in args.paths:
         if not p.exists() and not p.is_symlink():  # a dangling symlink is a file to refuse, not a usage error
             raise ParameterError("PATH", str(p), "存在的报表文件或文件夹")
-    if not find_return_files(args.paths):
-        raise ParameterError("PATH", " ".join(map(str, args.paths)), "含有 .xlsx/.xlsm/.csv 报表的文件或文件夹")
+    files, skipped = scan_paths(args.paths)
+    for p in skipped:  # one outcome line each; neither rejected nor logged in the store, exit code unchanged
+        if not args.quiet:
+            print(f"跳过：{one_line(p.name)} {skip_reason(p)}")
+    if not files:  # a usage error (exit 2): nothing was read and no store is created
+        given = "、".join(one_line(str(p)) for p in args.paths)
+        err = ParameterError("PATH", given, "含有报表文件的文件或文件夹")
+        where = f"{given} 中没有报表文件" if any(p.is_dir() for p in args.paths) else f"{given} 不是报表文件"
+        err.message = (f"{where}（报表应为 {RETURN_FORMATS_TEXT}），未导入任何文件，也未创建或修改数据库。"
+                       "请指定各单位报送的报表文件或存放报表的文件夹。")
+        raise err
     from .returns import plan_label, unit_label
     from .targets import load_registry
 
@@ -357,17 +369,13 @@ def _cmd_ingest(args) -> int:
     results = ingest(args.paths, store=store, registry=registry, plan_id=args.plan, feedback_dir=args.feedback,
                      progress=show)
     bad = sum(1 for r in results if not r.ok)
-    skipped = scan_paths(args.paths)[1]
-    if skipped:
-        names = "、".join(one_line(p.name) for p in skipped[:5]) + (" 等" if len(skipped) > 5 else "")
-        print(f"另有 {len(skipped)} 个文件不是报表（不是 .xlsx、.xlsm、.csv 或其他表格格式），未处理：{names}",
-              file=sys.stderr)
     from .supervision.notices import print_outstanding  # issue 14: 催报 — who is still outstanding or late
 
     print_outstanding(store, registry, results)
     repeated = f"（其中 {counts['repeated']} 份与此前退回的文件相同，未修改）" if counts["repeated"] else ""
     print(f"共 {len(results)} 份：接收 {counts['accepted']}，退回 {counts['rejected']}{repeated}，"
-          f"未改动 {counts['unchanged']}（数据库 {store}）", file=sys.stderr)
+          f"未改动 {counts['unchanged']}" + (f"；跳过 {len(skipped)} 个非报表文件" if skipped else "")
+          + f"（数据库 {store}）", file=sys.stderr)
     return 1 if bad else 0
 
 

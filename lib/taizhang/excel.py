@@ -133,7 +133,15 @@ def frame_spec(frame: pd.DataFrame, headers: dict[str, str] | None = None, width
 
 
 def write_targets_xlsx(frame: pd.DataFrame, path: Path) -> Path:
-    """Write the target catalogue export (``taizhang targets export --format xlsx``)."""
+    """Write the target catalogue export (``taizhang targets export --format xlsx``): the columns of the CSV
+    export under Chinese headers, the kind, comparison, level and recurrence codes as their labels."""
+    from .targets import KIND_LABELS, LEVEL_LABELS, OP_LABELS, RECURRENCE_LABELS
+
+    frame = frame.assign(
+        kind=frame["kind"].map(lambda k: KIND_LABELS.get(k, k)), op=frame["op"].map(lambda o: OP_LABELS.get(o, o)),
+        level=frame["level"].map(lambda v: "、".join(LEVEL_LABELS.get(x, x) for x in v.split(",") if x)),
+        recurrence=frame["recurrence"].map(lambda r: RECURRENCE_LABELS.get(r, r)),
+        ongoing=frame["ongoing"].map(lambda b: "是" if b else ""))
     book = Book(path)
     ws = book.wb.add_worksheet("目标清单")
     write_table(book, ws, frame_spec(frame, TARGET_HEADERS, widths={"quote": 60, "document": 30}))

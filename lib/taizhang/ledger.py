@@ -19,7 +19,7 @@ from .evaluate import Settings, rank_table, status_counts
 from .evaluate.ranking import SINGLE_NOTE
 from .excel import LEDGER_SHEET
 from .kernel import statuses
-from .kernel.formatting import format_change, format_gap, format_value
+from .kernel.formatting import format_change, format_gap, format_value, gap_excel_format
 from .reports.blocks import (AS_SHOWN, Blocks, Cell, Column, Counts, Notice, Problems, TableSpec, Text, Tile, Tiles,
                              lines, status_cell, text)
 
@@ -153,7 +153,9 @@ def value_cell(x, unit: str, threshold=None, op=None) -> Cell:
 
 
 def gap_cell(x, unit: str) -> Cell:
-    return Cell((Text(format_gap(x, unit or ""), "nw"),), _number(x))
+    """A margin to the target as the one formatter writes it (a rate's in 个百分点), kept as a number for Excel
+    shown the same way (:func:`taizhang.kernel.formatting.gap_excel_format`)."""
+    return Cell((Text(format_gap(x, unit or ""), "nw"),), _number(x), num_format=gap_excel_format(unit or ""))
 
 
 def summary_tiles(ledger: pd.DataFrame) -> Tiles:

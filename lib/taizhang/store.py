@@ -437,6 +437,8 @@ def ingest(paths, store: Path | None = None, registry: Registry | None = None, p
     store = Path(store) if store else default_store()
     feedback_dir = Path(feedback_dir) if feedback_dir else store.parent / FEEDBACK_DIR
     files = scan_paths(paths)[0]
+    if not files:  # nothing to ingest: the store is neither created nor touched
+        return []
     results = []
     with closing(connect(store)) as con:
         for path in files:

@@ -1,7 +1,8 @@
 """Workbooks the office sends to districts: blank return templates and 退回修改清单 feedback.
 
 ``write_templates`` writes, per unit, the workbook a district fills in (layout in ``inputs/README.md`` and
-:mod:`taizhang.returns`): a 填报说明 sheet, the 指标 sheet with unit, period and plan pre-filled, number
+:mod:`taizhang.returns`): a 填报说明 sheet, the 指标 sheet with unit, period and plan pre-filled, its table in
+:data:`TEMPLATE_COLUMNS` order (name, unit, the value to fill, remark; the field code last, grey), number
 validation on the value cells and protected headers, and a 任务完成情况 sheet listing the plan's milestone
 tasks for the unit's level with 完成日期 (date validation), 佐证材料 and a 完成情况 dropdown.
 
@@ -19,13 +20,30 @@ from typing import NamedTuple
 
 from .atomic import atomic_path
 from .errors import ParameterError
-from .returns import (DUE_DAY, FILED_CELL, HEADER_ROW, METRIC_COLUMNS, METRICS_SHEET, PERIOD_CELL, PLAN_CELL,
+from .returns import (DUE_DAY, FILED_CELL, HEADER_ROW, METRICS_SHEET, PERIOD_CELL, PLAN_CELL,
                       TASK_COLUMNS, TASK_STATES, TASKS_SHEET, UNIT_CELL, is_whole_unit)
 from .safetext import cell_text
 from .targets import LEVEL_LABELS, Registry, Unit, reporting_levels
 
 GUIDE_SHEET = "填报说明"
 _FIXED_STAMP = (2022, 1, 1, 0, 0, 0)
+#: the 指标 table of a template, left to right: what a district reads and fills first, the field code the reader
+#: keys on last (grey). The reader finds every column by its header (:data:`taizhang.returns.METRIC_COLUMNS`),
+#: so returns in the earlier order (字段代码 first, as :func:`taizhang.returns.write_return` still writes) read too.
+TEMPLATE_COLUMNS = ("指标项", "单位", "数值", "备注", "字段代码")
+TEMPLATE_WIDTHS = {"指标项": 46, "单位": 10, "数值": 14, "备注": 30, "字段代码": 26}
+CODE_GREY = "808080"
+
+
+def template_column(name: str) -> int:
+    """The 1-based column of ``name`` (one of :data:`TEMPLATE_COLUMNS`) in a template's 指标 table."""
+    return TEMPLATE_COLUMNS.index(name) + 1
+
+
+def _letter(name: str) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(template_column(name))
 
 
 def milestone_tasks(registry: Registry, plan_id: str, unit: Unit):
@@ -46,7 +64,8 @@ def _guide_lines(registry: Registry, plan_id: str, unit: Unit, period: str, answ
         f"统计月份：{period}",
         "",
         f"1. 请于统计月份次月 {DUE_DAY} 日前报送；文件名保持“{unit.name}_{period}.xlsx”，不要改名。",
-        "2. “指标”表：只在“数值”列（D 列）填写数字，可在“备注”列（E 列）写说明；填报单位、统计月份、方案编号已预填，请勿修改。",
+        f"2. “指标”表：只在“数值”列（{_letter('数值')} 列）填写数字，可在“备注”列（{_letter('备注')} 列）写说明；"
+        "填报单位、统计月份、方案编号已预填，请勿修改；最后一列（灰色）“字段代码”供系统读取，请勿修改。",
         f"3. 在“指标”表 {FILED_CELL} 填写填报日期（YYYY-MM-DD）。",
         "4. 只填写数量（件、项、个、名……），不要填写百分比：比率由系统按分子、分母自动计算。分子不能大于分母，数量不能为负数；"
         "件、项、个、名、次等计数须为整数（小时、年等可带小数）。",
@@ -156,8 +175,8 @@ def _metrics_sheet(ws, registry: Registry, plan_id: str, period: str, unit: Unit
     for r, code in enumerate(codes, start=HEADER_ROW + 1):
         _metric_row(ws, r, code, registry, styles)
     _metrics_validation(ws, codes, registry)
-    for col, width in zip("ABCDE", (34, 46, 10, 14, 30)):
-        ws.column_dimensions[col].width = width
+    for name in TEMPLATE_COLUMNS:
+        ws.column_dimensions[_letter(name)].width = TEMPLATE_WIDTHS[name]
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
     ws.protection.sheet = True
     ws.protection.formatColumns = False
@@ -180,23 +199,27 @@ def _metrics_header(ws, document: str, plan_id: str, period: str, unit: Unit, st
     ws[FILED_CELL].fill = styles.input_fill
     for ref in ("A2", "A3", "D2", "D3"):
         ws[ref].font = styles.bold
-    for c, head in enumerate(METRIC_COLUMNS, start=1):
-        cell = ws.cell(row=HEADER_ROW, column=c, value=head)
-        cell.font, cell.fill = styles.bold, styles.head_fill
+    code_head = Font(bold=True, color=CODE_GREY)
+    for head in TEMPLATE_COLUMNS:
+        cell = ws.cell(row=HEADER_ROW, column=template_column(head), value=head)
+        cell.font, cell.fill = (code_head if head == "字段代码" else styles.bold), styles.head_fill
 
 
 def _metric_row(ws, r: int, code: str, registry: Registry, styles: _Styles) -> None:
-    """Row ``r`` of the 指标 sheet: field code, name and unit; the 数值 and 备注 cells open for input."""
-    from openpyxl.styles import Alignment
+    """Row ``r`` of the 指标 sheet (:data:`TEMPLATE_COLUMNS`): name and unit, the 数值 and 备注 cells open for
+    input, the field code last in grey."""
+    from openpyxl.styles import Alignment, Font
 
     f = registry.fields[code]
-    ws.cell(row=r, column=1, value=code)
-    ws.cell(row=r, column=2, value=f.name).alignment = Alignment(wrap_text=True)
-    ws.cell(row=r, column=3, value=f.unit)
-    for c in (4, 5):
-        ws.cell(row=r, column=c).protection = styles.unlocked
-    ws.cell(row=r, column=4).fill = styles.input_fill
-    ws.cell(row=r, column=4).number_format = WHOLE_FORMAT if is_whole_unit(f.unit, registry) else DECIMAL_FORMAT
+    at = {name: template_column(name) for name in TEMPLATE_COLUMNS}
+    ws.cell(row=r, column=at["字段代码"], value=code).font = Font(color=CODE_GREY)
+    ws.cell(row=r, column=at["指标项"], value=f.name).alignment = Alignment(wrap_text=True)
+    ws.cell(row=r, column=at["单位"], value=f.unit)
+    for name in ("数值", "备注"):
+        ws.cell(row=r, column=at[name]).protection = styles.unlocked
+    value = ws.cell(row=r, column=at["数值"])
+    value.fill = styles.input_fill
+    value.number_format = WHOLE_FORMAT if is_whole_unit(f.unit, registry) else DECIMAL_FORMAT
 
 
 def _metrics_validation(ws, codes: list[str], registry: Registry) -> None:
@@ -213,7 +236,7 @@ def _metrics_validation(ws, codes: list[str], registry: Registry) -> None:
                             error="这里只能填写不小于 0 的数字（数量，不是百分比）。",
                             showInputMessage=True, promptTitle="数值", prompt="填写数量；没有发生填 0。")
     for r, code in enumerate(codes, start=HEADER_ROW + 1):
-        (whole if is_whole_unit(registry.fields[code].unit, registry) else number).add(f"D{r}")
+        (whole if is_whole_unit(registry.fields[code].unit, registry) else number).add(f"{_letter('数值')}{r}")
     filed = DataValidation(type="date", operator="greaterThan", formula1="DATE(2020,1,1)", allow_blank=True,
                            showErrorMessage=True, errorTitle="请填写日期", error="请按 YYYY-MM-DD 填写填报日期。")
     filed.add(FILED_CELL)

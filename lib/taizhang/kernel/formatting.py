@@ -13,7 +13,8 @@ Rules (every table, reason, chart label and notice uses them; ``docs/evaluation.
   misses ("<70%", ">5%", "≠3个"). Rounding towards the failing side ("69.9%") was the earlier rule: it
   printed a number the unit never reported, so the reader could not check it against the return;
 * a negative margin never prints as "−0.0";
-* a change of a percentage is in percentage points (:func:`format_change`, :func:`format_points`), and a
+* a change of a percentage, and a margin of a rate to its target, is in percentage points
+  (:func:`format_change`, :func:`format_points`, :func:`format_gap`: "−10.4个百分点", never "−10.4%"), and a
   change that rounds to zero is "持平" (no "↑0.0");
 * a threshold is written as the plan writes it (:func:`format_number`: 70, 2.5).
 
@@ -107,21 +108,42 @@ def format_number(x) -> str:
     return str(int(x)) if float(x).is_integer() else f"{float(x):g}"
 
 
+#: the unit of a difference of two percentages
+POINTS = "个百分点"
+
+
+def gap_unit(unit: str) -> str:
+    """The unit a margin to a target of ``unit`` is written in: a percentage's in percentage points
+    (:data:`POINTS`), any other in the target's own unit."""
+    return POINTS if unit == "%" else (unit or "")
+
+
 def format_gap(x, unit: str = "") -> str:
-    """A margin to the target, signed ("+2.0%", "−0.01%"); a negative margin never prints as zero."""
+    """A margin to the target, signed, in :func:`gap_unit` ("+2.0个百分点", "−0.01个百分点" for a rate, "−3名");
+    a negative margin never prints as zero."""
     if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)):
         return MISSING
     x = float(x)
-    if x >= 0:
-        return "+" + format_value(x, unit)
-    return "−" + format_value(-x, unit, threshold=0.0, op="<=")
+    unit = unit or ""
+    text = "+" + format_value(x, unit) if x >= 0 else "−" + format_value(-x, unit, threshold=0.0, op="<=")
+    return text.removesuffix("%") + POINTS if unit == "%" else text
+
+
+def gap_excel_format(unit: str) -> str | None:
+    """The Excel number format that shows a margin stored as a number as :func:`format_gap` writes it (sign,
+    the unit's display decimals, :func:`gap_unit`): ``"+"0.0"个百分点";"−"0.0"个百分点"`` for a rate; None
+    for other units (their 计量单位 column says the unit)."""
+    if unit != "%":
+        return None
+    digits = "0" + ("." + "0" * unit_decimals(unit) if unit_decimals(unit) else "")
+    return f'"+"{digits}"{POINTS}";"−"{digits}"{POINTS}"'
 
 
 def format_points(x) -> str:
     """A difference of two percentages in percentage points: "1.2个百分点"."""
     if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)):
         return MISSING
-    return f"{abs(float(x)):.1f}个百分点"
+    return f"{abs(float(x)):.1f}{POINTS}"
 
 
 def format_change(x, unit: str = "") -> str:

@@ -30,18 +30,20 @@ from .reader import (MAX_COLS, MAX_COMPRESSION_RATIO, MAX_FILE_BYTES, MAX_PART_B
                      MAX_UNCOMPRESSED_BYTES, MAX_ZIP_MEMBERS, METRICS_SHEET, OTHER_FORMATS, RETURN_SUFFIXES,
                      TASKS_SHEET, ANSWERS_SHEET, Grid, open_grid, read_bytes)
 from .validate import (FILE_RE, FILED_CELL, HEADER_ROW, LABELS, METRIC_COLUMNS, NAME_RE, PERIOD_CELL, PLAN_CELL,
-                       TASK_COLUMNS, TASK_STATES, UNIT_CELL, detect_plan, find_return_files, guess_from_name,
-                       load_returns, plan_label, read_return, returnset_from, scan_paths, unexpected, unit_label)
+                       RETURN_FORMATS_TEXT, TASK_COLUMNS, TASK_STATES, UNIT_CELL, detect_plan, find_return_files,
+                       guess_from_name, load_returns, plan_label, read_return, returnset_from, scan_paths, skip_reason,
+                       unexpected, unit_label)
 from .writer import write_return, xlsx_bytes
 
 __all__ = [
     "ANSWERS_SHEET",
     "DUE_DAY", "FILED_CELL", "FILE_RE", "HEADER_ROW", "LABELS", "MAX_COLS", "MAX_COMPRESSION_RATIO", "MAX_FILE_BYTES",
     "MAX_PART_BYTES", "MAX_ROWS", "MAX_UNCOMPRESSED_BYTES", "MAX_ZIP_MEMBERS", "METRICS_SHEET", "METRIC_COLUMNS",
-    "NAME_RE", "OTHER_FORMATS", "PERIOD_CELL", "PERIOD_RE", "PLAN_CELL", "PROBLEM_MESSAGES", "RETURN_SUFFIXES",
+    "NAME_RE", "OTHER_FORMATS", "PERIOD_CELL", "PERIOD_RE", "PLAN_CELL", "PROBLEM_MESSAGES", "RETURN_FORMATS_TEXT",
+    "RETURN_SUFFIXES",
     "TASKS_SHEET", "TASK_COLUMNS", "TASK_STATES", "UNIT_CELL", "Grid", "MonthlyReturn", "Rejection",
     "ReturnRejected", "ReturnSet", "check_period", "col_letter", "detect_plan", "due_date", "excel_number",
     "find_return_files", "guess_from_name", "is_whole_unit", "load_returns", "open_grid", "parse_count",
     "parse_percent", "period_end", "plan_label", "problem_category", "read_bytes", "read_return", "returnset_from",
-    "scan_paths", "unexpected", "unit_label", "write_return", "xlsx_bytes",
+    "scan_paths", "skip_reason", "unexpected", "unit_label", "write_return", "xlsx_bytes",
 ]

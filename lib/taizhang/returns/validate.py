@@ -35,6 +35,8 @@ NAME_RE = re.compile(r"^(?P<unit>.+?)[_＿](?P<period>20\d\d-\d\d)(\.[A-Za-z0-9]
 MAX_HINTS = 20
 #: files in a folder that are looked at: returns, and other spreadsheet formats (rejected by name)
 CANDIDATE_SUFFIXES = frozenset((*RETURN_SUFFIXES, *OTHER_FORMATS))
+#: the return formats as users read them: ".xlsx、.xlsm 或 .csv"
+RETURN_FORMATS_TEXT = f"{'、'.join(RETURN_SUFFIXES[:-1])} 或 {RETURN_SUFFIXES[-1]}"
 
 
 def _header(rows: list[list]) -> tuple[int | None, dict[str, tuple[int, int, object]]]:
@@ -478,12 +480,30 @@ def _read_tasks(grid: Grid, name: str, registry: Registry, plan_id: str, unit, p
 
 
 def find_return_files(paths) -> list[Path]:
-    """Every file among ``paths`` that is looked at as a return, sorted: a file named on its own always; in
-    folders (searched recursively, symlinked folders not followed) every file or symlink ending in .xlsx,
-    .xlsm, .csv or another spreadsheet format (.xls, .et, .ods, .xlsb …, rejected by name), and any other
-    file named ``<单位>_<YYYY-MM>.<ext>``. Lock files (``~$…``), hidden files and 退回修改清单 feedback
-    workbooks are skipped."""
+    """Every file among ``paths`` that is looked at as a return, sorted: a file (or symlink) ending in .xlsx,
+    .xlsm, .csv or another spreadsheet format (.xls, .et, .ods, .xlsb …, rejected by name), and a file without
+    extension named ``<单位>_<YYYY-MM>`` — named on its own or found in folders (searched recursively,
+    symlinked folders not followed). Anything else (README.md, .txt, .docx, .pdf …) and Excel lock files
+    (``~$…``) are skipped, each with its reason (:func:`skip_reason`); hidden files and 退回修改清单 feedback
+    workbooks in folders are skipped silently."""
     return scan_paths(paths)[0]
+
+
+def _is_candidate(path: Path) -> bool:
+    name = path.name
+    if name.startswith("~$"):
+        return False
+    suffix = Path(name).suffix.lower()
+    return suffix in CANDIDATE_SUFFIXES or (not suffix and NAME_RE.match(name) is not None)
+
+
+def skip_reason(path: Path) -> str:
+    """Why ``path`` (skipped by :func:`scan_paths`) is not looked at as a return, in Chinese."""
+    if path.name.startswith("~$"):
+        return "是 Excel 打开文件时生成的临时文件，不是报表文件"
+    if path.is_symlink() and path.is_dir():
+        return "是指向文件夹的符号链接（快捷方式），未进入该文件夹"
+    return f"不是报表文件（报表应为 {RETURN_FORMATS_TEXT}）"
 
 
 def scan_paths(paths) -> tuple[list[Path], list[Path]]:
@@ -496,17 +516,14 @@ def scan_paths(paths) -> tuple[list[Path], list[Path]]:
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and "退回修改清单" not in d)
                 for f in files:
                     path = Path(root) / f
-                    if f.startswith(("~$", ".")) or "退回修改清单" in f:
+                    if f.startswith(".") or "退回修改清单" in f:
                         continue
-                    if Path(f).suffix.lower() in CANDIDATE_SUFFIXES or NAME_RE.match(f):
-                        out.append(path)
-                    else:
-                        skipped.append(path)
+                    (out if _is_candidate(path) else skipped).append(path)
                 for d in list(dirs):  # a symlink to a folder is not followed: named as a skipped entry
                     if os.path.islink(os.path.join(root, d)):
                         skipped.append(Path(root) / d)
         else:
-            out.append(p)
+            (out if _is_candidate(p) else skipped).append(p)
     return sorted(out), sorted(skipped)
 
 
