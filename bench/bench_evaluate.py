@@ -25,8 +25,9 @@ Against an earlier version (issue "One owner for every concept": the evaluate pa
 
 checks that commit out in a temporary ``git worktree`` (under /tmp, removed afterwards), runs this same script
 there (its own ``lib/`` and ``targets/``) and here, alternately, and prints both medians (wall and CPU) and the
-ratios new / old. Each side builds the same synthetic set from its own registry; the set sizes are printed so
-that a difference in the registry shows.
+ratios new / old. Each side builds the synthetic set from its own registry, on equal work: plans visited in id
+order, and only the metrics both registries have targets for (the ones left out are printed); the set sizes
+and ledger rows are printed so that any remaining difference shows.
 """
 
 from __future__ import annotations
@@ -66,15 +67,22 @@ def _reset_peak() -> None:
         pass
 
 
-def synthetic_registry(counties: int, townships: int) -> Registry:
-    """A one-plan registry: a target for every metric used by the five plans, and 12 milestones."""
+def synthetic_registry(counties: int, townships: int, metrics: set[str] | None = None) -> Registry:
+    """A one-plan registry: a target for every metric used by the registry's plans, and 12 milestones.
+
+    The plans are visited in the order of their ids, not the registry's display order: which target stands
+    for a metric (and which 12 milestones are taken) decides how many units a target applies to — a
+    milestone of the township level applies to 38,000 units — so two registries that differ only in plan
+    order must give the same set (``--against`` compares code on equal work). ``metrics``, when given,
+    keeps only the targets of those metrics (the milestones always stay)."""
     reg = load_registry()
     seen: dict[str, object] = {}
     milestones = []
-    for plan in reg.plans.values():
+    for plan in sorted(reg.plans.values(), key=lambda p: p.plan):
         for t in plan.targets:
             if t.kind != "milestone":
-                seen.setdefault(t.metric, t)
+                if metrics is None or t.metric in metrics:
+                    seen.setdefault(t.metric, t)
             elif len(milestones) < 12 and t.deadline is not None:
                 milestones.append(t)
     targets = []
@@ -157,12 +165,22 @@ def plain_scan(obs: pd.DataFrame) -> pd.Series:
     return obs.groupby(["unit", "field"], observed=True, sort=False)["value"].last()
 
 
-def _side(checkout: Path, args, runs: int) -> dict:
+def _env(checkout: Path) -> dict:
+    return {**os.environ, "PYTHONPATH": str(checkout / "lib"), "TAIZHANG_HOME": str(checkout)}
+
+
+def _metrics(checkout: Path) -> set[str]:
+    """The metrics the synthetic set of ``checkout``'s registry has targets for."""
+    out = subprocess.run([sys.executable, __file__, "--list-metrics"], env=_env(checkout), cwd=checkout,
+                         check=True, capture_output=True, text=True).stdout
+    return set(out.split())
+
+
+def _side(checkout: Path, args, runs: int, metrics: set[str]) -> dict:
     """Run this script once in ``checkout`` (its lib/ and targets/) and return its ``--json`` summary."""
-    env = {**os.environ, "PYTHONPATH": str(checkout / "lib"), "TAIZHANG_HOME": str(checkout)}
     cmd = [sys.executable, __file__, "--json", "--runs", str(runs), "--counties", str(args.counties),
-           "--townships", str(args.townships), "--months", str(args.months)]
-    out = subprocess.run(cmd, env=env, cwd=checkout, check=True, capture_output=True, text=True).stdout
+           "--townships", str(args.townships), "--months", str(args.months), "--metrics", ",".join(sorted(metrics))]
+    out = subprocess.run(cmd, env=_env(checkout), cwd=checkout, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -173,11 +191,16 @@ def against(rev: str, args) -> None:
     subprocess.run(["git", "-C", str(here), "worktree", "add", "--detach", str(old), rev], check=True,
                    capture_output=True)
     try:
+        old_m, new_m = _metrics(old), _metrics(here)
+        common = old_m & new_m  # equal work: the targets of metrics both registries have
         sides: dict[str, list[dict]] = {"old": [], "new": []}
         for _ in range(args.runs):  # alternate, so that a change of load hits both sides alike
             for name, checkout in (("old", old), ("new", here)):
-                sides[name].append(_side(checkout, args, 1))
+                sides[name].append(_side(checkout, args, 1, common))
         print(f"old = {rev}, new = {here.name} working tree; {args.runs} alternating runs each")
+        for name, only in (("old", old_m - new_m), ("new", new_m - old_m)):
+            if only:
+                print(f"left out (only the {name} registry has targets of): {', '.join(sorted(only))}")
         med = {}
         for name, rows in sides.items():
             wall = [r["wall"][0] for r in rows]
@@ -203,13 +226,19 @@ def main() -> None:
     ap.add_argument("--months", type=int, default=48)
     ap.add_argument("--against", metavar="REV", help="compare with this commit (e.g. de10838)")
     ap.add_argument("--json", action="store_true", help="time the evaluate runs only; print one JSON line")
+    ap.add_argument("--metrics", default="", help="keep only the targets of these metrics (comma-separated)")
+    ap.add_argument("--list-metrics", action="store_true", help="print the metrics of the synthetic set and stop")
     args = ap.parse_args()
+    if args.list_metrics:
+        reg = synthetic_registry(1, 1)
+        print(" ".join(sorted({t.metric for t in reg.plans["bench"].targets if t.kind != "milestone"})))
+        return
     if args.against:
         against(args.against, args)
         return
 
     t0 = time.perf_counter()
-    registry = synthetic_registry(args.counties, args.townships)
+    registry = synthetic_registry(args.counties, args.townships, set(args.metrics.split(",")) if args.metrics else None)
     returns = synthetic_returns(registry, args.months)
     obs = returns.observations
     as_of = str(obs["period"].cat.categories[-1])

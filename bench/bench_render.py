@@ -1,10 +1,16 @@
 """Benchmark report rendering (issue 13 goals on a 2-core machine).
 
     python bench/bench_render.py [--runs 3] [--which plans,districts] [--formats …] [--period 2025-12]
+                                 [--source store|folder]
 
 * ``plans``: the monthly ledger (the brief is its page 1) of all five plans for one period, HTML + PDF +
   Excel + Word 通报 — goal ≤ 10 s;
 * ``districts``: 100 district reports (units of all plans in turn, two periods), HTML + PDF + Excel — goal ≤ 25 s.
+
+The returns are read as ``taizhang run`` reads them by default: from the taizhang store, into which the
+sample returns are ingested once before the timed runs (``taizhang ingest`` is its own job, measured by
+``bench_ingest.py``). ``--source folder`` reads the sample folders instead (``--inputs``), which parses every
+workbook again in each kernel: about 2 CPU-s per plan of the five.
 
 ``--formats`` overrides both suites' formats. Each run also prints the PDFs' page count (Chromium's print
 costs ≈ 40 ms a page, the main lever).
@@ -13,7 +19,7 @@ Each run is a fresh ``run_jobs`` call (its kernels and browsers started once, as
 kernels for jobs of several plans, two Chromium printers), into a temporary folder. The font subset cache
 (``~/.cache/taizhang/fonts``) is warmed first, as it is after the first report of a plan on any machine. The
 sample returns are generated into a private temporary folder (other processes' tests may regenerate
-``inputs/sample`` meanwhile); reading them is part of every run. Prints every run, the median, the load
+``inputs/sample`` meanwhile); reading them (from the store or the folders) is part of every run. Prints every run, the median, the load
 average (the goals assume an otherwise idle machine) and a CPU reference time measured just before the run
 (:func:`cpu_reference`; ≈ 0.5 s when this machine runs at its usual speed).
 """
@@ -55,9 +61,11 @@ def timed(jobs: list[Job], formats: tuple[str, ...]) -> tuple[float, dict]:
     import pikepdf
 
     with tempfile.TemporaryDirectory(prefix="taizhang-bench-") as out:
+        c0 = _cpu()
         t0 = time.perf_counter()
         results = run_jobs(jobs, formats=formats, out=Path(out), progress=False)
         wall = time.perf_counter() - t0
+        cpu = _cpu() - c0
         pages = 0
         for r in results:
             if r.pdf is not None:
@@ -65,7 +73,17 @@ def timed(jobs: list[Job], formats: tuple[str, ...]) -> tuple[float, dict]:
                     pages += len(pdf.pages)
     stages = {k: sum(r.seconds.get(k, 0.0) for r in results) for k in ("notebook", "html", "pdf")}
     stages["pages"] = pages
+    stages["cpu"] = cpu
     return wall, stages
+
+
+def _cpu() -> float:
+    """CPU seconds (user + system) of this process and its finished children — the kernels and browsers,
+    which a run starts and ends: with two cores the wall time cannot fall below half of it."""
+    import resource
+
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def cpu_reference() -> float:
@@ -84,19 +102,30 @@ def main() -> None:
     ap.add_argument("--which", default="plans,districts")
     ap.add_argument("--formats", default="", help="formats of both suites (default: each suite's own)")
     ap.add_argument("--period", default=PERIOD)
+    ap.add_argument("--source", choices=("store", "folder"), default="store",
+                    help="read the returns from a store (as taizhang run does by default) or the sample folders")
     args = ap.parse_args()
     skip_unused_schema_checkers()  # as `taizhang run` does
     reg = load_registry()
     samples = Path(tempfile.mkdtemp(prefix="taizhang-bench-inputs-"))
     for p in reg.plan_ids:
         ensure_sample(reg, p, samples / p)
+    store = samples / "taizhang.sqlite"
+    if args.source == "store":
+        from taizhang.store import ingest
+
+        t0 = time.perf_counter()
+        results = ingest([samples / p for p in reg.plan_ids], store=store, registry=reg)
+        print(f"ingested {len(results)} sample returns into {store.name} in {time.perf_counter() - t0:.1f} s "
+              f"(not timed below)", flush=True)
     try:
         suites = {"plans": (plan_jobs, 10.0, ("html", "pdf", "xlsx", "docx")),
                   "districts": (district_jobs, 25.0, ("html", "pdf", "xlsx"))}
         for name in args.which.split(","):
             make, goal, formats = suites[name]
             formats = tuple(args.formats.split(",")) if args.formats else formats
-            jobs = [dataclasses.replace(j, inputs=str(samples / j.plan),
+            where = ({"store": str(store)} if args.source == "store" else {})
+            jobs = [dataclasses.replace(j, **(where or {"inputs": str(samples / j.plan)}),
                                         period=args.period if j.period == PERIOD else j.period) for j in make()]
             timed(jobs[:2], ("html",))  # warm the font cache and the OS file cache
             walls = []
@@ -106,7 +135,7 @@ def main() -> None:
                 walls.append(wall)
                 print(f"{name} run {i + 1}: {len(jobs)} reports in {wall:.1f} s "
                       f"(stage sums: notebook {stages['notebook']:.1f} s, html {stages['html']:.1f} s, "
-                      f"pdf {stages['pdf']:.1f} s; {stages['pages']} PDF pages; load average {os.getloadavg()[0]:.2f}; CPU reference {ref:.2f} s)",
+                      f"pdf {stages['pdf']:.1f} s; {stages['pages']} PDF pages; CPU {stages['cpu']:.1f} s; load average {os.getloadavg()[0]:.2f}; CPU reference {ref:.2f} s)",
                       flush=True)
             med = statistics.median(walls)
             print(f"{name}: median {med:.1f} s over {len(walls)} runs — goal ≤ {goal:.0f} s: "

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
 
 from taizhang.excel import CHANGES_SHEET, LEDGER_SHEET, LEGEND_SHEET, OVERVIEW_SHEET, SUPERVISION_SHEET
+from taizhang.provenance import fed_files, files_digest
 from taizhang.kernel import statuses
 from taizhang.reports.sheets import COMBINED_PRINTED, first_met_months, task_evidence
 
@@ -315,3 +316,13 @@ def test_a_units_workbook_has_its_rows_in_the_ledger_sheet_and_no_unit_sheet(tmp
     assert {r[0] for r in rows} == {"临河区"} and len(rows) == len(mine) > 20
     (cell,) = [c for row in wb[OVERVIEW_SHEET].iter_rows() for c in row if c.value == "临河区" and c.hyperlink]
     assert cell.hyperlink.location == f"'{LEDGER_SHEET}'!A1"
+    # its 报表文件 sheet lists the unit's own files; the digest line still names every file of the month
+    files = wb["报表文件"]
+    head = files["A1"].value
+    listed = [r for r in files.iter_rows(min_row=4, values_only=True) if r[0]]
+    units_col = [c.value for c in files[3]].index("单位")
+    assert listed and {r[units_col] for r in listed} == {"linhe"}
+    everything = fed_files(report.returns.files, PERIOD)
+    assert len(everything) > len(listed)
+    assert head.startswith(f"临河区的报表文件 {len(listed)} 份") and f"全部报表文件 {len(everything)} 份" in head
+    assert files_digest(everything) in head

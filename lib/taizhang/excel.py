@@ -332,7 +332,7 @@ def write_ledger_xlsx(ledger: pd.DataFrame, path: Path, meta: dict[str, str], fi
     * one sheet per unit — the unit's :func:`taizhang.ledger.ledger_spec` (all kinds), the same table spec
       the HTML ledger renders (not in a workbook of one unit, whose 台账 holds exactly those rows);
     * 报表文件 — ``files`` (the data files that fed the month, :func:`taizhang.provenance.fed_files`) with
-      the list's digest.
+      the list's digest; a workbook of one unit lists that unit's files (the digest is still of them all).
 
     Status cells carry the report's status colours and symbols; values and gaps are numbers, deadlines
     dates; every text from a return or the registry is written as text (no formula injection). Every sheet
@@ -421,7 +421,15 @@ def write_ledger_xlsx(ledger: pd.DataFrame, path: Path, meta: dict[str, str], fi
         from .provenance import files_digest
 
         ws = book.wb.add_worksheet(files_sheet)
-        ws.write_string(0, 0, f"本月判断所依据的报表文件 {len(files)} 份；清单摘要（SHA-256）：{files_digest(files)}", bold)
+        digest = files_digest(files)  # of every file that fed the month: the rankings and charts read them all
+        if several or "unit" not in files.columns or not units:
+            ws.write_string(0, 0, f"本月判断所依据的报表文件 {len(files)} 份；清单摘要（SHA-256）：{digest}", bold)
+        else:  # a unit's own workbook lists the unit's files; the digest still names the whole month's data
+            (unit, name), = units
+            own = files[files["unit"].astype(str) == str(unit)]
+            ws.write_string(0, 0, f"{name}的报表文件 {len(own)} 份（本月判断所依据的全部报表文件 {len(files)} 份，"
+                                  f"清单摘要（SHA-256）：{digest}）", bold)
+            files = own
         headers = {"file": "文件", "unit": "单位", "period": "月份", "sha256": "SHA-256", "revision": "版本",
                    "received": "接收时间"}
         cols = [c for c in headers if c in files.columns]

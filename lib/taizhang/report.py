@@ -732,7 +732,8 @@ class MonthlyReport:
             direction = "越高越好" if m.higher_is_better else "越低越好"
             parts.append(MetricBlock(title, direction if title == m.name else f"{m.name} · {direction}",
                                      chart.svg(highlight),
-                                     ranking_spec(rank, self.month.ledger.attrs.get("settings", {}).get("stale_months"))))
+                                     ranking_spec(rank, self.month.ledger.attrs.get("settings", {}).get("stale_months")),
+                                     pair=self.unit is not None))
         if empty:
             what = "各项指标均" if not parts else f"以下 {len(empty)} 项指标"
             note = Notice(f"截至 {self.period}，{what}尚无数据，未绘图" + ("。" if not parts else f"：{'、'.join(empty)}。"),

@@ -137,7 +137,11 @@ def reasons(f: dict, code: np.ndarray, appl: np.ndarray, kind: np.ndarray, days:
 
 def _quantitative(c: _Cite) -> None:
     q, f = c.quant, c.f
-    c.put(c.status(q, "no_data"), lambda r: ("截至本月未收到该单位的相关数据" + n for n in c.field_note[r]))
+    no_data = c.status(q, "no_data")
+    if (c.field_note[no_data] != "").any():  # a field added to the template later says why it is missing
+        c.put(no_data, lambda r: ("截至本月未收到该单位的相关数据" + n for n in c.field_note[r]))
+    else:
+        c.const(no_data, "截至本月未收到该单位的相关数据")
     c.put(c.status(q, "stale"), lambda r: (
         f"最新值 {v}（{p}），已 {a} 个月未更新，无法判断当前进展（目标 {lb}）"
         for v, p, a, lb in zip(c.value(r), c.vper(r), _int_text(c.age[r]), c.label(r))))

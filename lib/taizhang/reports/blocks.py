@@ -227,6 +227,7 @@ class MetricBlock(_Block):
     direction: str
     svg: str
     ranking: TableSpec | None
+    pair: bool = False  # printed two to a row, the ranking under the chart (a unit's report: one ranking row)
     template = "metric.html.j2"
 
 
