@@ -30,10 +30,9 @@ def _others(folder):
     (folder / "说明.txt").write_text("不是报表", encoding="utf-8")
     (folder / "通知.docx").write_bytes(b"PK\x03\x04 not really a docx")
     (folder / "佐证材料.pdf").write_bytes(b"%PDF-1.4")
-    (folder / "临河区_2024-06.pdf").write_bytes(b"%PDF-1.4")  # named like a return, still a PDF
     (folder / "~$临河区_2024-06.xlsx").write_bytes(b"\x00" * 165)  # the lock file Excel leaves while open
     return {"README.md": FORMATS, "说明.txt": FORMATS, "通知.docx": FORMATS, "佐证材料.pdf": FORMATS,
-            "临河区_2024-06.pdf": FORMATS, "~$临河区_2024-06.xlsx": "是 Excel 打开文件时生成的临时文件，不是报表文件"}
+            "~$临河区_2024-06.xlsx": "是 Excel 打开文件时生成的临时文件，不是报表文件"}
 
 
 def _feedback(tmp_path):
@@ -51,7 +50,7 @@ def test_non_returns_beside_returns_get_one_skip_line_each_and_no_rejection(tmp_
     for name, reason in others.items():
         said = [line for line in lines if name in line]
         assert said == [f"跳过：{name} {reason}" if reason != FORMATS else f"跳过：{name} 不是报表文件{FORMATS}"], said
-    assert "退回" not in out and "跳过 6 个非报表文件" in err
+    assert "退回" not in out and "跳过 5 个非报表文件" in err
     assert _feedback(tmp_path) == []
     con = sqlite3.connect(store)
     assert con.execute("SELECT file, outcome FROM submissions").fetchall() == [("临河区_2024-06.xlsx", "accepted")]
@@ -93,3 +92,15 @@ def test_library_ingest_of_non_returns_only_leaves_no_store(tmp_path, registry):
     store = tmp_path / "s.sqlite"
     assert ingest([tmp_path / "in", tmp_path / "in" / "README.md"], store=store, registry=registry) == []
     assert not store.exists() and _feedback(tmp_path) == []
+
+
+def test_a_file_named_like_a_return_in_another_format_is_rejected_with_its_feedback(tmp_path, registry, capsys):
+    """A district that sends a PDF (a scan) of its return learns from its 退回修改清单 which file to send."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "临河区_2024-06.pdf").write_bytes(b"%PDF-1.4")
+    assert main(["ingest", str(folder), "--store", str(tmp_path / "s.sqlite")]) == 1
+    out, _ = capsys.readouterr()
+    said = [x for x in out.splitlines() if "临河区_2024-06.pdf" in x]
+    assert said and not any(x.startswith("跳过") for x in said) and said[0].startswith("退回"), said
+    assert len(_feedback(tmp_path)) == 1

@@ -481,9 +481,10 @@ def _read_tasks(grid: Grid, name: str, registry: Registry, plan_id: str, unit, p
 
 def find_return_files(paths) -> list[Path]:
     """Every file among ``paths`` that is looked at as a return, sorted: a file (or symlink) ending in .xlsx,
-    .xlsm, .csv or another spreadsheet format (.xls, .et, .ods, .xlsb …, rejected by name), and a file without
-    extension named ``<单位>_<YYYY-MM>`` — named on its own or found in folders (searched recursively,
-    symlinked folders not followed). Anything else (README.md, .txt, .docx, .pdf …) and Excel lock files
+    .xlsm, .csv or another spreadsheet format (.xls, .et, .ods, .xlsb …, rejected by name), and any other file
+    named ``<单位>_<YYYY-MM>[.<ext>]`` (rejected when it is not a return: a district's scan or PDF of its return
+    gets its 退回修改清单) — named on its own or found in folders (searched recursively, symlinked folders not
+    followed). Anything else (README.md, 说明.txt, 通知.docx, 佐证材料.pdf …) and Excel lock files
     (``~$…``) are skipped, each with its reason (:func:`skip_reason`); hidden files and 退回修改清单 feedback
     workbooks in folders are skipped silently."""
     return scan_paths(paths)[0]
@@ -493,8 +494,9 @@ def _is_candidate(path: Path) -> bool:
     name = path.name
     if name.startswith("~$"):
         return False
-    suffix = Path(name).suffix.lower()
-    return suffix in CANDIDATE_SUFFIXES or (not suffix and NAME_RE.match(name) is not None)
+    # a file named like a return (临河区_2024-06.pdf, a scan of the return) is looked at and rejected with its
+    # 退回修改清单, so that the district learns which file to send; anything else is skipped
+    return Path(name).suffix.lower() in CANDIDATE_SUFFIXES or NAME_RE.match(name) is not None
 
 
 def skip_reason(path: Path) -> str:
