@@ -18,12 +18,16 @@ that every module uses and that uses nothing of ours.
   reasons, ``engine``, ``compare`` month over month, ``ranking`` the one ranking), ``forecast``.
 - Supervision: ``supervision/`` (督办 → 整改 → 销号: items, rules, answers, notices, its CLI).
 - Reports: ``reports/`` (``specs`` the registry of report specifications, ``blocks`` the frozen blocks a
-  section returns, ``html`` the one Jinja2 renderer, ``docx``), ``report`` (each report's sections),
-  ``ledger`` (ledger tables as blocks), ``brief`` (the one-page brief), ``charts``, ``excel``, ``fonts``,
-  ``browser`` (headless Chromium PDFs), ``render`` (papermill runs, outputs, manifests, the index),
-  ``explore`` (the analysts' widgets), ``safetext``.
+  section returns, ``html`` the one Jinja2 renderer, ``sheets`` the Excel working sheets as specs,
+  ``docx`` the Word 通报, ``navigation`` table of contents and links between reports, ``supervision_section``
+  the 督办 section), ``report`` (each report's sections), ``ledger`` (ledger tables as blocks), ``brief``
+  (the one-page brief), ``charts``, ``excel`` (the one Excel writer), ``fonts`` (the embedded CJK subset),
+  ``printing`` (print-grade PDF: running header, page numbers, bookmarks), ``browser`` (headless Chromium
+  PDFs), ``render`` (papermill runs, kernel lanes, outputs, manifests, the index), ``explore`` (the
+  analysts' widgets), ``safetext``.
 - ``cli`` — the ``taizhang`` command, one verb per job; ``project`` — where the project's folders are;
-  ``errors`` — the root exception and its located subclasses.
+  ``atomic`` — the one way an output file is written (a temp file in its folder, then renamed: never a
+  partial file); ``errors`` — the root exception and its located subclasses.
 """
 
 __version__ = "0.1.0"
