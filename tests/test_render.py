@@ -274,8 +274,18 @@ def test_plan_lanes_keep_each_plan_in_one_lane_in_job_order():
     assert all(lane == sorted(lane) for lane in lanes)
     for plan in ("baotou", "bayannur", "artux", "yinchuan"):
         assert sum(any(jobs[i].plan == plan for i in lane) for lane in lanes) == 1, plan
-    assert sorted(len(lane) for lane in lanes) == [5, 5]
+    # balanced by work, not by count: the two plan ledgers (each a plan's units × targets) go to two lanes
+    assert not any({8, 9} <= set(lane) for lane in lanes)
     assert plan_lanes(jobs[:5], 2) == [[0, 1, 2, 3, 4]]  # one plan: one kernel
+
+
+def test_job_weight_counts_the_ledger_cells_a_report_shows(registry):
+    from taizhang.render import job_weight
+
+    targets, units = len(registry.plans["baotou"].targets), len(registry.unit_list("baotou"))
+    assert job_weight(Job("monthly_ledger", plan="baotou", period=PERIOD), registry) == targets * units
+    assert job_weight(Job("district_report", plan="baotou", period=PERIOD, unit="donghe"), registry) == targets
+    assert job_weight(Job("plan_comparison", metric="one_window_rate"), registry) == 1
 
 
 def test_two_kernels_render_every_job_and_return_them_in_job_order(tmp_path, registry):

@@ -191,11 +191,12 @@ def _problems_spec(ledger: pd.DataFrame) -> TableSpec:
                      note=more)
 
 
-def _changes(ledger: pd.DataFrame, previous: pd.DataFrame | None, previous_period: str) -> Counts | Notice:
+def _changes(ledger: pd.DataFrame, previous: pd.DataFrame | None, previous_period: str,
+             frame: pd.DataFrame | None = None) -> Counts | Notice:
     month = Month.parse(previous_period).chinese
     if previous is None:
         return Notice(f"没有{month}的数据，无法与上月比较。")
-    frame = changes_table(ledger, previous)
+    frame = changes_table(ledger, previous) if frame is None else frame
     if frame.empty:
         return Notice(f"与{month}相比，各项状态没有变化。")
     newly = int(((frame["direction"] == "worse") & frame["after"].isin(RED)).sum())
@@ -206,14 +207,15 @@ def _changes(ledger: pd.DataFrame, previous: pd.DataFrame | None, previous_perio
 
 def build_brief(ledger: pd.DataFrame, previous: pd.DataFrame | None, previous_period: str,
                 scores: pd.DataFrame | None = None, notices: Blocks | None = None, supervision: str = "",
-                supervision_units: pd.DataFrame | None = None) -> Brief:
+                supervision_units: pd.DataFrame | None = None, changes: pd.DataFrame | None = None) -> Brief:
     """The brief of an evaluated month: ``ledger`` and ``previous`` (the month before, None without data),
     ``scores`` the totals of :func:`taizhang.scoring.score_units` when a scoring rule is configured,
     ``notices`` the page-1 notices (coverage, versions, what-if) shown first, ``supervision`` the one 督办 line
-    and ``supervision_units`` the per-unit 督办 counts (``unit, open, escalated``) the unit table shows."""
+    and ``supervision_units`` the per-unit 督办 counts (``unit, open, escalated``) the unit table shows;
+    ``changes`` the :func:`taizhang.ledger.changes_table` of ``ledger`` and ``previous`` when known."""
     counts = _unit_counts(ledger)
     before = _unit_counts(previous) if previous is not None and not previous.empty else None
     return Brief(headlines=_headlines(ledger, counts, before, scores),
                  units=_units_spec(counts, before, scores, supervision_units),
-                 problems=_problems_spec(ledger), changes=_changes(ledger, previous, previous_period),
+                 problems=_problems_spec(ledger), changes=_changes(ledger, previous, previous_period, changes),
                  notices=notices or Blocks(()), ranked=scores is not None, supervision=supervision)

@@ -317,7 +317,7 @@ def write_sheet(book: Book, ws, sheet, header: str = "") -> int:
 def write_ledger_xlsx(ledger: pd.DataFrame, path: Path, meta: dict[str, str], files: pd.DataFrame | None = None,
                       *, period: str = "", previous: pd.DataFrame | None = None, previous_period: str = "",
                       tasks: pd.DataFrame | None = None, values: pd.DataFrame | None = None,
-                      supervision=None, heading: str = "") -> Path:
+                      supervision=None, heading: str = "", changes: pd.DataFrame | None = None) -> Path:
     """The Excel ledger staff work in, written atomically:
 
     * 总览 — the report's facts, status counts per unit (each unit's name links to its sheet) and links to
@@ -325,7 +325,8 @@ def write_ledger_xlsx(ledger: pd.DataFrame, path: Path, meta: dict[str, str], fi
     * 台账 — every unit's rows in one table (:func:`taizhang.reports.sheets.ledger_sheet`: a 单位 column the
       autofilter filters, 逾期天数, 完成日期, 佐证材料; by severity, unit, target) — ``tasks`` (the returns'
       task rows) give the evidence, ``values`` (the metric values) the month a target was first met;
-    * 与上月相比 — the change list (:func:`taizhang.ledger.changes_table`) against ``previous``;
+    * 与上月相比 — the change list (:func:`taizhang.ledger.changes_table`) against ``previous`` (``changes``
+      when the caller has computed it);
     * 督办台账 — ``supervision`` (a :class:`~taizhang.reports.sheets.Sheet` from
       :func:`~taizhang.reports.sheets.supervision_sheet`; None: a line saying none was given);
     * 图例 — the status table's labels, colours, symbols and meanings;
@@ -401,7 +402,7 @@ def write_ledger_xlsx(ledger: pd.DataFrame, path: Path, meta: dict[str, str], fi
     write_sheet(book, ws, marked(ledger_sheet(ledger, period, tasks=tasks, values=values, spec=full,
                                               heading=heading or str(meta.get("方案", ""))), *coverage), header)
     ws = book.wb.add_worksheet(sheets[CHANGES_SHEET])
-    write_sheet(book, ws, marked(changes_sheet(ledger, previous, previous_period or "上月")), header)
+    write_sheet(book, ws, marked(changes_sheet(ledger, previous, previous_period or "上月", frame=changes)), header)
     ws = book.wb.add_worksheet(sheets[SUPERVISION_SHEET])
     write_sheet(book, ws, marked(supervision if supervision is not None else
                                  Sheet(("本工作簿未载入督办数据（督办事项见 taizhang supervise list）。",))), header)

@@ -145,7 +145,7 @@ def embedded_font_css(text: str, base: str = "") -> str:
     """
     import base64
 
-    chars = {ord(c) for c in text + base if not c.isspace()} | set(range(0x20, 0x7F))
+    chars = {ord(c) for c in set(text) | set(base) if not c.isspace()} | set(range(0x20, 0x7F))  # distinct first
     data = base64.b64encode(_subset_woff(frozenset(chars))).decode("ascii")
     return (f'@font-face {{ font-family: "{EMBED_FAMILY}"; font-weight: 100 900; '
             f'src: url(data:font/woff;base64,{data}) format("woff"); }}')

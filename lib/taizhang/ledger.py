@@ -258,11 +258,12 @@ def changes_table(ledger: pd.DataFrame, previous: pd.DataFrame | None) -> pd.Dat
 
 
 def changes_blocks(ledger: pd.DataFrame, previous: pd.DataFrame | None, previous_period: str,
-                   limit: int = 25) -> Blocks:
-    """What changed since last month: counts of improvements and setbacks, then the list (setbacks first)."""
+                   limit: int = 25, frame: pd.DataFrame | None = None) -> Blocks:
+    """What changed since last month: counts of improvements and setbacks, then the list (setbacks first).
+    ``frame``: :func:`changes_table` of ``ledger`` and ``previous`` when the caller has it already."""
     if previous is None:
         return Blocks.of(Notice(f"没有 {previous_period} 的数据，无法与上月比较。"))
-    frame = changes_table(ledger, previous)
+    frame = changes_table(ledger, previous) if frame is None else frame
     if frame.empty:
         return Blocks.of(Notice(f"与 {previous_period} 相比，各项状态没有变化。"))
     n_better = int((frame["direction"] == "better").sum())
@@ -646,11 +647,11 @@ def unit_counts_spec(ledger: pd.DataFrame) -> TableSpec:
     """Applicable rows counted per unit and status (worst first) with the total: the Excel 总览."""
     a = ledger[ledger["status"] != "not_applicable"]
     present = statuses.in_order(a["status"])
-    counts = a.pivot_table(index="unit_name", columns="status", values="target_id", aggfunc="count", fill_value=0)
+    counts = a.groupby(["unit_name", "status"], sort=False, observed=True).size().to_dict()
     cols = ((Column("unit", "单位", width=22),) + tuple(Column(s, status_label(s), status=s, width=12) for s in present)
             + (Column("total", "合计", width=12),))
     rows = []
     for name in dict.fromkeys(a["unit_name"]):
-        n = [int(counts.loc[name, s]) if s in counts.columns else 0 for s in present]
+        n = [int(counts.get((name, s), 0)) for s in present]
         rows.append((text(name, raw=str(name)),) + tuple(text(k, raw=k) for k in n) + (text(sum(n), raw=sum(n)),))
     return TableSpec(cols, tuple(rows), css="tz-list")

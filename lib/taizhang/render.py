@@ -782,15 +782,35 @@ def _write_manifest(folder: Path, result: RenderedReport, base: Path) -> None:
     atomic_write_text(manifest_path(folder, job), json.dumps(data, ensure_ascii=False, indent=1))
 
 
+def job_weight(job: Job, registry=None) -> int:
+    """The work of rendering ``job``, estimated from the registry: the ledger cells its report shows (a plan's
+    report: units × targets; a unit's report: the plan's targets); 1 for a report of no plan."""
+    if not job.plan:
+        return 1
+    from .targets import load_registry
+
+    registry = registry or load_registry()
+    if job.plan not in registry.plans:
+        return 1
+    targets = len(registry.plans[job.plan].targets)
+    return targets if job.unit else targets * max(1, len(registry.unit_list(job.plan)))
+
+
 def plan_lanes(jobs: list[Job], lanes: int) -> list[list[int]]:
-    """Split job indexes into at most ``lanes`` lists of similar length, each plan's jobs in one lane (so a
-    kernel reads each plan's returns once), keeping the order of the jobs within a lane."""
+    """Split job indexes into at most ``lanes`` lists of similar work (:func:`job_weight`), each plan's jobs
+    in one lane (so a kernel reads each plan's returns once), keeping the order of the jobs within a lane:
+    plans in decreasing order of their work, each into the lane with the least work so far."""
     by_plan: dict[str, list[int]] = {}
     for i, job in enumerate(jobs):
         by_plan.setdefault(job.plan or job.metric or "", []).append(i)
+    weights = [job_weight(job) for job in jobs]
+    work = {key: sum(weights[i] for i in idx) for key, idx in by_plan.items()}
     out: list[list[int]] = [[] for _ in range(max(1, min(lanes, len(by_plan))))]
-    for idx in sorted(by_plan.values(), key=len, reverse=True):  # largest first, into the shortest lane
-        min(out, key=len).extend(idx)
+    load = [0] * len(out)
+    for key in sorted(by_plan, key=lambda k: -work[k]):  # heaviest first, into the lane with the least work
+        k = load.index(min(load))
+        out[k].extend(by_plan[key])
+        load[k] += work[key]
     return [sorted(lane) for lane in out if lane]
 
 

@@ -388,6 +388,7 @@ class EvaluatedMonth:
     store: Path | None = None  # the store the returns came from (issue 14: its 督办 records), None otherwise
     source: DataSource | None = None  # where the returns came from (the Excel 督办台账 reads a store's items)
     _metric_parts: list | None = field(default=None, init=False, repr=False, compare=False)
+    _unit_values: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def build(cls, plan: str, period: str = "", inputs=None, store=None, scenario: str = "",
@@ -417,6 +418,12 @@ class EvaluatedMonth:
                    coverage=coverage(base, plan, returns, period, source), forced=beyond,
                    n_sample=source.sample_files(returns), store=source.path if source.kind == "store" else None,
                    source=source)
+
+    def unit_values(self, unit: str) -> pd.DataFrame:
+        """The metric values of one unit (the rows of :attr:`values`), the month's values split by unit once."""
+        if self._unit_values is None:
+            self._unit_values = dict(tuple(self.values.groupby("unit", sort=False, observed=True)))
+        return self._unit_values.get(unit, self.values.iloc[:0])
 
     def metric_parts(self) -> list[tuple[str, "TrendChart", pd.DataFrame]]:
         """``(metric, chart, ranking)`` of every charted metric, computed on first use and then kept, so the
@@ -552,6 +559,14 @@ class MonthlyReport:
         return totals if self.unit is None else totals[totals["unit"] == self.unit]
 
     @cached_property
+    def change_frame(self) -> pd.DataFrame:
+        """What changed since the month before (:func:`taizhang.ledger.changes_table`), computed once for the
+        brief, the 与上月相比 section, the Excel sheet and the 通报."""
+        from .ledger import changes_table
+
+        return changes_table(self.ledger, self.previous)
+
+    @cached_property
     def brief_parts(self):
         """The one-page brief (:class:`taizhang.brief.Brief`) of the ledger already evaluated."""
         from .brief import build_brief
@@ -561,7 +576,8 @@ class MonthlyReport:
         view = self.supervision_view
         return build_brief(self.ledger, self.previous, _previous(self.period), self.scores,
                            supervision=brief_line(view) if self.unit is None else "",
-                           supervision_units=view.tables["by_unit"] if view.ok and self.unit is None else None)
+                           supervision_units=view.tables["by_unit"] if view.ok and self.unit is None else None,
+                           changes=self.change_frame)
 
     @cached_property
     def supervision_view(self):
@@ -605,7 +621,8 @@ class MonthlyReport:
         tasks = returns.tasks if self.unit is None else returns.tasks[returns.tasks["unit"] == self.unit]
         return write_ledger_xlsx(self.ledger, Path(path), self._meta(), files=fed_files(returns.files, self.period),
                                  period=self.period, previous=self.previous, previous_period=_previous(self.period),
-                                 tasks=tasks, values=m.values, supervision=sv, heading=self.plan.document)
+                                 tasks=tasks, values=m.values if self.unit is None else m.unit_values(self.unit),
+                                 supervision=sv, heading=self.plan.document, changes=self.change_frame)
 
     def _meta(self) -> dict:
         meta = {"方案": self.plan.document, "统计月份": self.period,
@@ -670,7 +687,8 @@ class MonthlyReport:
     def changes(self) -> Blocks:
         from .ledger import changes_blocks
 
-        return changes_blocks(self.ledger, self.previous, _previous(self.period), limit=25 if self.unit is None else 60)
+        return changes_blocks(self.ledger, self.previous, _previous(self.period), limit=25 if self.unit is None else 60,
+                              frame=self.change_frame)
 
     def overdue(self):
         from .ledger import overdue_spec

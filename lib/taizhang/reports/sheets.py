@@ -193,16 +193,17 @@ def _narrow(col: Column) -> Column:
 DIRECTIONS = {"worse": "▼ 变差", "missing": "？ 数据缺失", "changed": "其他变化", "better": "▲ 好转"}
 
 
-def changes_sheet(ledger: pd.DataFrame, previous: pd.DataFrame | None, previous_period: str) -> Sheet:
+def changes_sheet(ledger: pd.DataFrame, previous: pd.DataFrame | None, previous_period: str,
+                  frame: pd.DataFrame | None = None) -> Sheet:
     """What changed since last month: the full :func:`taizhang.ledger.changes_table` (worst news first, then
-    by unit), with the count of each direction above it; one line when there is no earlier month or nothing
-    changed."""
+    by unit; ``frame`` when the caller has it already), with the count of each direction above it; one line
+    when there is no earlier month or nothing changed."""
     from ..ledger import changes_table
     from ..targets import KIND_LABELS
 
     if previous is None:
         return Sheet((f"没有 {previous_period} 的数据，无法与上月比较。",))
-    frame = changes_table(ledger, previous)
+    frame = changes_table(ledger, previous) if frame is None else frame
     if frame.empty:
         return Sheet((f"与 {previous_period} 相比，各项状态没有变化。",))
     counts = frame["direction"].value_counts()
