@@ -135,3 +135,19 @@ def test_html_and_excel_ledgers_render_the_same_table_spec(monthly, tmp_path):
         assert (shown == "—") == (value is None)
         if value is not None:
             assert abs(float(re.sub(r"[^\d.\-]", "", shown)) - value) <= 0.051  # the shown value is the number, rounded
+
+
+def test_dates_are_written_as_excel_days_that_read_back_as_the_same_dates(tmp_path):
+    from datetime import date, datetime
+
+    from taizhang.excel import Book, write_cell
+
+    days = [date(1900, 3, 1), date(2022, 12, 31), date(2024, 2, 29), date(2026, 12, 2)]
+    book = Book(tmp_path / "d.xlsx")
+    ws = book.wb.add_worksheet("d")
+    for r, d in enumerate(days):
+        write_cell(book, ws, r, 0, d)
+    write_cell(book, ws, len(days), 0, datetime(2024, 6, 30, 15, 30))
+    book.close()
+    got = [row[0] for row in load_workbook(tmp_path / "d.xlsx")["d"].iter_rows(values_only=True)]
+    assert [g.date() for g in got[:-1]] == days and got[-1] == datetime(2024, 6, 30, 15, 30)
