@@ -27,7 +27,7 @@ from ..targets import Registry
 from . import judges, rules
 from .cube import codes, field_cube, metric_array
 from .narrate import reasons
-from .settings import Settings
+from .settings import ReadOnlyDict, Settings
 from .targets import KINDS, TargetAxis, check_assumed, deadline_texts, target_axis
 
 LEDGER_COLUMNS = [
@@ -100,8 +100,8 @@ def evaluate(registry: Registry, plan_id: str, returns: ReturnSet, as_of, settin
                            else v) for c, v in frame.items()}, columns=LEDGER_COLUMNS, copy=False)
     df.attrs["as_of"] = month_label(as_of_ord)
     df.attrs["as_of_date"] = as_of_date.isoformat()
-    df.attrs["settings"] = cfg.as_dict()
-    df.attrs["assumed_deadlines"] = {k: v.isoformat() for k, v in assumed.items()}
+    df.attrs["settings"] = ReadOnlyDict(cfg.as_dict())
+    df.attrs["assumed_deadlines"] = ReadOnlyDict({k: v.isoformat() for k, v in assumed.items()})
     return df
 
 

@@ -79,6 +79,27 @@ class Settings:
         return asdict(self)
 
 
+class ReadOnlyDict(dict):
+    """A dict that is never changed after it is made, so that copying it costs nothing: a ledger's
+    ``attrs`` (its as-of month and :class:`Settings`) are deep-copied by pandas at every operation on the
+    ledger — thousands per report — and a read-only value can be shared instead of copied."""
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __copy__(self):
+        return self
+
+    def __reduce__(self):  # pickles (and copies for a pickle) as a plain dict of the same items
+        return (ReadOnlyDict, (dict(self),))
+
+    def _read_only(self, *args, **kwargs):
+        raise TypeError("a ledger's settings are read-only; build new Settings instead")
+
+    __setitem__ = __delitem__ = __ior__ = _read_only
+    update = pop = popitem = clear = setdefault = _read_only
+
+
 #: the method parameters: Settings' field names, in order
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Settings))
 
