@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from .atomic import atomic_write_bytes
+from .returns.writer import excel_day
 
 HEADER_FORMAT = {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E79", "pattern": 1, "valign": "vcenter",
                  "text_wrap": True}
@@ -80,18 +81,12 @@ def write_cell(book: Book, ws, row: int, col: int, value, fmt=None) -> None:
     elif isinstance(value, datetime) or (isinstance(value, date) and value < _FIRST_SERIAL_DAY):
         ws.write_datetime(row, col, value, fmt or book.fmt(num_format=DATE_FORMAT))
     elif isinstance(value, date):  # a day is its serial number (what write_datetime stores, at a tenth the cost)
-        ws.write_number(row, col, _excel_day(value), fmt or book.fmt(num_format=DATE_FORMAT))
+        ws.write_number(row, col, excel_day(value), fmt or book.fmt(num_format=DATE_FORMAT))
     else:
         ws.write_string(row, col, str(value), fmt)
 
 
-_EPOCH = date(1899, 12, 30).toordinal()  # Excel's day 0 (1900 system, past its fictitious 1900-02-29)
-_FIRST_SERIAL_DAY = date(1900, 3, 1)
-
-
-def _excel_day(day: date) -> int:
-    """The Excel serial number of ``day`` (1900 date system; every date from 1900-03-01 on)."""
-    return day.toordinal() - _EPOCH
+_FIRST_SERIAL_DAY = date(1900, 3, 1)  # earlier days are written by write_datetime (:func:`excel_day`)
 
 
 def write_frame_sheet(book: Book, ws, frame: pd.DataFrame, headers: dict[str, str] | None = None,

@@ -60,7 +60,13 @@ def write_return(path: Path, registry: Registry, plan_id: str, unit_name: str, p
 
 
 _FIXED_STAMP = (2022, 1, 1, 0, 0, 0)
-_EPOCH = date(1899, 12, 30)
+_EPOCH = date(1899, 12, 30)  # Excel's day 0 (1900 date system, past its fictitious 1900-02-29)
+
+
+def excel_day(day: date) -> int:
+    """The Excel serial number of ``day`` (1900 date system; right for every date from 1900-03-01 on): how
+    a workbook stores a date, here and in the reports' workbooks (:func:`taizhang.excel.write_cell`)."""
+    return (day - _EPOCH).days
 
 
 def _sheet_xml(rows: list[list]) -> bytes:
@@ -78,7 +84,7 @@ def _sheet_xml(rows: list[list]) -> bytes:
                 cells.append(f'<c r="{ref}"><v>{_fmt(v) if float(v).is_integer() else repr(float(v))}</v></c>')
             elif isinstance(v, date):
                 d = v.date() if isinstance(v, datetime) else v
-                cells.append(f'<c r="{ref}" s="1"><v>{(d - _EPOCH).days}</v></c>')
+                cells.append(f'<c r="{ref}" s="1"><v>{excel_day(d)}</v></c>')
             else:
                 cells.append(f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{_ooxml_text(str(v))}</t></is></c>')
         if cells:
