@@ -321,7 +321,7 @@ def test_a_units_workbook_has_its_rows_in_the_ledger_sheet_and_no_unit_sheet(tmp
     head = files["A1"].value
     listed = [r for r in files.iter_rows(min_row=4, values_only=True) if r[0]]
     units_col = [c.value for c in files[3]].index("单位")
-    assert listed and {r[units_col] for r in listed} == {"linhe"}
+    assert listed and {r[units_col] for r in listed} == {"临河区"}
     everything = fed_files(report.returns.files, PERIOD)
     assert len(everything) > len(listed)
     assert head.startswith(f"临河区的报表文件 {len(listed)} 份") and f"全部报表文件 {len(everything)} 份" in head

@@ -440,9 +440,11 @@ def write_ledger_xlsx(ledger: pd.DataFrame, path: Path, meta: dict[str, str], fi
         headers = {"file": "文件", "unit": "单位", "period": "月份", "sha256": "SHA-256", "revision": "版本",
                    "received": "接收时间"}
         cols = [c for c in headers if c in files.columns]
+        names = dict(zip(ledger["unit"], ledger["unit_name"]))  # 单位 as the report names it, not its code
         for c, key in enumerate(cols):
             ws.write_string(2, c, headers[key], bold)
             for r, v in enumerate(files[key], start=3):
+                v = names.get(v, v) if key == "unit" else v
                 write_cell(book, ws, r, c, None if pd.isna(v) else (str(v) if key != "revision" else int(v)))
         ws.set_column(0, 0, 40)
         ws.set_column(cols.index("sha256"), cols.index("sha256"), 66)
