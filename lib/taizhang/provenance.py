@@ -4,8 +4,23 @@ provenance sheet and the JSON manifest all read it from here)."""
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pandas as pd
+
+#: the sample generator's stamp in each folder it writes: the SHA-256 and name of every sample return
+SAMPLE_DIGESTS = ".sample-digests"
+
+
+def stamped_digests(folder: Path) -> frozenset[str]:
+    """The SHA-256 the sample generator stamped in ``folder`` (its :data:`SAMPLE_DIGESTS` file), none when
+    there is no stamp."""
+    stamp = Path(folder) / SAMPLE_DIGESTS
+    try:
+        text = stamp.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return frozenset()
+    return frozenset(line.split()[0] for line in text.splitlines() if line.strip())
 
 
 def fed_files(files: pd.DataFrame, period: str) -> pd.DataFrame:

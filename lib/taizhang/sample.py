@@ -299,7 +299,7 @@ def ensure_sample(registry: Registry, plan_id: str, out_dir: Path) -> bool:
     written = generate_plan_sample(registry, plan_id, out_dir)
     # the sample stamp: every file's SHA-256, so a store they were ingested into knows them as sample returns
     from .project import sha256_file
-    from .source import SAMPLE_DIGESTS
+    from .provenance import SAMPLE_DIGESTS
 
     (out_dir / SAMPLE_DIGESTS).write_text("".join(f"{sha256_file(f)}  {f.name}\n" for f in sorted(written)),
                                           encoding="utf-8")

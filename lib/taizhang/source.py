@@ -16,11 +16,10 @@ from pathlib import Path
 
 from .errors import ParameterError, TaizhangError
 from .project import inputs_dir, project_root
+from .provenance import SAMPLE_DIGESTS, stamped_digests  # the sample generator's stamp (its owner)
 
 #: the mark every page of a report on sample data carries (HTML, PDF header of every page, Excel, file name)
 SAMPLE_MARK = "样例数据，非真实报送"
-#: the stamp the sample generator writes beside its files: one "<sha256>  <file name>" line per file
-SAMPLE_DIGESTS = ".sample-digests"
 
 _DIGESTS: dict[tuple, str] = {}
 _CACHE: dict[tuple, object] = {}
@@ -54,7 +53,7 @@ def sample_digests() -> frozenset[str]:
     out: set[str] = set()
     root = inputs_dir() / "sample"
     for stamp in sorted(root.glob(f"*/{SAMPLE_DIGESTS}")) if root.is_dir() else ():
-        out.update(line.split()[0] for line in stamp.read_text(encoding="utf-8").splitlines() if line.strip())
+        out.update(stamped_digests(stamp.parent))
     return frozenset(out)
 
 
@@ -130,7 +129,14 @@ class DataSource:
         source; in a store or folder, those whose SHA-256 the sample generator stamped)."""
         if self.kind == "sample":
             return len(returns.files)
-        digests = sample_digests()
+        digests = set(sample_digests())
+        if self.kind == "store":  # the files ingest saw stamped, wherever the generator wrote them
+            from .store import sample_digests as stored
+
+            digests |= stored(self.path)
+        elif self.path is not None and self.path.is_dir():  # a folder: its own stamps (and its subfolders')
+            for stamp in self.path.rglob(SAMPLE_DIGESTS):
+                digests |= stamped_digests(stamp.parent)
         return int(returns.files["sha256"].isin(digests).sum()) if digests and len(returns.files) else 0
 
     def digest(self) -> str:

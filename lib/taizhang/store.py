@@ -38,6 +38,7 @@ import pandas as pd
 
 from .errors import Location, Problem
 from .project import inputs_dir
+from .provenance import stamped_digests
 from .returns import (MonthlyReturn, Rejection, ReturnRejected, ReturnSet, due_date, guess_from_name, open_grid,
                       problem_category, read_return, scan_paths, unexpected, unit_label)
 from .returns.codes import problem
@@ -89,6 +90,9 @@ CREATE TABLE IF NOT EXISTS observations (
     field TEXT NOT NULL,
     value REAL NOT NULL,
     PRIMARY KEY (submission_id, field)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sample_files (
+    sha256 TEXT PRIMARY KEY
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tasks (
     submission_id INTEGER NOT NULL REFERENCES submissions (id),
@@ -440,10 +444,16 @@ def ingest(paths, store: Path | None = None, registry: Registry | None = None, p
     if not files:  # nothing to ingest: the store is neither created nor touched
         return []
     results = []
+    stamps: dict[Path, frozenset[str]] = {}
     with closing(connect(store)) as con:
         for path in files:
             res = ingest_file(con, path, registry, plan_id, today=today, feedback_dir=feedback_dir)
             results.append(res)
+            folder = path.parent
+            if folder not in stamps:
+                stamps[folder] = stamped_digests(folder)
+            if res.sha256 in stamps[folder]:  # a sample return: its reports say so even when the stamp is gone
+                con.execute("INSERT OR IGNORE INTO sample_files VALUES (?)", (res.sha256,))
             if progress:
                 progress(res)
     return results
@@ -451,6 +461,16 @@ def ingest(paths, store: Path | None = None, registry: Registry | None = None, p
 
 # --------------------------------------------------------------------------------------------------
 # reading the store
+
+
+def sample_digests(store: Path) -> frozenset[str]:
+    """The SHA-256 of the files that were sample returns when ``store`` ingested them (the generator's stamp
+    beside them, :func:`taizhang.provenance.stamped_digests`); none for a store older than that record."""
+    try:
+        with closing(sqlite3.connect(f"file:{Path(store)}?mode=ro", uri=True)) as con:
+            return frozenset(r[0] for r in con.execute("SELECT sha256 FROM sample_files"))
+    except sqlite3.Error:
+        return frozenset()
 
 
 def load_returnset(store: Path, registry: Registry, plan_id: str) -> ReturnSet:
