@@ -326,3 +326,4 @@ def test_a_units_workbook_has_its_rows_in_the_ledger_sheet_and_no_unit_sheet(tmp
     assert len(everything) > len(listed)
     assert head.startswith(f"临河区的报表文件 {len(listed)} 份") and f"全部报表文件 {len(everything)} 份" in head
     assert files_digest(everything) in head
+    assert "台账（临河区）" in wb[LEDGER_SHEET]["A1"].value and "全部单位" not in wb[LEDGER_SHEET]["A1"].value

@@ -141,3 +141,19 @@ def test_make_lab_does_not_autosave_outputs_into_the_committed_notebooks(root):
 
     overrides = json.loads((root / "jupyter-config" / "labconfig" / "default_setting_overrides.json").read_text())
     assert overrides["@jupyterlab/docmanager-extension:plugin"]["autosave"] is False
+
+
+def test_a_month_whose_returns_all_came_in_some_late_is_not_called_incomplete(tmp_path, registry):
+    """All 16 包头市 units reported for 2025-12 in the sample, 固阳县 late: the notice says late, not incomplete."""
+    from taizhang.project import inputs_dir
+    from taizhang.report import MonthlyReport
+    from taizhang.sample import ensure_sample
+    from taizhang.store import ingest
+
+    folder = inputs_dir() / "sample" / "baotou"
+    ensure_sample(registry, "baotou", folder)
+    store = tmp_path / "s.sqlite"
+    ingest([folder], store=store, registry=registry)
+    notice = MonthlyReport.build("baotou", "2025-12", store=store).coverage_notice()
+    assert "已报送 16 个" in notice.text and "逾期报送：固阳县" in notice.text
+    assert notice.title == "本月报送情况（有逾期报送）"

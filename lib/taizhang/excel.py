@@ -393,7 +393,8 @@ def write_ledger_xlsx(ledger: pd.DataFrame, path: Path, meta: dict[str, str], fi
     for key, name in list(sheets.items()) + ([(FILES_SHEET, files_sheet)] if files_sheet else []):
         r += 1
         ws.write_url(r, 0, _internal(name), link, name)
-        ws.write_string(r, 1, SHEET_NOTES[key])
+        note = SHEET_NOTES[key]
+        ws.write_string(r, 1, note if several or key != LEDGER_SHEET else note.replace("全部单位的", "本单位的"))
 
     full = ledger_spec(ledger, None, kinds=kinds)  # every applicable row once: the 台账 and the unit sheets
     # what the data is, on top of every working sheet as on the report's first page: the what-if and the

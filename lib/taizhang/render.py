@@ -717,10 +717,11 @@ def job_provenance(job: Job) -> dict:
 
 
 def version_line(version: int, prov: dict) -> str:
-    """"第 2 版 · 数据截至 2026-02-12 · 收到 7/8 单位" ("" for a report without data)."""
+    """"第 2 版 · 报表收至 2026-02-12 · 收到 7/8 单位" ("" for a report without data): the date is when the
+    latest return arrived, not the month the report is about."""
     if not prov:
         return ""
-    asof = f" · 数据截至 {prov['as_of']}" if prov.get("as_of") else ""
+    asof = f" · 报表收至 {prov['as_of']}" if prov.get("as_of") else ""
     return f"第 {version} 版{asof} · 收到 {prov['received']}/{prov['units']} 单位"
 
 

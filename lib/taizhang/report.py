@@ -669,9 +669,11 @@ class MonthlyReport:
 
     def coverage_notice(self) -> Notice:
         cov = self.month.coverage
-        complete = bool(cov["status"].eq("reported").all()) if self.unit is None else \
-            cov.loc[cov["unit"] == self.unit, "status"].eq("reported").all()
-        return Notice(self.coverage_text(), "notice", "本月报送情况" + ("" if complete else "（不完整）"), "tz-coverage")
+        status = cov["status"] if self.unit is None else cov.loc[cov["unit"] == self.unit, "status"]
+        # incomplete: a unit's return is missing or was sent back; all in, some late: said as such
+        title = ("（不完整）" if (~status.isin(("reported", "late"))).any() else
+                 "（有逾期报送）" if status.eq("late").any() else "")
+        return Notice(self.coverage_text(), "notice", "本月报送情况" + title, "tz-coverage")
 
     def forced_notice(self) -> Notice | None:
         if not self.month.forced:

@@ -149,6 +149,12 @@ def write_template(registry: Registry, plan_id: str, period: str, unit: Unit, pa
     return Path(path)
 
 
+def _text_width(text: str) -> int:
+    """The width of ``text`` in a column's character widths: a Chinese character or quote takes about two
+    (measured in LibreOffice)."""
+    return sum(2 if ord(ch) >= 0x2000 else 1 for ch in text)
+
+
 def _guide_sheet(guide, lines: list[str]) -> None:
     """The 填报说明 sheet: ``lines`` in one wrapped column, protected."""
     from openpyxl.styles import Alignment, Font
@@ -158,8 +164,7 @@ def _guide_sheet(guide, lines: list[str]) -> None:
         guide.cell(row=r, column=1, value=line).alignment = Alignment(wrap_text=True, vertical="top")
         # rows tall enough for the wrapped text (neither Excel nor LibreOffice grows them on open): a Chinese
         # character or quote takes about two of the column's character widths (measured in LibreOffice)
-        wide = sum(2 if ord(ch) >= 0x2000 else 1 for ch in line)
-        guide.row_dimensions[r].height = 15 * max(1, -(-wide // 80))
+        guide.row_dimensions[r].height = 15 * max(1, -(-_text_width(line) // 80))
     guide["A1"].font = Font(bold=True, size=14)
     guide.row_dimensions[1].height = 22
     guide.column_dimensions["A"].width = 70  # fits A4 portrait unscaled (LibreOffice does not shrink it)
@@ -212,13 +217,18 @@ def _metric_row(ws, r: int, code: str, registry: Registry, styles: _Styles) -> N
 
     f = registry.fields[code]
     at = {name: template_column(name) for name in TEMPLATE_COLUMNS}
-    ws.cell(row=r, column=at["字段代码"], value=code).font = Font(color=CODE_GREY)
-    ws.cell(row=r, column=at["指标项"], value=f.name).alignment = Alignment(wrap_text=True)
-    ws.cell(row=r, column=at["单位"], value=f.unit)
+    top = Alignment(vertical="top")  # the row's cells line up with the first line of a wrapped name
+    code_cell = ws.cell(row=r, column=at["字段代码"], value=code)
+    code_cell.font, code_cell.alignment = Font(color=CODE_GREY), top
+    ws.cell(row=r, column=at["指标项"], value=f.name).alignment = Alignment(wrap_text=True, vertical="top")
+    lines = -(-_text_width(f.name) // (TEMPLATE_WIDTHS["指标项"] - 2))
+    if lines > 1:  # tall enough for the wrapped name (neither Excel nor LibreOffice grows a row on open)
+        ws.row_dimensions[r].height = 15 * lines
+    ws.cell(row=r, column=at["单位"], value=f.unit).alignment = top
     for name in ("数值", "备注"):
         ws.cell(row=r, column=at[name]).protection = styles.unlocked
     value = ws.cell(row=r, column=at["数值"])
-    value.fill = styles.input_fill
+    value.fill, value.alignment = styles.input_fill, top
     value.number_format = WHOLE_FORMAT if is_whole_unit(f.unit, registry) else DECIMAL_FORMAT
 
 

@@ -153,7 +153,7 @@ def _boxed(doc, notice: Notice) -> None:
 
 
 def stamp_version(path: Path, line: str) -> Path:
-    """Put the report's version line ("第 2 版 · 数据截至 … · 收到 7/8 单位", known only when the job is
+    """Put the report's version line ("第 2 版 · 报表收至 … · 收到 7/8 单位", known only when the job is
     rendered, :func:`taizhang.render.version_line`) under the 文号 line of a written 通报, in place and
     atomically. Returns ``path``."""
     if not line:

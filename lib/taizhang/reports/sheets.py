@@ -172,7 +172,9 @@ def ledger_sheet(ledger: pd.DataFrame, period: str, *, tasks: pd.DataFrame | Non
     from ..targets import KIND_LABELS
 
     kinds_text = "、".join(f"{KIND_LABELS[k]} {int(by_kind[k])} 项" for k in KIND_LABELS if k in by_kind)
-    lines = (f"台账（全部单位）· {heading} · 截至 {period} 月末 · 共 {n} 项" + (f"（{kinds_text}）" if kinds_text else ""),
+    names = list(dict.fromkeys(rows["unit_name"]))
+    scope = f"台账（{names[0]}）" if len(names) == 1 else "台账（全部单位）"  # a unit's own workbook names it
+    lines = (f"{scope}· {heading} · 截至 {period} 月末 · 共 {n} 项" + (f"（{kinds_text}）" if kinds_text else ""),
              "按严重程度（状态，最严重在前）、单位、目标排列；可用“单位”“状态”等列的筛选按钮筛选。"
              "逾期天数：期限已过、尚未达标或完成的天数；完成日期：节点任务为单位报送的完成日期，"
              "量化指标为首次达到目标值的月份（现已达标者）；佐证材料：节点任务随完成日期报送的材料。"
