@@ -21,6 +21,7 @@ import pandas as pd
 from ..errors import ParameterError
 from ..forecast import theil_sen
 from ..kernel import statuses
+from ..kernel.formatting import constant_texts
 from ..kernel.months import Month, MonthError, label as month_label, ordinals as month_ordinals
 from ..returns import ReturnSet
 from ..targets import Registry
@@ -502,7 +503,8 @@ def _assemble(registry: Registry, ta: TargetAxis, units, rows: _Rows, scan: _Sca
     }
     code = j["code"]
     unconfirmed = (code == rules.POSITION["regressed"]) & (rows.flat(scan.below) < judges.REGRESS_CONFIRM_MONTHS)
-    f["status_note"] = np.where(unconfirmed, judges.REGRESS_UNCONFIRMED, "").astype(object)
+    f["status_note"] = constant_texts(len(code), "")
+    f["status_note"][unconfirmed] = judges.REGRESS_UNCONFIRMED
     late = code == rules.POSITION["met_late"]
     dl_k, after_k = rows.flat(scan.dl_k), rows.flat(scan.met_after_k)
     value_at = np.where(late, rows.flat(scan.dl_value), np.nan)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..kernel import statuses
-from ..kernel.formatting import format_values
+from ..kernel.formatting import constant_texts, format_values
 
 S = {c: i for i, c in enumerate(statuses.ORDER)}
 NOT_APPLICABLE = "该目标不适用于本级单位"
@@ -33,7 +33,7 @@ class _Cite:
         self.dl_text, self.days_dl, self.cur_value = dl_text, days_dl, cur_value
         self.last_met_period, self.trend_window, self.settings, self.thr_cmp = (
             last_met_period, trend_window, settings, thr_cmp)
-        self.out = np.full(len(appl), NOT_APPLICABLE, dtype=object)
+        self.out = constant_texts(len(appl), NOT_APPLICABLE)
         self.quant, self.recur, self.mile = appl & (kind == 0), appl & (kind == 1), appl & (kind == 2)
 
     def num(self, col, r):
@@ -119,13 +119,17 @@ def reasons(f: dict, code: np.ndarray, appl: np.ndarray, kind: np.ndarray, days:
     c = _Cite(f, code, appl, kind, days, age, missed, dl_text, days_dl, cur_value, last_met_period, trend_window,
               settings, thr_cmp)
     c.trend_span = np.full(len(appl), trend_window, dtype=np.int64) if trend_span is None else trend_span
-    c.field_note = np.full(len(appl), "", dtype=object) if field_note is None else field_note
+    c.field_note = constant_texts(len(appl), "") if field_note is None else field_note
     c.prev_over = np.zeros(len(appl), dtype=bool) if prev_over is None else prev_over
     n = len(appl)
-    c.x = {"value_at_deadline": np.full(n, np.nan), "deadline_period": np.full(n, None, dtype=object),
-           "met_after_period": np.full(n, None, dtype=object), "unconfirmed": np.zeros(n, dtype=bool),
-           "monthly": np.zeros(n, dtype=bool), "calendar_note": np.full(n, "", dtype=object), "tolerance": 0.0,
-           "threshold": thr_cmp, **(extra or {})}
+    c.x = dict(extra or {})
+    defaults = {"value_at_deadline": lambda: np.full(n, np.nan), "deadline_period": lambda: constant_texts(n, None),
+                "met_after_period": lambda: constant_texts(n, None), "unconfirmed": lambda: np.zeros(n, dtype=bool),
+                "monthly": lambda: np.zeros(n, dtype=bool), "calendar_note": lambda: constant_texts(n, ""),
+                "tolerance": lambda: 0.0, "threshold": lambda: thr_cmp}
+    for key, default in defaults.items():  # only the arrays the caller did not give
+        if key not in c.x:
+            c.x[key] = default()
     if appl.any():
         _quantitative(c)
         _plan_meaning_quantitative(c)
@@ -182,7 +186,7 @@ def _tolerance_text(c: _Cite, r) -> np.ndarray:
     """"（在 N 个百分点容差内，视为达标）" for met rows that meet only the tolerated threshold."""
     tol, x = c.x["tolerance"], c.x
     if not tol:
-        return np.full(len(r), "", dtype=object)
+        return constant_texts(len(r), "")
     from .judges import OPS, meets
 
     opc = np.array([OPS.get(o, 3) for o in c.f["op"][r]])
