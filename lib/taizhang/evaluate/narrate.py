@@ -18,10 +18,10 @@ S = {c: i for i, c in enumerate(statuses.ORDER)}
 NOT_APPLICABLE = "该目标不适用于本级单位"
 
 
-def _int_text(a: np.ndarray) -> np.ndarray:
-    """Whole numbers as text, each distinct number formatted once."""
+def _int_text(a: np.ndarray, template: str = "{}") -> np.ndarray:
+    """Whole numbers as text (in ``template``), each distinct number formatted once."""
     uniq, inv = np.unique(np.asarray(a, dtype=np.int64), return_inverse=True)
-    return np.array([str(v) for v in uniq], dtype=object)[inv]
+    return np.array([template.format(v) for v in uniq], dtype=object)[inv]
 
 
 class _Cite:
@@ -35,6 +35,7 @@ class _Cite:
             last_met_period, trend_window, settings, thr_cmp)
         self.out = constant_texts(len(appl), NOT_APPLICABLE)
         self.quant, self.recur, self.mile = appl & (kind == 0), appl & (kind == 1), appl & (kind == 2)
+        self._value = self._vper = None  # every row's text, made on first use (most rows cite them)
 
     def num(self, col, r):
         """A numeric column formatted with the target's unit."""
@@ -42,8 +43,10 @@ class _Cite:
 
     def value(self, r):
         """The judged value: a miss is never printed as reaching the threshold."""
-        return format_values(self.f["value"][r], self.f["target_unit"][r], threshold=self.thr_cmp[r],
-                             op=self.f["op"][r])
+        if self._value is None:
+            self._value = format_values(self.f["value"], self.f["target_unit"], threshold=self.thr_cmp,
+                                        op=self.f["op"])
+        return self._value[r]
 
     def projected(self, r):
         """The projected value at the deadline: a projected miss is never printed as reaching the target."""
@@ -54,24 +57,22 @@ class _Cite:
         return self.f["threshold_label"][r]
 
     def vper(self, r):
-        raw = self.f["value_period"][r]
-        return np.where(pd.isna(raw), "—", raw)
+        if self._vper is None:
+            raw = self.f["value_period"]
+            self._vper = np.where(pd.isna(raw), "—", raw)
+        return self._vper[r]
 
-    def day_text(self, r):
+    def day_text(self, r, template: str = "{}"):
         d = self.days[r]
-        return _int_text(np.where(np.isnan(d), 0, np.abs(d)))
+        return _int_text(np.where(np.isnan(d), 0, np.abs(d)), template)
 
     def past_text(self, r):
         """How long ago the deadline passed: "已过 N 天", or "已到期" for a deadline on the as-of day."""
-        d = self.days[r]
-        return np.where(np.nan_to_num(d) >= 0, "已到期",
-                        np.char.add(np.char.add("已过 ", self.day_text(r).astype(str)), " 天").astype(object))
+        return np.where(np.nan_to_num(self.days[r]) >= 0, "已到期", self.day_text(r, "已过 {} 天"))
 
     def overdue_text(self, r):
         """How long a task is overdue: "已逾期 N 天", or "于报告截止日到期" for a deadline on the as-of day."""
-        d = self.days[r]
-        return np.where(np.nan_to_num(d) >= 0, "于报告截止日到期",
-                        np.char.add(np.char.add("已逾期 ", self.day_text(r).astype(str)), " 天").astype(object))
+        return np.where(np.nan_to_num(self.days[r]) >= 0, "于报告截止日到期", self.day_text(r, "已逾期 {} 天"))
 
     def regress_text(self, r):
         """Where a regressed value went, by the target's direction: a ≤ limit is exceeded, not fallen below."""
@@ -83,12 +84,11 @@ class _Cite:
 
     def miss_text(self, r):
         ms = self.missed[r]
-        return np.where(ms > 0, np.char.add(np.char.add("；本年已有 ", _int_text(ms).astype(str)), " 个月未达要求")
-                        .astype(object), "")
+        return np.where(ms > 0, _int_text(ms, "；本年已有 {} 个月未达要求"), "")
 
     def per_text(self, r):
-        raw = self.f["value_period"][r]
-        return np.array(["本期" if p is None or p != p else f"本期（{p}）" for p in raw], dtype=object)
+        codes, periods = pd.factorize(self.f["value_period"][r])  # a missing period: code −1, "本期"
+        return np.array([f"本期（{p}）" for p in periods] + ["本期"], dtype=object)[codes]
 
     def put(self, mask, build):
         """Rows of ``mask`` get the texts ``build(rows)`` yields."""
@@ -151,7 +151,7 @@ def _quantitative(c: _Cite) -> None:
         for v, p, a, lb in zip(c.value(r), c.vper(r), _int_text(c.age[r]), c.label(r))))
     c.put(c.status(q, "met"), lambda r: (
         f"最新值 {v}（{p}），达到目标 {lb}" for v, p, lb in zip(c.value(r), c.vper(r), c.label(r))))
-    c.put(c.status(q, "regressed"), lambda r: (
+    c.put(c.status(q, "regressed") & ~c.x["unconfirmed"], lambda r: (  # unconfirmed: _plan_meaning_quantitative
         f"曾于 {m} 达标，{t}" for m, t in zip(c.last_met_period[r], c.regress_text(r))))
     c.put(c.status(q, "overdue"), lambda r: (
         f"最新值 {v}（{p}），未达目标 {lb}；期限 {dl} {d}"
