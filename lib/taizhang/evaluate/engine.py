@@ -450,10 +450,22 @@ def _assemble(registry: Registry, ta: TargetAxis, units, rows: _Rows, scan: _Sca
                             for s in ta.period_start], dtype=object)
     prev_label_t = np.array([f"{month_label(int(s))}–{month_label(int(e))}" if e >= 0 else None
                              for s, e in zip(ta.prev_start, ta.prev_end)], dtype=object)
-    vper = np.where(recur, np.where(j["novalue"], None, rec_label_t[t_idx]), period_lookup[np.where(vk >= 0, vk, axis.n)])
-    vper = np.where(prev_over, prev_label_t[t_idx], vper)
+    prev_rows = np.flatnonzero(prev_over)
+
+    def current_or_previous(current_t, previous_t, out=None):
+        """Per row: the target's ``current_t`` (or ``out``), ``previous_t`` in the rows overdue for the previous
+        period (patched in place: np.where over object rows costs more than the gathers)."""
+        out = current_t[t_idx] if out is None else out
+        out[prev_rows] = previous_t[t_idx[prev_rows]]
+        return out
+
+    # the value's month; a recurring row's period (none without a value), or the previous one
+    vper = period_lookup[np.where(vk >= 0, vk, axis.n)]
+    rec_rows = np.flatnonzero(recur)
+    vper[rec_rows] = np.where(j["novalue"][rec_rows], None, rec_label_t[t_idx[rec_rows]])
+    vper = current_or_previous(None, prev_label_t, vper)
     cross = q.crossing
-    projected_met = np.where(quant & ~met & ~np.isnan(cross), future_lookup[np.nan_to_num(cross).astype(np.int64)], "")
+    projected_met = future_lookup[np.where(quant & ~met & ~np.isnan(cross), np.nan_to_num(cross).astype(np.int64), 0)]
     dt = deadline_texts(ta)
 
     def per_target(values, dtype=object):
@@ -482,8 +494,8 @@ def _assemble(registry: Registry, ta: TargetAxis, units, rows: _Rows, scan: _Sca
         "value": j["val"],
         "value_period": vper,
         "gap": j["gap"],
-        "deadline": np.where(prev_over, dt.prev_deadline[t_idx], ta.deadline[t_idx]),
-        "deadline_text": np.where(prev_over, dt.prev_text[t_idx], dt.text[t_idx]),
+        "deadline": current_or_previous(ta.deadline, dt.prev_deadline),
+        "deadline_text": current_or_previous(dt.text, dt.prev_text),
         "days_to_deadline": pd.array(j["days"], dtype="Float64").astype("Int64"),
         "status": _STATUS_ARR[j["code"]],
         "status_label": _LABEL_ARR[j["code"]],
@@ -494,7 +506,7 @@ def _assemble(registry: Registry, ta: TargetAxis, units, rows: _Rows, scan: _Sca
         "deadlines_all": dt.all[t_idx],
         "deadline_assumed": ta.assumed[t_idx],
         "baseline": np.where(quant, rows.flat(scan.baseline), np.nan),
-        "baseline_period": np.where(quant, period_lookup[np.where(bk >= 0, bk, axis.n)], None),
+        "baseline_period": period_lookup[np.where(quant & (bk >= 0), bk, axis.n)],
         "required_value": np.where(quant & has_dl, q.required, np.where(recur, j["rec_req"], np.nan)),
         "progress_ratio": np.where(quant & has_dl, q.ratio, np.where(recur, j["rec_ratio"], np.nan)),
         "projected_value": np.where(quant & has_dl & ~met & ~j["past"], q.projected, np.nan),
@@ -520,7 +532,7 @@ def _assemble(registry: Registry, ta: TargetAxis, units, rows: _Rows, scan: _Sca
                  met_after_period=period_lookup[np.where(late & (after_k >= 0), after_k, axis.n)],
                  unconfirmed=unconfirmed, monthly=monthly, calendar_note=cal_note_t[t_idx],
                  tolerance=cfg.achieved_tolerance, threshold=ta.threshold[t_idx])
-    cited = np.where(prev_over, dt.prev_cited[t_idx], dt.cited[t_idx])
+    cited = current_or_previous(dt.cited, dt.prev_cited)
     f["reason"] = reasons(f, code, j["appl"], j["kind"], j["days"], age, missed, cited, ta.dl_day[t_idx],
                           j["cur_val"], period_lookup[np.where(last_met >= 0, last_met, axis.n)], scan.width, cfg,
                           j["thr_period"], prev_over, extra, trend_span=rows.flat(scan.span),
