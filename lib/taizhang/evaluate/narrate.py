@@ -2,8 +2,9 @@
 
 The reasons read the judged row (status, value, deadline, trend …) and never change it. They are built status
 by status, one function per kind of target; each piece (a formatted number, a date) is formatted once per
-distinct value and only for the rows that cite it (:mod:`taizhang.kernel.formatting`: a value that misses
-its threshold is never printed as reaching it).
+distinct value and only for the rows that cite it — the judged value and its month, which nearly every row
+cites, once for all rows (:mod:`taizhang.kernel.formatting`: a value that misses its threshold is never
+printed as reaching it).
 """
 
 from __future__ import annotations
