@@ -531,7 +531,7 @@ def _assemble(registry: Registry, ta: TargetAxis, units, rows: _Rows, scan: _Sca
     extra = dict(value_at_deadline=value_at, deadline_period=period_lookup[np.where(late & (dl_k >= 0), dl_k, axis.n)],
                  met_after_period=period_lookup[np.where(late & (after_k >= 0), after_k, axis.n)],
                  unconfirmed=unconfirmed, monthly=monthly, calendar_note=cal_note_t[t_idx],
-                 tolerance=cfg.achieved_tolerance, threshold=ta.threshold[t_idx])
+                 tolerance=cfg.achieved_tolerance, threshold=ta.threshold[t_idx], target=t_idx)
     cited = current_or_previous(dt.cited, dt.prev_cited)
     f["reason"] = reasons(f, code, j["appl"], j["kind"], j["days"], age, missed, cited, ta.dl_day[t_idx],
                           j["cur_val"], period_lookup[np.where(last_met >= 0, last_met, axis.n)], scan.width, cfg,

@@ -36,7 +36,7 @@ class _Cite:
             last_met_period, trend_window, settings, thr_cmp)
         self.out = constant_texts(len(appl), NOT_APPLICABLE)
         self.quant, self.recur, self.mile = appl & (kind == 0), appl & (kind == 1), appl & (kind == 2)
-        self._value = self._vper = None  # every row's text, made on first use (most rows cite them)
+        self._value = self._vper = self._vper_code = None  # every row's, made on first use (most rows cite them)
 
     def num(self, col, r):
         """A numeric column formatted with the target's unit."""
@@ -97,6 +97,25 @@ class _Cite:
         if len(r):
             self.out[r] = np.array(list(build(r)), dtype=object)
 
+    def put_per_value(self, mask, build):
+        """:meth:`put` for texts that depend only on the row's target, value and value month (``x["target"]``:
+        each row's target position): each distinct (target, value, month) is built once — a national ledger
+        repeats a few hundred texts over 250,000 met rows."""
+        target = self.x.get("target")
+        r = np.flatnonzero(mask)
+        if target is None or len(r) == 0:
+            return self.put(mask, build)
+        if self._vper_code is None:
+            self._vper_code = pd.factorize(self.f["value_period"])[0]  # missing: −1
+        vcode, vals = pd.factorize(np.ascontiguousarray(self.f["value"][r]).view(np.int64))  # the exact bits
+        key = (vcode.astype(np.int64) * (int(target.max()) + 1) + target[r]) * (int(self._vper_code.max()) + 2) \
+            + self._vper_code[r] + 1
+        codes, uniq = pd.factorize(key)
+        first = np.empty(len(uniq), dtype=np.int64)
+        first[codes[::-1]] = np.arange(len(r) - 1, -1, -1)  # each key's first row
+        texts = np.array(list(build(r[first])), dtype=object)
+        self.out[r] = texts[codes]
+
     def const(self, mask, text):
         self.out[mask] = text
 
@@ -113,7 +132,9 @@ def reasons(f: dict, code: np.ndarray, appl: np.ndarray, kind: np.ndarray, days:
     ``prev_over``: recurring rows overdue for the previous period rather than the current one; ``extra``: row
     arrays of the plan-meaning rules — ``value_at_deadline``, ``deadline_period``, ``met_after_period``
     (逾期达标), ``unconfirmed`` (a 达标后回落 on one month's value), ``monthly`` (每周 / 每日 rows, their month's
-    count being ``thr_cmp``), ``calendar_note``, ``tolerance`` and ``threshold`` (the plan's own);
+    count being ``thr_cmp``), ``calendar_note``, ``tolerance``, ``threshold`` (the plan's own) and ``target``
+    (each row's target position: the texts of met and overdue quantitative rows are built once per target,
+    value and month);
     ``trend_span``: per row, the months of the unit's own trend window — from its first value in the window
     to the as-of month — that "按近N个月趋势" cites (default ``trend_window`` for every row); ``field_note``: per
     row, why a field is missing from older returns (a field listed in the template only since a month))."""
@@ -150,11 +171,11 @@ def _quantitative(c: _Cite) -> None:
     c.put(c.status(q, "stale"), lambda r: (
         f"最新值 {v}（{p}），已 {a} 个月未更新，无法判断当前进展（目标 {lb}）"
         for v, p, a, lb in zip(c.value(r), c.vper(r), _int_text(c.age[r]), c.label(r))))
-    c.put(c.status(q, "met"), lambda r: (
+    c.put_per_value(c.status(q, "met"), lambda r: (
         f"最新值 {v}（{p}），达到目标 {lb}" for v, p, lb in zip(c.value(r), c.vper(r), c.label(r))))
     c.put(c.status(q, "regressed") & ~c.x["unconfirmed"], lambda r: (  # unconfirmed: _plan_meaning_quantitative
         f"曾于 {m} 达标，{t}" for m, t in zip(c.last_met_period[r], c.regress_text(r))))
-    c.put(c.status(q, "overdue"), lambda r: (
+    c.put_per_value(c.status(q, "overdue"), lambda r: (  # a quantitative row's deadline is its target's
         f"最新值 {v}（{p}），未达目标 {lb}；期限 {dl} {d}"
         for v, p, lb, dl, d in zip(c.value(r), c.vper(r), c.label(r), c.dl_text[r], c.past_text(r))))
     c.put(c.status(q, "no_deadline"), lambda r: (
