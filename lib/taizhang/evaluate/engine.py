@@ -21,6 +21,7 @@ import pandas as pd
 from ..errors import ParameterError
 from ..forecast import theil_sen
 from ..kernel import statuses
+from ..kernel.formatting import constant_texts
 from ..kernel.months import Month, MonthError, label as month_label, ordinals as month_ordinals
 from ..returns import ReturnSet
 from ..targets import Registry
@@ -161,13 +162,19 @@ class _Scan:
     @classmethod
     def empty(cls, n_t: int, n_u: int, width: int, unit_pos: dict, thr_eff: np.ndarray) -> "_Scan":
         shape = (n_t, n_u)
-        return cls(np.full(shape, np.nan), np.full(shape, -1, dtype=np.int64), np.full(shape, np.nan),
-                   np.full(shape, -1, dtype=np.int64), np.zeros(shape, dtype=bool), np.full(shape, -1, dtype=np.int64),
-                   np.full(shape, np.nan), np.full(shape, np.nan), np.zeros(shape, dtype=np.int64),
-                   np.full(shape, -1, dtype=np.int64), np.full(shape, np.nan), np.zeros(n_u, dtype=bool), width,
-                   unit_pos, thr_eff, np.zeros(shape, dtype=bool), np.full(shape, -1, dtype=np.int64),
-                   np.full(shape, np.nan), np.full(shape, -1, dtype=np.int64), np.zeros(shape, dtype=np.int64),
-                   np.zeros(shape, dtype=np.int16))
+
+        def nan():
+            return np.full(shape, np.nan)
+
+        def pos():  # month positions and month counts: int32 (half the memory of int64 to fill and read)
+            return np.full(shape, -1, dtype=np.int32)
+
+        return cls(value=nan(), value_k=pos(), baseline=nan(), base_k=pos(), was_met=np.zeros(shape, dtype=bool),
+                   last_met_k=pos(), slope=nan(), intercept=nan(), points=np.zeros(shape, dtype=np.int64),
+                   periods_missed=pos(), prev_value=nan(), reported_u=np.zeros(n_u, dtype=bool), width=width,
+                   unit_pos=unit_pos, thr_eff=thr_eff, short_dl=np.zeros(shape, dtype=bool), dl_k=pos(),
+                   dl_value=nan(), met_after_k=pos(), below=np.zeros(shape, dtype=np.int32),
+                   span=np.zeros(shape, dtype=np.int16))
 
 
 def _scan_metrics(registry: Registry, ta: TargetAxis, units, obs: pd.DataFrame, axis: _MonthAxis,
@@ -518,7 +525,7 @@ def _progress_columns(rows: _Rows, scan: _Scan, axis: _MonthAxis, j: dict, cfg: 
     missed = rows.flat(scan.periods_missed)
     return {
         "baseline": np.where(quant, rows.flat(scan.baseline), np.nan),
-        "baseline_period": np.where(quant, period_lookup[np.where(bk >= 0, bk, axis.n)], None),
+        "baseline_period": period_lookup[np.where(quant & (bk >= 0), bk, axis.n)],
         "required_value": np.where(quant & has_dl, q.required, np.where(recur, j["rec_req"], np.nan)),
         "progress_ratio": np.where(quant & has_dl, q.ratio, np.where(recur, j["rec_ratio"], np.nan)),
         "projected_value": np.where(quant & has_dl & ~met & ~j["past"], q.projected, np.nan),

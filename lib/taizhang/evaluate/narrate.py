@@ -2,8 +2,9 @@
 
 The reasons read the judged row (status, value, deadline, trend …) and never change it. They are built status
 by status, one function per kind of target; each piece (a formatted number, a date) is formatted once per
-distinct value and only for the rows that cite it (:mod:`taizhang.kernel.formatting`: a value that misses
-its threshold is never printed as reaching it).
+distinct value and only for the rows that cite it — the judged value and its month, which nearly every row
+cites, once for all rows (:mod:`taizhang.kernel.formatting`: a value that misses its threshold is never
+printed as reaching it).
 """
 
 from __future__ import annotations
@@ -12,16 +13,16 @@ import numpy as np
 import pandas as pd
 
 from ..kernel import statuses
-from ..kernel.formatting import format_values
+from ..kernel.formatting import constant_texts, format_values
 
 S = {c: i for i, c in enumerate(statuses.ORDER)}
 NOT_APPLICABLE = "该目标不适用于本级单位"
 
 
-def _int_text(a: np.ndarray) -> np.ndarray:
-    """Whole numbers as text, each distinct number formatted once."""
+def _int_text(a: np.ndarray, template: str = "{}") -> np.ndarray:
+    """Whole numbers as text (in ``template``), each distinct number formatted once."""
     uniq, inv = np.unique(np.asarray(a, dtype=np.int64), return_inverse=True)
-    return np.array([str(v) for v in uniq], dtype=object)[inv]
+    return np.array([template.format(v) for v in uniq], dtype=object)[inv]
 
 
 class _Cite:
@@ -33,8 +34,9 @@ class _Cite:
         self.dl_text, self.days_dl, self.cur_value = dl_text, days_dl, cur_value
         self.last_met_period, self.trend_window, self.settings, self.thr_cmp = (
             last_met_period, trend_window, settings, thr_cmp)
-        self.out = np.full(len(appl), NOT_APPLICABLE, dtype=object)
+        self.out = constant_texts(len(appl), NOT_APPLICABLE)
         self.quant, self.recur, self.mile = appl & (kind == 0), appl & (kind == 1), appl & (kind == 2)
+        self._value = self._vper = self._vper_code = None  # every row's, made on first use (most rows cite them)
 
     def num(self, col, r):
         """A numeric column formatted with the target's unit."""
@@ -42,8 +44,10 @@ class _Cite:
 
     def value(self, r):
         """The judged value: a miss is never printed as reaching the threshold."""
-        return format_values(self.f["value"][r], self.f["target_unit"][r], threshold=self.thr_cmp[r],
-                             op=self.f["op"][r])
+        if self._value is None:
+            self._value = format_values(self.f["value"], self.f["target_unit"], threshold=self.thr_cmp,
+                                        op=self.f["op"])
+        return self._value[r]
 
     def projected(self, r):
         """The projected value at the deadline: a projected miss is never printed as reaching the target."""
@@ -54,24 +58,22 @@ class _Cite:
         return self.f["threshold_label"][r]
 
     def vper(self, r):
-        raw = self.f["value_period"][r]
-        return np.where(pd.isna(raw), "—", raw)
+        if self._vper is None:
+            raw = self.f["value_period"]
+            self._vper = np.where(pd.isna(raw), "—", raw)
+        return self._vper[r]
 
-    def day_text(self, r):
+    def day_text(self, r, template: str = "{}"):
         d = self.days[r]
-        return _int_text(np.where(np.isnan(d), 0, np.abs(d)))
+        return _int_text(np.where(np.isnan(d), 0, np.abs(d)), template)
 
     def past_text(self, r):
         """How long ago the deadline passed: "已过 N 天", or "已到期" for a deadline on the as-of day."""
-        d = self.days[r]
-        return np.where(np.nan_to_num(d) >= 0, "已到期",
-                        np.char.add(np.char.add("已过 ", self.day_text(r).astype(str)), " 天").astype(object))
+        return np.where(np.nan_to_num(self.days[r]) >= 0, "已到期", self.day_text(r, "已过 {} 天"))
 
     def overdue_text(self, r):
         """How long a task is overdue: "已逾期 N 天", or "于报告截止日到期" for a deadline on the as-of day."""
-        d = self.days[r]
-        return np.where(np.nan_to_num(d) >= 0, "于报告截止日到期",
-                        np.char.add(np.char.add("已逾期 ", self.day_text(r).astype(str)), " 天").astype(object))
+        return np.where(np.nan_to_num(self.days[r]) >= 0, "于报告截止日到期", self.day_text(r, "已逾期 {} 天"))
 
     def regress_text(self, r):
         """Where a regressed value went, by the target's direction: a ≤ limit is exceeded, not fallen below."""
@@ -83,18 +85,36 @@ class _Cite:
 
     def miss_text(self, r):
         ms = self.missed[r]
-        return np.where(ms > 0, np.char.add(np.char.add("；本年已有 ", _int_text(ms).astype(str)), " 个月未达要求")
-                        .astype(object), "")
+        return np.where(ms > 0, _int_text(ms, "；本年已有 {} 个月未达要求"), "")
 
     def per_text(self, r):
-        raw = self.f["value_period"][r]
-        return np.array(["本期" if p is None or p != p else f"本期（{p}）" for p in raw], dtype=object)
+        codes, periods = pd.factorize(self.f["value_period"][r])  # a missing period: code −1, "本期"
+        return np.array([f"本期（{p}）" for p in periods] + ["本期"], dtype=object)[codes]
 
     def put(self, mask, build):
         """Rows of ``mask`` get the texts ``build(rows)`` yields."""
         r = np.flatnonzero(mask)
         if len(r):
             self.out[r] = np.array(list(build(r)), dtype=object)
+
+    def put_per_value(self, mask, build):
+        """:meth:`put` for texts that depend only on the row's target, value and value month (``x["target"]``:
+        each row's target position): each distinct (target, value, month) is built once — a national ledger
+        repeats a few hundred texts over 250,000 met rows."""
+        target = self.x.get("target")
+        r = np.flatnonzero(mask)
+        if target is None or len(r) == 0:
+            return self.put(mask, build)
+        if self._vper_code is None:
+            self._vper_code = pd.factorize(self.f["value_period"])[0]  # missing: −1
+        vcode, vals = pd.factorize(np.ascontiguousarray(self.f["value"][r]).view(np.int64))  # the exact bits
+        key = (vcode.astype(np.int64) * (int(target.max()) + 1) + target[r]) * (int(self._vper_code.max()) + 2) \
+            + self._vper_code[r] + 1
+        codes, uniq = pd.factorize(key)
+        first = np.empty(len(uniq), dtype=np.int64)
+        first[codes[::-1]] = np.arange(len(r) - 1, -1, -1)  # each key's first row
+        texts = np.array(list(build(r[first])), dtype=object)
+        self.out[r] = texts[codes]
 
     def const(self, mask, text):
         self.out[mask] = text
@@ -112,20 +132,26 @@ def reasons(f: dict, code: np.ndarray, appl: np.ndarray, kind: np.ndarray, days:
     ``prev_over``: recurring rows overdue for the previous period rather than the current one; ``extra``: row
     arrays of the plan-meaning rules — ``value_at_deadline``, ``deadline_period``, ``met_after_period``
     (逾期达标), ``unconfirmed`` (a 达标后回落 on one month's value), ``monthly`` (每周 / 每日 rows, their month's
-    count being ``thr_cmp``), ``calendar_note``, ``tolerance`` and ``threshold`` (the plan's own);
+    count being ``thr_cmp``), ``calendar_note``, ``tolerance``, ``threshold`` (the plan's own) and ``target``
+    (each row's target position: the texts of met and overdue quantitative rows are built once per target,
+    value and month);
     ``trend_span``: per row, the months of the unit's own trend window — from its first value in the window
     to the as-of month — that "按近N个月趋势" cites (default ``trend_window`` for every row); ``field_note``: per
     row, why a field is missing from older returns (a field listed in the template only since a month))."""
     c = _Cite(f, code, appl, kind, days, age, missed, dl_text, days_dl, cur_value, last_met_period, trend_window,
               settings, thr_cmp)
     c.trend_span = np.full(len(appl), trend_window, dtype=np.int64) if trend_span is None else trend_span
-    c.field_note = np.full(len(appl), "", dtype=object) if field_note is None else field_note
+    c.field_note = constant_texts(len(appl), "") if field_note is None else field_note
     c.prev_over = np.zeros(len(appl), dtype=bool) if prev_over is None else prev_over
     n = len(appl)
-    c.x = {"value_at_deadline": np.full(n, np.nan), "deadline_period": np.full(n, None, dtype=object),
-           "met_after_period": np.full(n, None, dtype=object), "unconfirmed": np.zeros(n, dtype=bool),
-           "monthly": np.zeros(n, dtype=bool), "calendar_note": np.full(n, "", dtype=object), "tolerance": 0.0,
-           "threshold": thr_cmp, **(extra or {})}
+    c.x = dict(extra or {})
+    defaults = {"value_at_deadline": lambda: np.full(n, np.nan), "deadline_period": lambda: constant_texts(n, None),
+                "met_after_period": lambda: constant_texts(n, None), "unconfirmed": lambda: np.zeros(n, dtype=bool),
+                "monthly": lambda: np.zeros(n, dtype=bool), "calendar_note": lambda: constant_texts(n, ""),
+                "tolerance": lambda: 0.0, "threshold": lambda: thr_cmp}
+    for key, default in defaults.items():  # only the arrays the caller did not give
+        if key not in c.x:
+            c.x[key] = default()
     if appl.any():
         _quantitative(c)
         _plan_meaning_quantitative(c)
@@ -145,11 +171,11 @@ def _quantitative(c: _Cite) -> None:
     c.put(c.status(q, "stale"), lambda r: (
         f"最新值 {v}（{p}），已 {a} 个月未更新，无法判断当前进展（目标 {lb}）"
         for v, p, a, lb in zip(c.value(r), c.vper(r), _int_text(c.age[r]), c.label(r))))
-    c.put(c.status(q, "met"), lambda r: (
+    c.put_per_value(c.status(q, "met"), lambda r: (
         f"最新值 {v}（{p}），达到目标 {lb}" for v, p, lb in zip(c.value(r), c.vper(r), c.label(r))))
-    c.put(c.status(q, "regressed"), lambda r: (
+    c.put(c.status(q, "regressed") & ~c.x["unconfirmed"], lambda r: (  # unconfirmed: _plan_meaning_quantitative
         f"曾于 {m} 达标，{t}" for m, t in zip(c.last_met_period[r], c.regress_text(r))))
-    c.put(c.status(q, "overdue"), lambda r: (
+    c.put_per_value(c.status(q, "overdue"), lambda r: (  # a quantitative row's deadline is its target's
         f"最新值 {v}（{p}），未达目标 {lb}；期限 {dl} {d}"
         for v, p, lb, dl, d in zip(c.value(r), c.vper(r), c.label(r), c.dl_text[r], c.past_text(r))))
     c.put(c.status(q, "no_deadline"), lambda r: (
@@ -182,7 +208,7 @@ def _tolerance_text(c: _Cite, r) -> np.ndarray:
     """"（在 N 个百分点容差内，视为达标）" for met rows that meet only the tolerated threshold."""
     tol, x = c.x["tolerance"], c.x
     if not tol:
-        return np.full(len(r), "", dtype=object)
+        return constant_texts(len(r), "")
     from .judges import OPS, meets
 
     opc = np.array([OPS.get(o, 3) for o in c.f["op"][r]])

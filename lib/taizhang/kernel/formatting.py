@@ -158,6 +158,14 @@ def format_change(x, unit: str = "") -> str:
     return arrow + (format_points(x) if unit == "%" else format_value(abs(x), unit))
 
 
+def constant_texts(n: int, text) -> np.ndarray:
+    """An object array of ``n`` references to one text (``np.full(n, text, dtype=object)`` would build ``n``
+    copies of it, one string object each)."""
+    out = np.empty(n, dtype=object)
+    out.fill(text)
+    return out
+
+
 def format_values(x: np.ndarray, unit: np.ndarray, *, threshold: np.ndarray | None = None,
                   op: np.ndarray | None = None) -> np.ndarray:
     """:func:`format_value` of every element (an object array of texts), each distinct value formatted once.
@@ -167,7 +175,7 @@ def format_values(x: np.ndarray, unit: np.ndarray, *, threshold: np.ndarray | No
     """
     x = np.asarray(x, dtype=float)
     unit = np.asarray(unit, dtype=object)
-    out = np.full(len(x), MISSING, dtype=object)
+    out = constant_texts(len(x), MISSING)
     pos = np.flatnonzero(~np.isnan(x))
     if len(pos) == 0:
         return out
