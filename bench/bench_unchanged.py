@@ -43,11 +43,16 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         store = args.store
         if store is None:
-            from taizhang.project import inputs_dir
+            from taizhang.sample import ensure_sample
+            from taizhang.targets import load_registry
 
             store = Path(tmp) / "taizhang.sqlite"
             t0 = time.perf_counter()
-            subprocess.run([exe, "ingest", str(inputs_dir() / "sample"), "--store", str(store), "-q"], check=True,
+            reg = load_registry()
+            samples = Path(tmp) / "sample"  # generated here: a fresh checkout has no inputs/sample yet
+            for plan in reg.plan_ids:
+                ensure_sample(reg, plan, samples / plan)
+            subprocess.run([exe, "ingest", str(samples), "--store", str(store), "-q"], check=True,
                            capture_output=True)
             print(f"sample returns ingested into a temporary store in {time.perf_counter() - t0:.1f} s")
         cmd = [exe, "run", "--all-plans", "--formats", args.formats, "--out", str(Path(tmp) / "out"),
