@@ -268,3 +268,19 @@ def test_spread_labels_keeps_order_gap_and_bounds():
     assert all(b - a >= 12 - 1e-9 for a, b in zip(pos, pos[1:]))
     crowded = spread_labels(list(range(20)), 0, 95, gap=12)  # too many to fit: the gap shrinks, bounds hold
     assert min(crowded) >= 0 and max(crowded) <= 95 and crowded == sorted(crowded)
+
+
+def test_a_section_keeps_a_short_plain_text_form_beside_its_html():
+    """A notebook stores each output's text/plain too: a block's kind, not the dataclass repr of its content
+    (150 KB for a unit's charts); repr() itself stays the dataclass's."""
+    from IPython.core.formatters import PlainTextFormatter
+
+    from taizhang.report import MonthlyReport
+    from taizhang.reports.blocks import TableSpec
+
+    report = MonthlyReport.build("bayannur", "2024-06", sample="是", unit="linhe")
+    fmt = PlainTextFormatter()
+    for section in (report.metrics(), report.ledger_table(), report.due_soon(), report.summary()):
+        text = fmt(section)
+        assert text == f"<{type(section).__name__}>" and len(repr(section)) > len(text)
+    assert fmt(TableSpec((), ())) == "<TableSpec>"

@@ -94,8 +94,36 @@ class Column:
     head_css: bool = True
 
 
+class _Block:
+    """What every block (and a table spec) shares: its HTML through the one renderer (``template`` names
+    its Jinja2 template) and a short plain-text form for the notebook."""
+
+    template = ""
+
+    def _repr_html_(self) -> str:
+        from .html import render
+
+        return render(self)
+
+    def _repr_pretty_(self, p, cycle) -> None:
+        """The plain-text form a notebook keeps beside the HTML (IPython's text/plain): the block's kind, not
+        the dataclass repr of its whole content (150 KB for a unit's charts), which every report would
+        otherwise serialise, send and store for nothing. ``repr()`` stays the dataclass's, for debugging."""
+        p.text(f"<{type(self).__name__}>")
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        # IPython prefers a class's own __repr__ (each dataclass has one) to an inherited _repr_pretty_
+        super().__init_subclass__(**kwargs)
+        cls._repr_pretty_ = _Block._repr_pretty_
+
+    @property
+    def data(self) -> str:
+        """The HTML (as ``IPython.display.HTML(...).data``)."""
+        return self._repr_html_()
+
+
 @dataclass(frozen=True)
-class TableSpec:
+class TableSpec(_Block):
     """A table built once: columns, rows of cells (one per column), CSS classes, an empty-table note and a
     note after the table. ``mode`` ``"heat"`` draws status cells as coloured symbols (heat maps)."""
 
@@ -121,30 +149,6 @@ class TableSpec:
         """The cells of column ``key``, top to bottom."""
         i = [c.key for c in self.columns].index(key)
         return [row[i] for row in self.rows]
-
-    def _repr_html_(self) -> str:
-        from .html import render
-
-        return render(self)
-
-    @property
-    def data(self) -> str:
-        """The HTML (as ``IPython.display.HTML(...).data``)."""
-        return self._repr_html_()
-
-
-class _Block:
-    template = ""
-
-    def _repr_html_(self) -> str:
-        from .html import render
-
-        return render(self)
-
-    @property
-    def data(self) -> str:
-        """The HTML (as ``IPython.display.HTML(...).data``)."""
-        return self._repr_html_()
 
 
 @dataclass(frozen=True)
