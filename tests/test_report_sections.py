@@ -284,3 +284,14 @@ def test_a_section_keeps_a_short_plain_text_form_beside_its_html():
         text = fmt(section)
         assert text == f"<{type(section).__name__}>" and len(repr(section)) > len(text)
     assert fmt(TableSpec((), ())) == "<TableSpec>"
+
+
+def test_a_units_own_report_lists_its_overdue_and_due_soon_rows_without_a_unit_column():
+    from taizhang.report import MonthlyReport
+
+    unit = MonthlyReport.build("bayannur", "2024-06", sample="是", unit="linhe")
+    plan = MonthlyReport.build("bayannur", "2024-06", sample="是")
+    overdue = unit.overdue().parts[0]
+    assert "unit" not in [c.key for c in overdue.columns] and "unit" in [c.key for c in plan.overdue().columns]
+    assert overdue.rows and all(len(r) == len(overdue.columns) for r in overdue.rows)
+    assert "单位" not in [c.label for c in unit.due_soon().columns]

@@ -698,7 +698,7 @@ class MonthlyReport:
         if self.unit is None:  # the unit ledgers (三) list every one; the first 15 here, most overdue first
             return overdue_spec(self.ledger, limit=15)
         n = int((self.ledger["status"] == "task_overdue").sum())  # listed in 四、节点任务, worst first
-        return Blocks.of(overdue_spec(self.ledger), Heading("逾期未完成的节点任务", css=""),
+        return Blocks.of(overdue_spec(self.ledger).without("unit"), Heading("逾期未完成的节点任务", css=""),
                          Notice(f"本单位逾期未完成的节点任务 {n} 项，逐项列在“四、节点任务”的最前面。" if n
                                 else "本单位没有逾期未完成的节点任务。"))
 
@@ -708,8 +708,8 @@ class MonthlyReport:
         if before_plan(self.plan, self.period):
             return Notice(f"统计月份早于方案印发（{self.plan.issued:%Y-%m}），不作临期预警。")
         cfg = Settings.from_ledger(self.ledger)  # the run's settings, e.g. a scenario's
-        if self.unit is not None:
-            return due_soon_spec(self.ledger, limit=200)
+        if self.unit is not None:  # the unit's own report: no 单位 column
+            return due_soon_spec(self.ledger, limit=200).without("unit")
         # a month report judges 临期 in months after the report month (docs/evaluation.md, issue 12 point 4)
         return Blocks.of(Notice(f"期限在本月之后 {cfg.due_soon_months} 个月内、尚未达标或完成的目标与任务，"
                                 "按单位排列，同一单位内期限近者在前。"),

@@ -13,7 +13,7 @@ renderer at import time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 
@@ -149,6 +149,16 @@ class TableSpec(_Block):
         """The cells of column ``key``, top to bottom."""
         i = [c.key for c in self.columns].index(key)
         return [row[i] for row in self.rows]
+
+    def without(self, key: str) -> "TableSpec":
+        """This table without its column ``key`` (a unit's own report needs no 单位 column); itself when it
+        has no such column."""
+        keys = [c.key for c in self.columns]
+        if key not in keys:
+            return self
+        i = keys.index(key)
+        return replace(self, columns=self.columns[:i] + self.columns[i + 1:],
+                       rows=tuple(row[:i] + row[i + 1:] for row in self.rows))
 
 
 @dataclass(frozen=True)
