@@ -187,6 +187,12 @@ class Browser:
         self._send("Page.setDocumentContent", {"frameId": self._frame, "html": text}, session=session)
         return target, session
 
+    def _wait_for_fonts(self, session: str) -> None:
+        """Lay the page out (that starts its web fonts' loads), then wait until every font has loaded."""
+        self._send("Runtime.evaluate", {"expression": "document.body && document.body.offsetHeight, "
+                                                      "document.fonts.ready.then(() => true)",
+                                        "awaitPromise": True}, session=session)
+
     def _close(self, target: str) -> None:
         """Pages are not closed: the tab is reused for the next page."""
 
@@ -201,10 +207,7 @@ class Browser:
 
         target, session = self._load(Path(html_file))
         try:
-            # style and layout first (they start the web fonts' loads), then wait for the fonts
-            self._send("Runtime.evaluate", {"expression": "document.body && document.body.offsetHeight, "
-                                                          "document.fonts.ready.then(() => true)",
-                                            "awaitPromise": True}, session=session)
+            self._wait_for_fonts(session)
             entries = []
             if outline:
                 entries = self._send("Runtime.evaluate", {"expression": MARK_HEADINGS, "returnByValue": True},
@@ -271,10 +274,7 @@ class Browser:
         """Load ``html_file`` with the network blocked; report failed requests, console errors, and ``expression``."""
         target, session = self._load(Path(html_file))
         try:
-            # style and layout first (they start the web fonts' loads), then wait for the fonts
-            self._send("Runtime.evaluate", {"expression": "document.body && document.body.offsetHeight, "
-                                                          "document.fonts.ready.then(() => true)",
-                                            "awaitPromise": True}, session=session)
+            self._wait_for_fonts(session)
             value = self._send("Runtime.evaluate", {"expression": expression, "returnByValue": True},
                                session=session).get("result", {}).get("value")
         finally:

@@ -256,6 +256,8 @@ SUPERVISION_SHEET = "督办台账"
 LEGEND_SHEET = "图例"
 FILES_SHEET = "报表文件"
 #: what each working sheet holds (the 总览's list of links)
+#: the 台账 line of a unit's own workbook (one unit: nothing to filter by unit)
+UNIT_LEDGER_NOTE = "本单位的目标与任务（可按状态筛选；含逾期天数、完成日期、佐证材料）"
 SHEET_NOTES = {LEDGER_SHEET: "全部单位的目标与任务（可按单位、状态筛选；含逾期天数、完成日期、佐证材料）",
                CHANGES_SHEET: "与上月相比状态有变化的各项", SUPERVISION_SHEET: "督办事项（整改期限、进展、销号）",
                LEGEND_SHEET: "状态的颜色、符号与含义", FILES_SHEET: "本月判断所依据的报表文件（来源与校验值）"}
@@ -394,7 +396,7 @@ def write_ledger_xlsx(ledger: pd.DataFrame, path: Path, meta: dict[str, str], fi
         r += 1
         ws.write_url(r, 0, _internal(name), link, name)
         note = SHEET_NOTES[key]
-        ws.write_string(r, 1, note if several or key != LEDGER_SHEET else note.replace("全部单位的", "本单位的"))
+        ws.write_string(r, 1, UNIT_LEDGER_NOTE if key == LEDGER_SHEET and not several else note)
 
     full = ledger_spec(ledger, None, kinds=kinds)  # every applicable row once: the 台账 and the unit sheets
     # what the data is, on top of every working sheet as on the report's first page: the what-if and the
