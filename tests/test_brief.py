@@ -179,3 +179,23 @@ def test_brief_fits_one_a4_page_for_every_plan(period, tmp_path):
         assert _pages(r.pdf) == 1, (r.job.plan, period)
         paras = [p.text for p in docx.Document(str(r.pdf.with_suffix(".docx"))).paragraphs]
         assert paras[2] == version_line(r.version, r.provenance) and paras[2].startswith("第 1 版")
+
+
+def test_equally_overdue_problems_take_turns_across_units(report):
+    """Many tasks share a deadline: among problems equally overdue, units take turns in the top list, and the
+    note says how many of the tied problems are listed."""
+    led = report.ledger.copy()
+    units = list(dict.fromkeys(led["unit"]))
+    first, second = (led.index[led["unit"] == u] for u in units[:2])
+    led["status"] = "met"
+    chosen = list(first[:12]) + list(second[:3])
+    led.loc[chosen, "status"] = "task_overdue"
+    led.loc[chosen, "days_to_deadline"] = -100
+    led.loc[first[12], ["status", "days_to_deadline"]] = ("task_overdue", -101)  # the one most overdue leads
+    shown = problem_frame(led)
+    assert len(shown) == TOP_PROBLEMS and shown.index[0] == first[12]
+    assert list(shown["unit"]).count(units[1]) == 3  # without turns the first unit would fill every slot
+    assert list(shown["unit"][1:7]) == [units[0], units[1]] * 3
+    assert list(shown.index) == list(problem_frame(led.sample(frac=1, random_state=1).loc[led.index]).index)
+    note = build_brief(led, None, "2024-05").problems.note
+    assert "共 16 项逾期" in note and "逾期 100 天的共 15 项，列出其中 9 项" in note

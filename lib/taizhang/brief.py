@@ -18,6 +18,7 @@ from .kernel.formatting import format_value
 from .kernel.months import Month
 from .kernel.statuses import MET, OVERDUE
 from .ledger import changes_table, unit_order
+from .printing import SUBHEADING  # the brief's headings sit one outline level below "本月简报"
 from .reports.blocks import Blocks, Column, Counts, Heading, Notice, TableSpec, text
 
 #: status codes of the red group (everything past its deadline and not achieved, and setbacks)
@@ -54,7 +55,8 @@ class Brief:
             changes = (replace(changes, tail=self.supervision) if isinstance(changes, Counts)
                        else Counts(changes.text, (), tail=self.supervision))
         return Blocks.of(self.notices, Notice("", "notice", "本月要点", "tz-brief-head", self.headlines),
-                         Heading("各单位情况（按逾期、回落项数排序）", css=""), self.units, Heading("主要问题（逾期最久的前 10 项）", css=""),
+                         Heading("各单位情况（按逾期、回落项数排序）", css=SUBHEADING), self.units,
+                         Heading("主要问题（逾期最久的前 10 项）", css=SUBHEADING),
                          self.problems, changes)
 
 
@@ -143,9 +145,37 @@ def _units_spec(counts: pd.DataFrame, before: pd.DataFrame | None, scores: pd.Da
 
 
 def problem_frame(ledger: pd.DataFrame, limit: int = TOP_PROBLEMS) -> pd.DataFrame:
-    """The ``limit`` problems overdue longest (metrics not met and tasks not done), most overdue first."""
+    """The ``limit`` problems overdue longest (metrics not met and tasks not done), most overdue first.
+
+    Plans set many tasks the same deadline, so many problems are overdue by the same number of days. Among
+    problems equally overdue, the units take turns (each unit's first such problem before any unit's second),
+    so that ten slots are not all taken by the first units of the list; then units in the registry's order,
+    then targets in the registry's order (the ledger's row order). The same ledger always gives the same rows.
+    """
     f = ledger[ledger["status"].isin(OVERDUE)]
-    return f.sort_values(["days_to_deadline", "unit"], kind="stable").head(limit)
+    if f.empty:
+        return f
+    days = pd.to_numeric(f["days_to_deadline"], errors="coerce")
+    keyed = f.assign(_days=days, _turn=f.groupby([f["unit"], days], sort=False).cumcount(),
+                     _unit=f["unit"].map(unit_order(ledger)), _row=range(len(f)))
+    keyed = keyed.sort_values(["_days", "_turn", "_unit", "_row"], kind="stable")
+    return keyed.head(limit).drop(columns=["_days", "_turn", "_unit", "_row"])
+
+
+def problems_note(ledger: pd.DataFrame, shown: pd.DataFrame) -> str:
+    """What the brief's problem list leaves out: how many problems there are in all and, when the cut falls
+    among problems equally overdue, how many of those are listed (so a reader knows the choice among them)."""
+    overdue = ledger[ledger["status"].isin(OVERDUE)]
+    n = len(overdue)
+    if n <= len(shown):
+        return ""
+    note = f"共 {n} 项逾期，此处列出逾期最久的 {len(shown)} 项，其余见月度台账。"
+    last = pd.to_numeric(shown["days_to_deadline"], errors="coerce").iloc[-1]
+    tied = int((pd.to_numeric(overdue["days_to_deadline"], errors="coerce") == last).sum())
+    listed = int((pd.to_numeric(shown["days_to_deadline"], errors="coerce") == last).sum())
+    if tied > listed:
+        note += f"逾期 {-int(last)} 天的共 {tied} 项，列出其中 {listed} 项（各单位轮流列出）。"
+    return note
 
 
 def short_lead(lead: str, keep: int = 2) -> str:
@@ -177,18 +207,16 @@ def target_and_latest(row) -> str:
 
 def _problems_spec(ledger: pd.DataFrame) -> TableSpec:
     f = problem_frame(ledger)
-    n = int(ledger["status"].isin(OVERDUE).sum())
     cols = (Column("unit", "单位", "tz-c-unit"), Column("title", "指标或任务", "tz-c-text"),
-            Column("deadline", "期限", "tz-c-when"), Column("target", "目标／最新值", "tz-c-sec"),
+            Column("deadline", "期限", "tz-c-when"), Column("target", "目标／最新值", "tz-c-val"),
             Column("days", "逾期天数", "tz-c-num"), Column("lead", "牵头单位", "tz-c-sec"))
     rows = tuple((text(r.unit_name), text(r.title),
                   text(deadline_text(r), raw=None if pd.isna(r.deadline) else pd.Timestamp(r.deadline).date()),
                   text(target_and_latest(r)),
                   text(f"{-int(r.days_to_deadline)}", raw=-int(r.days_to_deadline)),
                   text(short_lead(r.lead, keep=1), raw=r.lead or None)) for r in f.itertuples(index=False))
-    more = f"共 {n} 项逾期，此处列出逾期最久的 {len(f)} 项，其余见月度台账。" if n > len(f) else ""
     return TableSpec(cols, rows, css="tz-list tz-brief-problems", empty="本月没有逾期未达标的指标或逾期未完成的任务。",
-                     note=more)
+                     note=problems_note(ledger, f))
 
 
 def _changes(ledger: pd.DataFrame, previous: pd.DataFrame | None, previous_period: str,
