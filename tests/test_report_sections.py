@@ -94,6 +94,24 @@ def test_ranking_orders_by_value_and_respects_lower_is_better(monthly, registry)
             assert part["rank"].iloc[0] == 1
 
 
+def test_a_rank_says_among_how_many_units(monthly, registry):
+    """名次 reads "3/10" (a unit's own report shows only its own row), and names its level when there are two."""
+    from taizhang.ledger import ranking_spec
+
+    for metric in ("one_window_rate", "window_staff_max_age"):
+        m = registry.metrics[metric]
+        rank = ranking_table(monthly.ledger, monthly.values, metric, "2024-06", m.higher_is_better)
+        spec = ranking_spec(rank)
+        multi = rank["group"].nunique() > 1
+        for row, r in zip(spec.rows, rank.itertuples(index=False)):
+            if pd.isna(r.rank):
+                assert row[0].text == "—"
+            else:
+                expected = f"{int(r.rank)}/{int(r.of)}"
+                assert row[0].text == (f"{r.group} {expected}" if multi else expected)
+                assert int(r.of) == int(((rank["group"] == r.group) & rank["rank"].notna()).sum())
+
+
 @pytest.mark.parametrize("namespace, parameter, given", [
     ({"plan": "nowhere", "period": "2024-06"}, "plan", "nowhere"),
     ({"plan": "bayannur", "period": "2024-13"}, "period", "2024-13"),

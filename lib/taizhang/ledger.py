@@ -332,7 +332,10 @@ _RANK_COLUMNS = (Column("rank", "名次"), Column("unit", "单位"), Column("val
 def _rank_text(r) -> str:
     if pd.isna(r.rank):
         return "—"
-    return str(int(r.rank)) if not r.multi else f"{r.group} {int(r.rank)}/{int(r.of)}"
+    # "3/10": the rank among how many ranked units (a unit's own report shows only its row); with more than
+    # one level the rank names its level ("旗县区级 3/10")
+    rank = f"{int(r.rank)}/{int(r.of)}" if pd.notna(r.of) else str(int(r.rank))
+    return rank if not r.multi else f"{r.group} {rank}"
 
 
 def ranking_spec(frame: pd.DataFrame, stale_months: int | None = None) -> TableSpec | None:
