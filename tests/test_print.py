@@ -76,6 +76,34 @@ def test_outline_has_every_section_and_every_unit(printed, registry):
     units = [u.name for u in registry.unit_list(PLAN)]
     assert [t.split("（")[0] for t in top["三、分单位台账（量化指标）"]] == units
     assert not [u for u in uris if "taizhang.invalid" in u]  # the marks that placed the bookmarks are gone
+    # page 1 is the brief (an h3 "本月简报"): its own headings are its children, not top-level bookmarks
+    assert [t.split("（")[0] for t in top["本月简报"]] == ["各单位情况", "主要问题"]
+    assert not [t for t in top if t.startswith(("各单位情况", "主要问题"))]
+
+
+def test_outline_entries_nest_in_the_nearest_lower_level_before_them():
+    """add_outline: an entry nests in the nearest entry of a lower level before it, else it is top-level."""
+    import io
+
+    import pikepdf
+
+    from taizhang.printing import OUTLINE_MARK_URL, add_outline
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    page = pdf.pages[0]
+    entries = [(2, "简报"), (3, "甲"), (3, "乙"), (1, "一、"), (2, "子"), (3, "孙"), (1, "二、"), (3, "深")]
+    page.obj.Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[0, 700 - 10 * k, 1, 701 - 10 * k],
+        A=pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String(f"{OUTLINE_MARK_URL}{k}"))))
+        for k in range(len(entries))]))
+    buf = io.BytesIO()
+    pdf.save(buf)
+    with pikepdf.open(io.BytesIO(add_outline(buf.getvalue(), entries))) as out:
+        assert "/Annots" not in out.pages[0].obj
+        with out.open_outline() as outline:
+            tree = [(i.title, [(c.title, [g.title for g in c.children]) for c in i.children]) for i in outline.root]
+    assert tree == [("简报", [("甲", []), ("乙", [])]), ("一、", [("子", ["孙"])]), ("二、", [("深", [])])]
 
 
 def test_a_units_name_heads_each_continuation_page_of_its_table(printed):

@@ -9,7 +9,8 @@
 * The outline: before printing, :data:`MARK_HEADINGS` inserts an invisible 1-pixel link at the start of every
   section heading (``h2``) and sub-heading (``h3``: a subsection or a unit's name); Chromium prints each as a
   link annotation on the page where the heading landed, and :func:`add_outline` turns those into bookmarks
-  (level 1: sections, level 2: subsections and units) and removes the links. This costs a few milliseconds,
+  (level 1: sections, level 2: subsections and units, level 3: :data:`SUBHEADING` headings; an entry nests
+  in the nearest entry of a lower level before it, else it is top-level) and removes the links. This costs a few milliseconds,
   where Chromium's own ``generateDocumentOutline`` needs a tagged PDF (~20 % more print CPU).
 """
 
@@ -24,6 +25,8 @@ OUTLINE_MARK_URL = "https://taizhang.invalid/outline/"
 #: characters the page furniture shows besides the header text (always in the font subset)
 FURNITURE_CHARS = "第页共0123456789 ·"
 
+#: css class of an h3 one level below the h3 before it (the brief's headings under "本月简报")
+SUBHEADING = "tz-subhead"
 #: JavaScript run in the loaded page before printing: marks each heading of the outline and returns
 #: ``[[level, title], …]`` in document order (the mark of entry k links to OUTLINE_MARK_URL + k)
 MARK_HEADINGS = """(() => {
@@ -40,10 +43,10 @@ MARK_HEADINGS = """(() => {
     a.setAttribute("aria-hidden", "true");
     a.style.cssText = "display:inline-block;width:1px;height:1px;vertical-align:top;margin-right:-1px";
     h.insertBefore(a, h.firstChild);
-    out.push([h.tagName === "H2" ? 1 : 2, title]);
+    out.push([h.tagName === "H2" ? 1 : h.classList.contains(%s) ? 3 : 2, title]);
   }
   return out;
-})()""" % json.dumps(OUTLINE_MARK_URL)
+})()""" % (json.dumps(OUTLINE_MARK_URL), json.dumps(SUBHEADING))
 
 _RUNNING = re.compile(r'class="tz-running[^"]*">([^<]+)<')
 
@@ -102,17 +105,16 @@ def add_outline(data: bytes, entries: list) -> bytes:
         from pikepdf import OutlineItem
 
         with pdf.open_outline() as outline:
-            parent = None
+            open_items: list[tuple[int, object]] = []  # (level, item): the entries a deeper one may nest in
             for k, (level, title) in enumerate(entries):
                 if k not in where:
                     continue
                 number, top = where[k]
                 item = OutlineItem(str(title), number, "XYZ", top=top)
-                if level <= 1 or parent is None:
-                    outline.root.append(item)
-                    parent = item if level <= 1 else parent
-                else:
-                    parent.children.append(item)
+                while open_items and open_items[-1][0] >= level:
+                    open_items.pop()
+                (open_items[-1][1].children if open_items else outline.root).append(item)
+                open_items.append((level, item))
         pdf.Root.PageMode = pikepdf.Name.UseOutlines  # viewers open with the bookmarks shown
     out = io.BytesIO()
     pdf.save(out)
