@@ -13,7 +13,9 @@ from taizhang.kernel.statuses import MET, ORDER, OVERDUE
 from taizhang.render import Job, run_jobs, version_line
 from taizhang.report import MonthlyReport
 from taizhang.reports.blocks import Counts
-from taizhang.reports.docx import BODY_FONT, ISSUER_PLACEHOLDER, NUMBER_PLACEHOLDER, TITLE_FONT
+from taizhang.charts import text_width
+from taizhang.reports.docx import (BODY_FONT, ISSUER_PLACEHOLDER, NUMBER_PLACEHOLDER, TEXT_WIDTH, TITLE_FONT,
+                                   text_em, title_lines, title_size)
 from taizhang.reports.specs import BY_CLI, SPECS
 from taizhang.source import SAMPLE_MARK
 from taizhang.targets import load_registry
@@ -199,3 +201,81 @@ def test_equally_overdue_problems_take_turns_across_units(report):
     assert list(shown.index) == list(problem_frame(led.sample(frac=1, random_state=1).loc[led.index]).index)
     note = build_brief(led, None, "2024-05").problems.note
     assert "共 16 项逾期" in note and "逾期 100 天的共 15 项，列出其中 9 项" in note
+
+
+def _notice(report, path, brief=None):
+    """The 通报 of ``report`` written to ``path`` and read back, with ``brief`` in place of its own brief."""
+    from taizhang.reports.docx import write_notice
+
+    class WithBrief:
+        brief_parts = brief or report.brief_parts
+
+        def __getattr__(self, name):
+            return getattr(report, name)
+
+    return docx.Document(str(write_notice(WithBrief(), path)))
+
+
+def test_docx_title_is_two_balanced_lines_that_fit_for_every_plan(report, tmp_path):
+    title = next(p for p in _notice(report, tmp_path / "通报.docx").paragraphs if p.style.name == "Title")
+    assert title.text.split("\n") == ["关于巴彦淖尔市政务服务目标任务", "落实情况的通报（2024年6月）"]
+    assert all(r._element.rPr.rFonts.get(qn("w:eastAsia")) == TITLE_FONT for r in title.runs)
+    # every plan's title, in its longest month and marked as a what-if, breaks in the same place and fits
+    registry = load_registry()
+    for plan in PLANS:
+        lines = title_lines(registry.plan(plan).short_name, "2024年12月", "（情景推演）")
+        size = title_size(lines)
+        assert 16 <= size <= 22 and all(len(line) >= 7 for line in lines), (plan, lines)
+        assert all(text_em(line) * size + len(line) * 0.25 <= TEXT_WIDTH.pt for line in lines), (plan, size)
+    assert title_size(title_lines("巴彦淖尔市", "2024年6月")) == 22
+    # the estimate counts the space printed where a digit meets a Chinese character: 3 in "2024年12月底前"
+    assert text_em("2024年12月底前") == pytest.approx(text_width("2024年12月底前", 1.0) + 0.75)
+
+
+@pytest.mark.parametrize("what_if", [{"scenario": "提速"}, {"assume": "T1=2025-12-31"}, {}])
+def test_docx_title_marks_every_what_if_run(report, tmp_path, what_if):
+    """A scenario run's 通报 is marked in its title as an assumed-deadline run's is (the scenario's own notice is
+    titled "情景推演（非实际考核口径）", which an exact match on "情景推演" missed)."""
+
+    class WhatIf:
+        parameters = {**(report.parameters or {}), **what_if}
+
+        def __getattr__(self, name):
+            return getattr(report, name)
+
+    title = next(p for p in _notice(WhatIf(), tmp_path / "通报.docx").paragraphs if p.style.name == "Title")
+    assert title.text.endswith("（情景推演）") == bool(what_if), title.text
+
+
+def test_docx_table_columns_fit_their_content_across_the_text_width(report, tmp_path):
+    doc = _notice(report, tmp_path / "通报.docx")
+    problems, units = doc.tables
+    for t in (problems, units):
+        assert t._tbl.tblPr.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
+        grid = [int(g.get(qn("w:w"))) for g in t._tbl.tblGrid.findall(qn("w:gridCol"))]
+        for row in t.rows:  # every cell carries its column's width (Word and LibreOffice read the cells)
+            assert [c.width.twips for c in row.cells] == grid
+        assert abs(sum(grid) - TEXT_WIDTH.twips) <= 1 and len(set(grid)) > 1
+    width = {c.text: c.width for c in problems.rows[0].cells}
+    assert width["指标或任务"] > width["单位"] > width["逾期天数"] and width["逾期天数"] == min(width.values())
+    width = {c.text: c.width for c in units.rows[0].cells}
+    assert width["逾期任务"] < width["单位"] < width["黄（未到期/滞后）"]
+
+
+def test_docx_names_the_worst_units_when_every_unit_has_a_problem(report, tmp_path):
+    units = report.brief_parts.units
+    reds = [int(c.value) for c in units.column("red")]
+    assert min(reds) > 0  # the sample: every unit of bayannur has an item overdue or fallen back
+    texts = [p.text for p in _notice(report, tmp_path / "全部.docx").paragraphs]
+    names = [c.text for c in units.column("unit")]
+    worst = "、".join(f"{n}（{k} 项）" for n, k in zip(names[:3], reds[:3]))
+    assert f"全部 {len(names)} 个单位均有逾期或回落的项指标、项任务，其中项数最多的是：{worst}。" in texts
+    assert not any(t.startswith("有逾期或回落的单位：") for t in texts)
+    # one unit without problems: the units that have some are listed, most first
+    led = report.ledger.copy()
+    clean = led["unit_name"] == names[-1]
+    led.loc[clean & led["status"].isin(RED), "status"] = sorted(MET)[0]
+    brief = build_brief(led, None, "2024-05")
+    texts = [p.text for p in _notice(report, tmp_path / "部分.docx", brief).paragraphs]
+    assert "有逾期或回落的单位：" + "、".join(names[:-1]) + "。" in texts
+    assert not any(t.startswith("全部 ") for t in texts)
