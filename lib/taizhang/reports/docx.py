@@ -366,7 +366,10 @@ def write_notice(report, path: Path) -> Path:
     issuer.runs[0].font.color.rgb = RGBColor(0xC0, 0, 0)
     _paragraph(doc, NUMBER_PLACEHOLDER, BODY_FONT, 16, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     _paragraph(doc, "", indent=False)
-    what_if = "（情景推演）" if any(n.title == "情景推演" for n in boxed) or report.parameters.get("assume") else ""
+    from ..report import what_if_label  # the one test of a what-if run (a scenario, assumed deadlines, or both)
+
+    params = report.parameters or {}
+    what_if = "（情景推演）" if what_if_label(params.get("scenario") or "", params.get("assume") or "") else ""
     _title(doc, title_lines(report.plan.short_name, Month.parse(report.period).chinese, what_if))
     for notice in boxed:  # what the 通报 rests on, before anything it says (sample, coverage, what-if)
         _boxed(doc, notice)
