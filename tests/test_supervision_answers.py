@@ -17,7 +17,7 @@ from taizhang.sample import generate_plan_sample
 from taizhang.store import ingest, submissions_frame
 from taizhang.supervision import close_item, history_frame, items_frame, supervise
 from taizhang.supervision.answers import ANSWER_SHEET
-from taizhang.template import template_column, write_templates
+from taizhang.template import task_column, template_column, write_templates
 
 FIX = project_root() / "tests" / "fixtures" / "answers"
 F = "临河区_2024-05.xlsx"
@@ -136,12 +136,13 @@ def test_completed_tasks_prefilled_and_contradictions_rejected(registry, tmp_pat
     assert all(r.ok for r in ingest(files, store=store, registry=registry))
     (path,) = write_templates(registry, "bayannur", "2023-03", tmp_path / "tpl", unit="linhe", store=store)
     ws = openpyxl.load_workbook(path)["任务完成情况"]
-    rows = {ws.cell(row=r, column=1).value: r for r in range(2, ws.max_row + 1)}
-    done = [tid for tid, r in rows.items() if ws.cell(row=r, column=7).value == "已完成"]
+    rows = {ws.cell(row=r, column=task_column("目标编号")).value: r for r in range(2, ws.max_row + 1)}
+    done = [tid for tid, r in rows.items() if ws.cell(row=r, column=task_column("完成情况")).value == "已完成"]
     assert done, "the sample unit has tasks completed by 2023-02"
     r = rows[done[0]]
-    assert ws.cell(row=r, column=5).value is not None and ws.cell(row=r, column=5).protection.locked
-    # a later return that turns a completion back is a located problem
+    cell = ws.cell(row=r, column=task_column("完成日期"))
+    assert cell.value is not None and cell.protection.locked
+    # a later return (the sample's: the earlier layout, 目标编号 in A) that turns a completion back is a located problem
     wb = openpyxl.load_workbook(tmp_path / "s" / "临河区_2023-03.xlsx")
     t = wb["任务完成情况"]
     for rr in range(2, t.max_row + 1):

@@ -9,9 +9,10 @@ from openpyxl import load_workbook
 
 from taizhang.cli import main
 from taizhang.store import ingest, load_returnset
-from taizhang.template import milestone_tasks, template_column, write_templates
+from taizhang.template import milestone_tasks, task_column, template_column, write_templates
 
 CODE, VALUE = template_column("字段代码"), template_column("数值")
+TASK_ID, DONE, EVIDENCE, STATE = (task_column(h) for h in ("目标编号", "完成日期", "佐证材料", "完成情况"))
 
 
 def test_one_template_per_unit_without_unit(tmp_path, registry):
@@ -38,10 +39,11 @@ def test_template_layout_validation_and_protection(tmp_path, registry):
         assert rule[f"C{r}"] == ("whole" if unit in ("名", "项", "个", "件", "次", "个环节") else "decimal"), (r, unit)
     tws = wb["任务完成情况"]
     unit = registry.find_unit("bayannur", "临河区")
-    ids = [r[0].value for r in tws.iter_rows(min_row=2)]
+    ids = [r[TASK_ID - 1].value for r in tws.iter_rows(min_row=2)]
     assert ids == [t.id for t in milestone_tasks(registry, "bayannur", unit)] and ids
     assert "list" in {dv.type for dv in tws.data_validations.dataValidation}
-    assert not tws["E2"].protection.locked and tws["A2"].protection.locked
+    assert not tws.cell(row=2, column=DONE).protection.locked and tws.cell(row=2, column=TASK_ID).protection.locked
+    assert tws["A2"].protection.locked  # 章节
 
 
 def test_round_trip_template_filled_ingested_same_numbers(tmp_path, registry):
@@ -59,8 +61,10 @@ def test_round_trip_template_filled_ingested_same_numbers(tmp_path, registry):
         ws.cell(row=r, column=VALUE, value=int(typed[code]))
     ws["E3"] = date(2024, 7, 4)
     tws = wb["任务完成情况"]
-    tws["E2"], tws["F2"], tws["G2"] = date(2024, 6, 18), "验收报告.pdf", "已完成"
-    first_task = tws["A2"].value
+    tws.cell(row=2, column=DONE, value=date(2024, 6, 18))
+    tws.cell(row=2, column=EVIDENCE, value="验收报告.pdf")
+    tws.cell(row=2, column=STATE, value="已完成")
+    first_task = tws.cell(row=2, column=TASK_ID).value
     filled = tmp_path / "back" / "临河区_2024-06.xlsx"
     filled.parent.mkdir()
     wb.save(filled)

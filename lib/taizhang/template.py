@@ -4,7 +4,8 @@
 :mod:`taizhang.returns`): a 填报说明 sheet, the 指标 sheet with unit, period and plan pre-filled, its table in
 :data:`TEMPLATE_COLUMNS` order (name, unit, the value to fill, remark; the field code last, grey), number
 validation on the value cells and protected headers, and a 任务完成情况 sheet listing the plan's milestone
-tasks for the unit's level with 完成日期 (date validation), 佐证材料 and a 完成情况 dropdown.
+tasks for the unit's level in :data:`TEMPLATE_TASK_COLUMNS` order (章节, 任务, 完成时限, then 完成日期 (date
+validation), 佐证材料 and a 完成情况 dropdown to fill; the 目标编号 last, grey, as in 指标).
 
 ``write_feedback`` writes the list of problems of a rejected return, one row per problem with sheet and
 cell, that the office can send back to the district.
@@ -21,7 +22,7 @@ from typing import NamedTuple
 from .atomic import atomic_path
 from .errors import ParameterError
 from .returns import (DUE_DAY, FILED_CELL, HEADER_ROW, METRICS_SHEET, PERIOD_CELL, PLAN_CELL,
-                      TASK_COLUMNS, TASK_STATES, TASKS_SHEET, UNIT_CELL, is_whole_unit)
+                      TASK_STATES, TASKS_SHEET, UNIT_CELL, is_whole_unit)
 from .safetext import cell_text
 from .targets import LEVEL_LABELS, Registry, Unit, reporting_levels
 
@@ -32,6 +33,15 @@ _FIXED_STAMP = (2022, 1, 1, 0, 0, 0)
 #: so returns in the earlier order (字段代码 first, as :func:`taizhang.returns.write_return` still writes) read too.
 TEMPLATE_COLUMNS = ("指标项", "单位", "数值", "备注", "字段代码")
 TEMPLATE_WIDTHS = {"指标项": 46, "单位": 10, "数值": 14, "备注": 30, "字段代码": 26}
+#: the 任务完成情况 table of a template, left to right, laid out like 指标: what a district reads and fills first,
+#: the 目标编号 the reader keys on last (grey). The reader finds every column by its header
+#: (:data:`taizhang.returns.TASK_COLUMNS`), so returns in the earlier order (目标编号 first, as
+#: :func:`taizhang.returns.write_return` still writes) read too.
+TEMPLATE_TASK_COLUMNS = ("章节", "任务", "完成时限", "完成日期", "佐证材料", "完成情况", "目标编号")
+TEMPLATE_TASK_WIDTHS = {"章节": 12, "任务": 60, "完成时限": 24, "完成日期": 14, "佐证材料": 30, "完成情况": 12,
+                        "目标编号": 34}
+#: the cells of a task row a district fills (unlocked, pale yellow)
+TASK_INPUTS = ("完成日期", "佐证材料", "完成情况")
 CODE_GREY = "808080"
 
 
@@ -40,10 +50,16 @@ def template_column(name: str) -> int:
     return TEMPLATE_COLUMNS.index(name) + 1
 
 
-def _letter(name: str) -> str:
+def task_column(name: str) -> int:
+    """The 1-based column of ``name`` (one of :data:`TEMPLATE_TASK_COLUMNS`) in a template's 任务完成情况 table."""
+    return TEMPLATE_TASK_COLUMNS.index(name) + 1
+
+
+def _letter(name: str, sheet: str = METRICS_SHEET) -> str:
+    """The column letter of ``name`` in the template's 指标 (default) or 任务完成情况 table."""
     from openpyxl.utils import get_column_letter
 
-    return get_column_letter(template_column(name))
+    return get_column_letter(task_column(name) if sheet == TASKS_SHEET else template_column(name))
 
 
 def milestone_tasks(registry: Registry, plan_id: str, unit: Unit):
@@ -71,8 +87,9 @@ def _guide_lines(registry: Registry, plan_id: str, unit: Unit, period: str, answ
         "件、项、个、名、次等计数须为整数（小时、年等可带小数）。",
         "5. 数字可以带千位分隔符（1,234），全角数字也可识别；不要填写文字（如“约100”“暂无”），没有发生的事项填 0。",
         "6. 单元格可以使用公式，但必须在 Excel 中保存过计算结果；#DIV/0! 等错误值会导致退回。",
-        "7. “任务完成情况”表：已完成的任务填写完成日期（不晚于统计月末）和佐证材料（文件名或说明），完成情况选“已完成”；"
-        "未完成的任务完成日期留空，完成情况选“正在推进”或“未启动”。",
+        f"7. “任务完成情况”表：已完成的任务填写完成日期（{_letter('完成日期', TASKS_SHEET)} 列，不晚于统计月末）和"
+        f"佐证材料（{_letter('佐证材料', TASKS_SHEET)} 列，文件名或说明），完成情况选“已完成”；"
+        "未完成的任务完成日期留空，完成情况选“正在推进”或“未启动”；最后一列（灰色）“目标编号”供系统读取，请勿修改。",
         "8. “任务完成情况”表中灰色、不能修改的行（如有）是本单位此前月份已报完成的任务，仅供参考，无需再填；"
         "如需更正其完成日期或佐证材料，请联系办公室办理，不要在本表改动。",
     ]
@@ -115,14 +132,17 @@ class _Styles(NamedTuple):
     head_fill: object
     input_fill: object
     unlocked: object
+    code_head: object  # the head of the code column the reader keys on (字段代码, 目标编号): bold grey
+    code: object  # its cells: grey
 
 
 def _styles() -> _Styles:
-    """The shared styles: bold heads on a blue-grey fill, input cells pale yellow and unlocked."""
+    """The shared styles: bold heads on a blue-grey fill, input cells pale yellow and unlocked, the code column
+    (last, locked) in grey."""
     from openpyxl.styles import Font, PatternFill, Protection
 
     return _Styles(Font(bold=True), PatternFill("solid", fgColor="DDE4EE"), PatternFill("solid", fgColor="FFF7D6"),
-                   Protection(locked=False))
+                   Protection(locked=False), Font(bold=True, color=CODE_GREY), Font(color=CODE_GREY))
 
 
 def write_template(registry: Registry, plan_id: str, period: str, unit: Unit, path: Path, sv_items=None,
@@ -204,22 +224,21 @@ def _metrics_header(ws, document: str, plan_id: str, period: str, unit: Unit, st
     ws[FILED_CELL].fill = styles.input_fill
     for ref in ("A2", "A3", "D2", "D3"):
         ws[ref].font = styles.bold
-    code_head = Font(bold=True, color=CODE_GREY)
     for head in TEMPLATE_COLUMNS:
         cell = ws.cell(row=HEADER_ROW, column=template_column(head), value=head)
-        cell.font, cell.fill = (code_head if head == "字段代码" else styles.bold), styles.head_fill
+        cell.font, cell.fill = (styles.code_head if head == "字段代码" else styles.bold), styles.head_fill
 
 
 def _metric_row(ws, r: int, code: str, registry: Registry, styles: _Styles) -> None:
     """Row ``r`` of the 指标 sheet (:data:`TEMPLATE_COLUMNS`): name and unit, the 数值 and 备注 cells open for
     input, the field code last in grey."""
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment
 
     f = registry.fields[code]
     at = {name: template_column(name) for name in TEMPLATE_COLUMNS}
     top = Alignment(vertical="top")  # the row's cells line up with the first line of a wrapped name
     code_cell = ws.cell(row=r, column=at["字段代码"], value=code)
-    code_cell.font, code_cell.alignment = Font(color=CODE_GREY), top
+    code_cell.font, code_cell.alignment = styles.code, top
     ws.cell(row=r, column=at["指标项"], value=f.name).alignment = Alignment(wrap_text=True, vertical="top")
     lines = -(-_text_width(f.name) // (TEMPLATE_WIDTHS["指标项"] - 2))
     if lines > 1:  # tall enough for the wrapped name (neither Excel nor LibreOffice grows a row on open)
@@ -257,31 +276,41 @@ def _metrics_validation(ws, codes: list[str], registry: Registry) -> None:
 
 
 def _tasks_sheet(tws, tasks: list, completed: dict | None, styles: _Styles) -> None:
-    """The 任务完成情况 sheet: one row per milestone task with 完成日期, 佐证材料 and a 完成情况 dropdown; tasks
-    reported complete before (``completed``, issue 14) prefilled and locked."""
-    from openpyxl.styles import Alignment
-
-    tws.append(list(TASK_COLUMNS))
-    for c in range(1, len(TASK_COLUMNS) + 1):
-        tws.cell(row=1, column=c).font, tws.cell(row=1, column=c).fill = styles.bold, styles.head_fill
+    """The 任务完成情况 sheet (:data:`TEMPLATE_TASK_COLUMNS`): one row per milestone task with 完成日期, 佐证材料
+    and a 完成情况 dropdown to fill, the 目标编号 last in grey; tasks reported complete before (``completed``,
+    issue 14) prefilled and locked."""
+    for head in TEMPLATE_TASK_COLUMNS:
+        cell = tws.cell(row=1, column=task_column(head), value=head)
+        cell.font, cell.fill = (styles.code_head if head == "目标编号" else styles.bold), styles.head_fill
     for r, t in enumerate(tasks, start=2):
-        tws.append([t.id, t.section, t.title, t.deadline_text or "期限未明确", None, None, None])
-        tws.cell(row=r, column=3).alignment = Alignment(wrap_text=True, vertical="top")
-        if completed and t.id in completed:  # issue 14: reported complete before: shown, locked
-            from .supervision.answers import fill_completed_task
-
-            fill_completed_task(tws, r, *completed[t.id])
-            continue
-        for c in (5, 6, 7):
-            tws.cell(row=r, column=c).protection = styles.unlocked
-            tws.cell(row=r, column=c).fill = styles.input_fill
-        tws.cell(row=r, column=5).number_format = "yyyy-mm-dd"
+        _task_row(tws, r, t, completed, styles)
     _tasks_validation(tws, max(len(tasks) + 1, 2))
-    for col, width in zip("ABCDEFG", (34, 12, 60, 24, 14, 30, 12)):
-        tws.column_dimensions[col].width = width
+    for name in TEMPLATE_TASK_COLUMNS:
+        tws.column_dimensions[_letter(name, TASKS_SHEET)].width = TEMPLATE_TASK_WIDTHS[name]
     tws.freeze_panes = "A2"
     tws.protection.sheet = True
     _print_setup(tws, "1:1", landscape=True)
+
+
+def _task_row(tws, r: int, t, completed: dict | None, styles: _Styles) -> None:
+    """Row ``r`` of the 任务完成情况 sheet: section, task and deadline, the :data:`TASK_INPUTS` open for input
+    (or, for a task reported complete before, prefilled and locked), the 目标编号 last in grey."""
+    from openpyxl.styles import Alignment
+
+    code = tws.cell(row=r, column=task_column("目标编号"), value=t.id)
+    code.font = styles.code
+    tws.cell(row=r, column=task_column("章节"), value=t.section)
+    tws.cell(row=r, column=task_column("任务"), value=t.title).alignment = Alignment(wrap_text=True, vertical="top")
+    tws.cell(row=r, column=task_column("完成时限"), value=t.deadline_text or "期限未明确")
+    if completed and t.id in completed:  # issue 14: reported complete before: shown, locked
+        from .supervision.answers import fill_completed_task
+
+        fill_completed_task(tws, r, *completed[t.id])
+        return
+    for name in TASK_INPUTS:
+        tws.cell(row=r, column=task_column(name)).protection = styles.unlocked
+        tws.cell(row=r, column=task_column(name)).fill = styles.input_fill
+    tws.cell(row=r, column=task_column("完成日期")).number_format = "yyyy-mm-dd"
 
 
 def _tasks_validation(tws, end: int) -> None:
@@ -290,10 +319,12 @@ def _tasks_validation(tws, end: int) -> None:
 
     done = DataValidation(type="date", operator="greaterThan", formula1="DATE(2020,1,1)", allow_blank=True,
                           showErrorMessage=True, errorTitle="请填写日期", error="完成日期请按 YYYY-MM-DD 填写；未完成留空。")
-    done.add(f"E2:E{end}")
+    col = _letter("完成日期", TASKS_SHEET)
+    done.add(f"{col}2:{col}{end}")
     state = DataValidation(type="list", formula1='"' + ",".join(TASK_STATES) + '"', allow_blank=True,
                            showErrorMessage=True, errorTitle="请从下拉列表选择", error="完成情况只能选：" + "、".join(TASK_STATES))
-    state.add(f"G2:G{end}")
+    col = _letter("完成情况", TASKS_SHEET)
+    state.add(f"{col}2:{col}{end}")
     tws.add_data_validation(done)
     tws.add_data_validation(state)
 

@@ -4,11 +4,17 @@ Format (documented for districts in ``inputs/README.md``): one workbook per unit
 ``<单位>_<YYYY-MM>.xlsx`` (``.xlsm`` and ``.csv`` are accepted too).
 
 * sheet ``指标``: A1 title; B2 填报单位, B3 统计月份 (YYYY-MM), E2 方案编号, E3 填报日期; row 5 the column
-  headers 字段代码 / 指标项 / 单位 / 数值 / 备注; from row 6 one row per field. The header cells are found by
+  headers :data:`METRIC_COLUMNS` (字段代码, 指标项, 单位, 数值, 备注) in any order — the template
+  (:data:`taizhang.template.TEMPLATE_COLUMNS`) has 指标项 / 单位 / 数值 / 备注 / 字段代码, earlier templates
+  and :func:`write_return` 字段代码 first; from row 6 one row per field. The header cells are found by
   their labels, so a CSV or a hand-made sheet with the same labels elsewhere reads the same. Only raw
   counts are typed — a rate is always computed from its numerator and denominator fields, never typed.
-* sheet ``任务完成情况`` (optional): header row 1 with 目标编号, 章节, 任务, 完成时限, 完成日期, 佐证材料
-  and (optional) 完成情况; one row per milestone task from row 2.
+* sheet ``任务完成情况`` (optional): header row 1 with :data:`TASK_COLUMNS` (目标编号, 章节, 任务, 完成时限,
+  完成日期, 佐证材料 and, optional, 完成情况) in any order — the template
+  (:data:`taizhang.template.TEMPLATE_TASK_COLUMNS`) has 章节 / 任务 / 完成时限 / 完成日期 / 佐证材料 / 完成情况 /
+  目标编号, earlier templates and :func:`write_return` 目标编号 first; one row per milestone task from row 2.
+  Columns are found by their headers (:func:`.validate.task_header`), so a problem names the cell where it is
+  in either layout.
 
 Modules, one concern each:
 

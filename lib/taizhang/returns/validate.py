@@ -393,8 +393,21 @@ def _read_metrics(rows, header_row, grid: Grid, registry: Registry, plan_id: str
     return values, seen, value_col
 
 
+def task_header(rows: list[list]) -> tuple[int | None, dict[str, int]]:
+    """(1-based header row, {header of :data:`TASK_COLUMNS`: 0-based column}) of a 任务完成情况 sheet, found by
+    the labels in any order — the template's 目标编号 last, or the earlier 目标编号 first — so a problem names
+    the cell where it is in that file; (None, {}) without a 目标编号 header in the first 10 rows."""
+    header_row = next((r for r, row in enumerate(rows[:10], start=1)
+                       if any(isinstance(c, str) and clean(c) == "目标编号" for c in row)), None)
+    if header_row is None:
+        return None, {}
+    head = [clean(c) if isinstance(c, str) else "" for c in rows[header_row - 1]]
+    return header_row, {h: head.index(h) for h in TASK_COLUMNS if h in head}
+
+
 def _read_tasks(grid: Grid, name: str, registry: Registry, plan_id: str, unit, period: str | None, today: date,
                 problems: _Problems) -> list[tuple[str, date | None, str]]:
+    """The task rows of the 任务完成情况 sheet, columns by their headers (:func:`task_header`)."""
     by_id = {t.id: t for t in registry.plan(plan_id).targets}
     trows = grid.sheets[TASKS_SHEET]
     no_value = grid.formulas_without_value.get(TASKS_SHEET, frozenset())
@@ -403,14 +416,11 @@ def _read_tasks(grid: Grid, name: str, registry: Registry, plan_id: str, unit, p
     def add(kind, /, cell="", row="", **params):
         problems.add(kind, cell, row, sheet=TASKS_SHEET, **params)
 
-    header_row = next((r for r, row in enumerate(trows[:10], start=1)
-                       if any(isinstance(c, str) and clean(c) == "目标编号" for c in row)), None)
+    header_row, col = task_header(trows)
     if header_row is None:
         if any(not is_blank(c) for row in trows for c in row):
             add("task.header_missing", columns="、".join(TASK_COLUMNS))
         return []
-    head = [clean(c) if isinstance(c, str) else "" for c in trows[header_row - 1]]
-    col = {h: head.index(h) for h in TASK_COLUMNS if h in head}
     for h in ("完成日期", "佐证材料"):
         if h not in col:
             add("header.column_missing", row=f"第{header_row}行", column=h)
@@ -457,7 +467,7 @@ def _read_tasks(grid: Grid, name: str, registry: Registry, plan_id: str, unit, p
             continue
         evidence = "" if is_blank(get("佐证材料")) else str(get("佐证材料")).strip()
         state = "" if is_blank(get("完成情况")) else clean(get("完成情况"))
-        state_ref = cell_ref(col.get("完成情况", 6), r)
+        state_ref = cell_ref(col["完成情况"], r) if "完成情况" in col else ""  # used only when a state is given
         if done and done > today:
             add("task.date_future", done_ref, done=done, today=today)
         elif done and period and done > period_end(period):

@@ -317,14 +317,17 @@ def completed_tasks(store, plan_id: str, unit_id: str, period: str) -> dict[str,
 
 
 def fill_completed_task(ws, row: int, done: date, evidence: str) -> None:
-    """Fill a task row of the template's 任务完成情况 sheet as reported complete earlier (cells stay locked)."""
+    """Fill a task row of the template's 任务完成情况 sheet as reported complete earlier (cells stay locked;
+    columns as :data:`taizhang.template.TEMPLATE_TASK_COLUMNS`)."""
     from openpyxl.styles import PatternFill
 
+    from ..template import TEMPLATE_TASK_COLUMNS, task_column
+
     grey = PatternFill("solid", fgColor="EEEEEE")
-    ws.cell(row=row, column=5, value=done).number_format = "yyyy-mm-dd"
-    ws.cell(row=row, column=6, value=evidence or "已报")
-    ws.cell(row=row, column=7, value="已完成")
-    for c in range(1, 8):
+    ws.cell(row=row, column=task_column("完成日期"), value=done).number_format = "yyyy-mm-dd"
+    ws.cell(row=row, column=task_column("佐证材料"), value=evidence or "已报")
+    ws.cell(row=row, column=task_column("完成情况"), value="已完成")
+    for c in range(1, len(TEMPLATE_TASK_COLUMNS) + 1):
         ws.cell(row=row, column=c).fill = grey
 
 
@@ -333,6 +336,7 @@ def contradicted_completions(con: sqlite3.Connection, grid, name: str, plan_id: 
     """Problems where the 任务完成情况 sheet contradicts a completion the unit reported for an earlier month
     (完成日期 changed, or 已完成 turned back to 正在推进 / 未启动 / blank). A task row left out is no contradiction."""
     from ..returns import TASKS_SHEET
+    from ..returns.validate import task_header
 
     if grid is None or TASKS_SHEET not in grid.sheets or not (plan_id and unit_id and period):
         return []
@@ -345,15 +349,10 @@ def contradicted_completions(con: sqlite3.Connection, grid, name: str, plan_id: 
     if not earlier:
         return []
     rows = grid.sheets[TASKS_SHEET]
-    header = next((r for r, row in enumerate(rows[:10], start=1)
-                   if any(isinstance(c, str) and _clean(c) == "目标编号" for c in row)), None)
-    if header is None:
+    header, col = task_header(rows)  # the reader's: columns by header, in either layout
+    if header is None or "完成日期" not in col:
         return []
-    head = [_clean(c) if isinstance(c, str) else "" for c in rows[header - 1]]
-    if "完成日期" not in head:
-        return []
-    c_id, c_done = head.index("目标编号"), head.index("完成日期")
-    c_state = head.index("完成情况") if "完成情况" in head else None
+    c_id, c_done, c_state = col["目标编号"], col["完成日期"], col.get("完成情况")
     out = []
     for r in range(header + 1, len(rows) + 1):
         row = list(rows[r - 1]) + [None] * 8
