@@ -14,8 +14,11 @@ from taizhang.targets import KIND_LABELS, LEVEL_LABELS, export_frame
 
 
 def _listed(capsys, *argv):
+    """The rows printed, without the header line (tests/test_targets_list_header.py)."""
     assert main(["targets", "list", *argv]) == 0
-    return [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    header, *rows = capsys.readouterr().out.splitlines()
+    assert header.startswith("目标编号\t")
+    return [line.split("\t") for line in rows]
 
 
 def test_list_shows_the_chinese_kind_labels(capsys, registry):

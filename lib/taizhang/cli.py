@@ -245,8 +245,8 @@ def _cmd_targets(args) -> int:
             if kind is None:
                 raise ParameterError("--kind", args.kind, "、".join(f"{k}（{v}）" for k, v in KIND_LABELS.items()))
             frame = frame[frame["kind"] == kind]
-        for r in frame.itertuples(index=False):
-            print(f"{r.target_id}\t{r.section}\t{KIND_LABELS[r.kind]}\t{r.deadline or '期限未明确'}\t{r.title}")
+        for line in _target_lines(frame):
+            print(line)
         print(f"共 {len(frame)} 条。", file=sys.stderr)
         return 0
     if args.format == "csv":
@@ -265,6 +265,23 @@ def _cmd_targets(args) -> int:
     write_targets_xlsx(frame, args.out)
     print(args.out)
     return 0
+
+
+#: the columns of ``taizhang targets list``, left to right (headed as in the Excel export, TARGET_HEADERS)
+LIST_COLUMNS = ("target_id", "section", "kind", "deadline", "title")
+
+
+def _target_lines(frame) -> list[str]:
+    """The lines ``taizhang targets list`` prints: a header naming the :data:`LIST_COLUMNS`, then one row per
+    target, tab-separated alike (a terminal puts tab stops by display width, so the double-width Chinese
+    header lines up with the rows as well as the rows do with each other)."""
+    from .excel import TARGET_HEADERS
+    from .targets import KIND_LABELS
+
+    lines = ["\t".join(TARGET_HEADERS[c] for c in LIST_COLUMNS)]
+    for r in frame.itertuples(index=False):
+        lines.append(f"{r.target_id}\t{r.section}\t{KIND_LABELS[r.kind]}\t{r.deadline or '期限未明确'}\t{r.title}")
+    return lines
 
 
 def _targets_draft(args) -> int:
