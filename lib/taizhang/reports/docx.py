@@ -45,7 +45,7 @@ TABLE_SIZE, CELL_MARGIN = 10.5, Cm(0.1)
 #: width the other columns leave
 TEXT_CLASSES = frozenset({"tz-c-text", "tz-c-target", "tz-c-task", "tz-c-reason", "tz-c-units"})
 #: classes the HTML keeps on one line (report.css ``white-space: nowrap``): short values, not wrapped here either
-NOWRAP_CLASSES = frozenset({"tz-c-unit", "tz-c-num", "tz-c-st", "tz-c-sec"})
+NOWRAP_CLASSES = frozenset({"tz-c-unit", "tz-c-num", "tz-c-st", "tz-c-sec", "tz-c-val"})
 #: the narrowest a text column gets (em), the widest a value kept on one line may claim, the narrowest any
 #: other column (dates, lead units) wraps to
 TEXT_MIN_EM, NOWRAP_MAX_EM, WRAP_MIN_EM = 8.0, 7.0, 6.0
